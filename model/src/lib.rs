@@ -1,0 +1,29 @@
+//! The shared vocabulary of Condenser: what a point looks like as Arrow data.
+//!
+//! Everything after ingest speaks these types. Ingest turns line protocol (or Arrow Flight
+//! data) into a [`WriteBatch`]: one Arrow `RecordBatch` of points of one measurement, written
+//! to one database and retention policy. The engine routes write batches to tasks; the
+//! handlers receive alert events (added with alerts).
+//!
+//! # The Arrow shape of points ([`schema`])
+//!
+//! * `time` is the first column, `Timestamp(Nanosecond, "UTC")`, never null.
+//! * Tags follow, sorted by key, as dictionary-encoded strings (`Dictionary(Int32, Utf8)`);
+//!   a null is a point that lacks the tag.
+//! * Fields follow, sorted by key, typed `Float64`, `Int64`, `UInt64`, `Utf8` or `Boolean`
+//!   (InfluxDB's float, integer, unsigned, string and boolean); a null is a point that lacks
+//!   the field.
+//! * Each column's role is marked in its Arrow field metadata under [`schema::ROLE_KEY`]
+//!   (`"time"`, `"tag"` or `"field"`), so a tag and a string field are never confused.
+//!
+//! No tokio and no DataFusion here: this crate is the contract between the others.
+
+pub mod error;
+pub mod precision;
+pub mod schema;
+pub mod write_batch;
+
+pub use error::{Error, Result};
+pub use precision::Precision;
+pub use schema::{ColumnRole, FieldType};
+pub use write_batch::WriteBatch;
