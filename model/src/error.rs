@@ -4,7 +4,7 @@
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A timestamp precision name that is none of the known ones (user error).
-    #[error("invalid precision {given:?}: expected one of n, ns, u, us, µ, ms, s, m, h")]
+    #[error("invalid precision {given:?} (use n, ns, u, us, ms, s, m or h)")]
     InvalidPrecision {
         /// The name as given.
         given: String,

@@ -95,8 +95,10 @@ mod tests {
     use arrow::datatypes::{Int32Type, Schema};
 
     fn batch(time: TimestampNanosecondArray) -> RecordBatch {
+        // Declared nullable so that Arrow lets a null time through to our own check.
+        let time_field = schema::time_field().with_nullable(true);
         let schema = Schema::new(vec![
-            schema::time_field(),
+            time_field,
             schema::tag_field("host"),
             schema::field_field("value", FieldType::Float),
         ]);

@@ -12,12 +12,13 @@
 
 mod write;
 
+use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -83,7 +84,20 @@ pub fn router(
         .with_state(state)
 }
 
-async fn ping() -> Response {
+/// `/ping`: 204, or with `verbose` (not `false`/`0`) 200 and `{"version": …}`, as InfluxDB.
+async fn ping(Query(params): Query<HashMap<String, String>>) -> Response {
+    let verbose = params
+        .get("verbose")
+        .is_some_and(|v| !matches!(v.as_str(), "" | "0" | "false"));
+    if verbose {
+        let body = serde_json::json!({ "version": INFLUXDB_VERSION }).to_string();
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+    }
     (
         StatusCode::NO_CONTENT,
         [(header::CONTENT_TYPE, "application/json")],
@@ -107,11 +121,21 @@ async fn metrics(State(state): State<ApiState>) -> Response {
         .into_response()
 }
 
+/// How much of an error message `X-Influxdb-Error` repeats, as InfluxDB.
+const MAX_ERROR_HEADER: usize = 1024;
+
 /// A JSON error answer in InfluxDB's shape, with the message also in `X-Influxdb-Error`.
 pub(crate) fn error_response(status: StatusCode, message: &str) -> Response {
     let body = serde_json::json!({ "error": message }).to_string() + "\n";
     let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-    let one_line = message.replace(['\n', '\r'], " ");
+    let mut one_line = message.replace(['\n', '\r'], " ");
+    if one_line.len() > MAX_ERROR_HEADER {
+        let mut end = MAX_ERROR_HEADER;
+        while !one_line.is_char_boundary(end) {
+            end -= 1;
+        }
+        one_line.truncate(end);
+    }
     if let Ok(value) = HeaderValue::from_str(&one_line) {
         response
             .headers_mut()

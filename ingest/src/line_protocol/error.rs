@@ -31,32 +31,37 @@ pub enum LineErrorKind {
     /// A field has no value (`cpu v=`, `cpu v`).
     #[error("missing field value")]
     MissingFieldValue,
-    /// A field value that is no number, string or boolean (`cpu v=abc`).
+    /// A field set that is not `key=value` pairs separated by commas (`cpu v=1,w`,
+    /// `cpu v="a"b`).
     #[error("invalid field format")]
     InvalidFieldFormat,
     /// A string field value without its closing quote.
     #[error("unbalanced quotes")]
     UnbalancedQuotes,
-    /// A malformed float (`1.2.3`, `1e`), or one too large for 64 bits.
+    /// A malformed number (`1.2.3`, `1x`, `-`, `1.5i`, `-1u`).
     #[error("invalid number")]
     InvalidNumber,
-    /// An integer (`…i`) or unsigned (`…u`) value that is malformed or out of range.
-    #[error("unable to parse {kind} {text:?}: invalid syntax or value out of range")]
-    InvalidInteger {
+    /// A float of valid shape that does not fit 64 bits (`1e400`) or has no exponent (`1e`).
+    #[error("invalid float")]
+    InvalidFloat,
+    /// An integer (`…i`) or unsigned (`…u`) value out of its 64-bit range.
+    #[error("unable to parse {kind} {digits}: value out of range")]
+    IntegerOutOfRange {
         /// `integer` or `unsigned`.
         kind: FieldType,
-        /// The value as written.
-        text: String,
+        /// The digits as written (without the `i` or `u`).
+        digits: String,
     },
-    /// A boolean that is not one of t, T, true, True, TRUE, f, F, false, False, FALSE.
+    /// A value that is no number or string and not one of the boolean spellings t, T, true,
+    /// True, TRUE, f, F, false, False, FALSE (`abc`, `+1`).
     #[error("invalid boolean")]
     InvalidBoolean,
     /// The timestamp is not an integer.
     #[error("bad timestamp")]
     BadTimestamp,
     /// The timestamp, in nanoseconds, does not fit InfluxDB's time range.
-    #[error("time outside range {0}")]
-    TimeOutsideRange(String),
+    #[error("time outside range -9223372036854775806 - 9223372036854775806")]
+    TimeOutsideRange,
     /// A field named `time`.
     #[error(
         "invalid field name: input field \"{key}\" on measurement \"{measurement}\" is invalid"

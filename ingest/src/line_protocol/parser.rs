@@ -115,38 +115,61 @@ fn parse_unsigned(digits: &[u8]) -> Option<u64> {
     Some(value)
 }
 
-fn parse_float(token: &[u8]) -> Option<f64> {
-    // Only digits, one leading minus, a point and an exponent: this also keeps out the
-    // `inf` and `NaN` spellings that Rust's parser would take.
-    let body = token.strip_prefix(b"-").unwrap_or(token);
-    if !body
-        .iter()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-        || !body
-            .first()
-            .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
-    {
-        return None;
+/// True when `token` has the shape of an InfluxDB number: an optional minus, digits with at
+/// most one point, then an optional exponent (`e` or `E`, a sign, digits); this also keeps
+/// out the `inf` and `NaN` spellings Rust's float parser would take.
+fn is_number_shape(token: &[u8]) -> bool {
+    let mut i = usize::from(token.first() == Some(&b'-'));
+    let mut digits = 0;
+    let mut point = false;
+    while i < token.len() {
+        match token[i] {
+            b'0'..=b'9' => digits += 1,
+            b'.' if !point => point = true,
+            b'e' | b'E' if digits > 0 => {
+                i += 1;
+                if matches!(token.get(i), Some(b'+' | b'-')) {
+                    i += 1;
+                }
+                return token[i..].iter().all(u8::is_ascii_digit);
+            }
+            _ => return false,
+        }
+        i += 1;
     }
-    let text = std::str::from_utf8(token).ok()?;
-    text.parse::<f64>().ok().filter(|value| value.is_finite())
+    digits > 0
 }
 
 fn number(token: &[u8]) -> Result<FieldValue<'static>, LineErrorKind> {
-    let invalid_integer = |kind| LineErrorKind::InvalidInteger {
+    let out_of_range = |kind, digits: &[u8]| LineErrorKind::IntegerOutOfRange {
         kind,
-        text: String::from_utf8_lossy(token).into_owned(),
+        digits: String::from_utf8_lossy(digits).into_owned(),
     };
     match token.split_last() {
-        Some((b'i', digits)) => parse_integer(digits)
-            .map(FieldValue::Integer)
-            .ok_or_else(|| invalid_integer(FieldType::Integer)),
-        Some((b'u', digits)) => parse_unsigned(digits)
-            .map(FieldValue::Unsigned)
-            .ok_or_else(|| invalid_integer(FieldType::Unsigned)),
-        _ => parse_float(token)
+        Some((b'i', digits)) => {
+            let magnitude = digits.strip_prefix(b"-").unwrap_or(digits);
+            if magnitude.is_empty() || !magnitude.iter().all(u8::is_ascii_digit) {
+                return Err(LineErrorKind::InvalidNumber);
+            }
+            parse_integer(digits)
+                .map(FieldValue::Integer)
+                .ok_or_else(|| out_of_range(FieldType::Integer, digits))
+        }
+        Some((b'u', digits)) => {
+            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                return Err(LineErrorKind::InvalidNumber);
+            }
+            parse_unsigned(digits)
+                .map(FieldValue::Unsigned)
+                .ok_or_else(|| out_of_range(FieldType::Unsigned, digits))
+        }
+        _ if !is_number_shape(token) => Err(LineErrorKind::InvalidNumber),
+        _ => std::str::from_utf8(token)
+            .ok()
+            .and_then(|text| text.parse::<f64>().ok())
+            .filter(|value| value.is_finite())
             .map(FieldValue::Float)
-            .ok_or(LineErrorKind::InvalidNumber),
+            .ok_or(LineErrorKind::InvalidFloat),
     }
 }
 
@@ -397,8 +420,7 @@ impl BodyScanner<'_> {
                     let token = &buf[value_start..value_end];
                     match first {
                         b'-' | b'.' | b'0'..=b'9' => number(token)?,
-                        b't' | b'T' | b'f' | b'F' => boolean(token)?,
-                        _ => return Err(LineErrorKind::InvalidFieldFormat),
+                        _ => boolean(token)?,
                     }
                 }
             };
@@ -442,9 +464,7 @@ impl BodyScanner<'_> {
                 .precision
                 .to_nanos(value)
                 .filter(|nanos| (MIN_NANOS..=MAX_NANOS).contains(nanos))
-                .ok_or_else(|| {
-                    LineErrorKind::TimeOutsideRange(String::from_utf8_lossy(digits).into_owned())
-                })?;
+                .ok_or(LineErrorKind::TimeOutsideRange)?;
             (time, next)
         };
         if !*body_is_utf8

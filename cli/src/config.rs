@@ -1,0 +1,198 @@
+//! The daemon's configuration: defaults, then a TOML file, then `CONDENSER_*` variables,
+//! then command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use condenser_ingest::udp::UdpConfig;
+use serde::{Deserialize, Serialize};
+
+/// Everything `condenser serve` can be told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Config {
+    /// Where Condenser keeps its state (tasks, templates, alert state, the handler outbox).
+    pub(crate) data_dir: PathBuf,
+    /// The one listener: HTTP API (write, ping, metrics, httpOut) and gRPC.
+    pub(crate) bind: SocketAddr,
+    /// The HTTP write API.
+    pub(crate) http: HttpConfig,
+    /// UDP listeners, one per database (`[[udp]]` tables).
+    pub(crate) udp: Vec<UdpConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./condenser-data"),
+            bind: SocketAddr::from(([127, 0, 0, 1], 9092)),
+            http: HttpConfig::default(),
+            udp: Vec::new(),
+        }
+    }
+}
+
+/// The `[http]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct HttpConfig {
+    /// Largest write body accepted, in bytes after gzip decoding; larger ones get 413.
+    pub(crate) max_body_bytes: usize,
+    /// How long a write may wait for the engine before it is refused with 503 (`5s`, `500ms`).
+    pub(crate) write_timeout: String,
+    /// Writes (requests or datagrams) that may wait for the engine before writers wait.
+    pub(crate) write_queue: usize,
+    /// The retention policy of writes that name none.
+    pub(crate) default_retention_policy: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 25_000_000,
+            write_timeout: "5s".into(),
+            write_queue: 256,
+            default_retention_policy: "autogen".into(),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// The write timeout as a duration.
+    pub(crate) fn write_timeout(&self) -> anyhow::Result<Duration> {
+        parse_duration(&self.write_timeout)
+            .with_context(|| format!("http.write_timeout {:?}", self.write_timeout))
+    }
+}
+
+/// A duration such as `5s`, `500ms`, `1m30s`, `2h` (units ns, us, µs, ms, s, m, h).
+pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        bail!("empty duration");
+    }
+    let mut total = Duration::ZERO;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            bail!("expected a number at {rest:?}");
+        }
+        let value: u64 = rest[..digits].parse()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ns" => Duration::from_nanos(1),
+            "us" | "µs" => Duration::from_micros(1),
+            "ms" => Duration::from_millis(1),
+            "s" => Duration::from_secs(1),
+            "m" => Duration::from_secs(60),
+            "h" => Duration::from_secs(3600),
+            other => bail!("unknown unit {other:?}: use ns, us, ms, s, m or h"),
+        };
+        rest = &rest[unit_len..];
+        let part = u32::try_from(value)
+            .ok()
+            .and_then(|v| unit.checked_mul(v))
+            .context("duration too long")?;
+        total += part;
+    }
+    Ok(total)
+}
+
+impl Config {
+    /// The defaults, overridden by `file` when given, then by `CONDENSER_*` variables.
+    pub(crate) fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("reading the configuration file {}", path.display())
+                })?;
+                toml::from_str(&text)
+                    .with_context(|| format!("in the configuration file {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.http.write_timeout()?;
+        Ok(config)
+    }
+
+    /// Applies the `CONDENSER_*` variables that `var` knows.
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(dir) = var("CONDENSER_DATA_DIR") {
+            self.data_dir = dir.into();
+        }
+        if let Some(bind) = var("CONDENSER_BIND") {
+            self.bind = bind
+                .parse()
+                .with_context(|| format!("CONDENSER_BIND={bind:?}"))?;
+        }
+        if let Some(max) = var("CONDENSER_HTTP_MAX_BODY_BYTES") {
+            self.http.max_body_bytes = max
+                .parse()
+                .with_context(|| format!("CONDENSER_HTTP_MAX_BODY_BYTES={max:?}"))?;
+        }
+        if let Some(timeout) = var("CONDENSER_HTTP_WRITE_TIMEOUT") {
+            self.http.write_timeout = timeout;
+        }
+        if let Some(queue) = var("CONDENSER_HTTP_WRITE_QUEUE") {
+            self.http.write_queue = queue
+                .parse()
+                .with_context(|| format!("CONDENSER_HTTP_WRITE_QUEUE={queue:?}"))?;
+        }
+        if let Some(rp) = var("CONDENSER_HTTP_DEFAULT_RETENTION_POLICY") {
+            self.http.default_retention_policy = rp;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_go_style() {
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let mut config: Config = toml::from_str(
+            "bind = \"127.0.0.1:9999\"\n[http]\nmax_body_bytes = 10\n[[udp]]\nbind = \"127.0.0.1:8089\"\ndatabase = \"telegraf\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.bind.port(), 9999);
+        assert_eq!(config.http.max_body_bytes, 10);
+        assert_eq!(config.http.write_timeout, "5s");
+        assert_eq!(config.udp[0].database, "telegraf");
+        config
+            .apply_env(|name| (name == "CONDENSER_BIND").then(|| "127.0.0.1:1234".to_owned()))
+            .unwrap();
+        assert_eq!(config.bind.port(), 1234);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err = toml::from_str::<Config>("[http]\nmax_body = 1\n").unwrap_err();
+        assert!(err.to_string().contains("max_body"), "{err}");
+    }
+
+    #[test]
+    fn the_printed_configuration_reads_back_the_same() {
+        let config = Config::default();
+        let text = toml::to_string(&config).unwrap();
+        assert_eq!(toml::from_str::<Config>(&text).unwrap(), config);
+    }
+}

@@ -1,0 +1,113 @@
+//! `condenser serve`: the daemon, wiring ingest to the engine on one listener.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use anyhow::Context;
+use condenser_engine::{Router, RouterStats};
+use condenser_ingest::Writer;
+use condenser_ingest::http::{HttpApiConfig, MetricsSource};
+use condenser_ingest::metrics::IngestMetrics;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+
+/// The engine's counters on `/metrics`.
+struct EngineMetrics(Arc<RouterStats>);
+
+impl MetricsSource for EngineMetrics {
+    fn render(&self, out: &mut String) {
+        for (name, help, value) in [
+            (
+                "condenser_engine_writes_total",
+                "Writes taken by the engine from ingest.",
+                self.0.writes(),
+            ),
+            (
+                "condenser_engine_points_total",
+                "Points taken by the engine from ingest.",
+                self.0.points(),
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+            );
+        }
+    }
+}
+
+/// Runs the daemon until SIGINT or SIGTERM.
+pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let write_timeout = config.http.write_timeout()?;
+    let (sender, writes) = mpsc::channel(config.http.write_queue.max(1));
+    let router = Router::spawn(writes).context("starting the engine")?;
+    let writer = Writer::new(sender, Arc::new(IngestMetrics::default()), write_timeout);
+
+    let mut udp_tasks = Vec::new();
+    for udp in &config.udp {
+        let (addr, task) = condenser_ingest::udp::spawn(
+            udp,
+            &config.http.default_retention_policy,
+            writer.clone(),
+        )
+        .await?;
+        println!(
+            "Condenser UDP listener for database {:?} on {addr}",
+            udp.database
+        );
+        udp_tasks.push(task);
+    }
+
+    let api = condenser_ingest::http::router(
+        writer,
+        HttpApiConfig {
+            max_body_bytes: config.http.max_body_bytes,
+            default_retention_policy: config.http.default_retention_policy.as_str().into(),
+        },
+        vec![Arc::new(EngineMetrics(router.stats()))],
+    );
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("listening on {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to find the port when binding port 0.
+    println!("Condenser listening on http://{addr}");
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "condenser started");
+    axum::serve(listener, api)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    for task in udp_tasks {
+        task.abort();
+    }
+    // The API and UDP listeners held the last senders: the router drains and stops.
+    tokio::task::spawn_blocking(move || router.join()).await?;
+    tracing::info!("condenser stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot watch SIGTERM");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
