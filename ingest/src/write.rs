@@ -135,3 +135,60 @@ impl Writer {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> WriteTarget {
+        WriteTarget {
+            db: "db".into(),
+            rp: "autogen".into(),
+            precision: Precision::Nanosecond,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_channel_refuses_the_write_whole_after_the_timeout() {
+        let (sender, mut receiver) = mpsc::channel(1);
+        let writer = Writer::new(sender, Arc::default(), Duration::from_millis(20));
+        let first = writer
+            .write(&target(), Bytes::from_static(b"cpu v=1 1\nmem v=1 1\n"), 0)
+            .await
+            .unwrap();
+        assert_eq!(first.points, 2);
+        let refused = writer
+            .write(&target(), Bytes::from_static(b"cpu v=2 2\n"), 0)
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, WriteRefused::Busy(_)), "{refused}");
+        let counters = writer.metrics().database("db");
+        assert_eq!(counters.points_accepted(), 2);
+        assert_eq!(counters.writes_refused(), 1);
+
+        // The first write arrived whole, as one message; the refused one never did.
+        let batches = receiver.recv().await.unwrap();
+        let measurements: Vec<_> = batches.iter().map(|b| &*b.measurement).collect();
+        assert_eq!(measurements, ["cpu", "mem"]);
+        assert!(receiver.try_recv().is_err());
+
+        // Once the engine has caught up, the retried write goes through.
+        writer
+            .write(&target(), Bytes::from_static(b"cpu v=2 2\n"), 0)
+            .await
+            .unwrap();
+        assert_eq!(receiver.recv().await.unwrap()[0].num_points(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_stopped_engine_refuses_writes() {
+        let (sender, receiver) = mpsc::channel(1);
+        drop(receiver);
+        let writer = Writer::new(sender, Arc::default(), Duration::from_millis(20));
+        let refused = writer
+            .write(&target(), Bytes::from_static(b"cpu v=1 1\n"), 0)
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, WriteRefused::Closed), "{refused}");
+    }
+}

@@ -1,1 +1,8 @@
-//! placeholder
+//! End-to-end tests: the real `condenser` executable, driven over loopback by real clients.
+//!
+//! One test binary; each module covers one area. [`daemon::Daemon`] starts `condenser serve`
+//! on an ephemeral port with its own data directory and stops it when dropped.
+
+mod cli;
+mod daemon;
+mod write;

@@ -179,3 +179,6 @@ fn request_id() -> String {
         low & 0xffff_ffff_ffff
     )
 }
+
+#[cfg(test)]
+mod tests;

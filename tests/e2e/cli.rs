@@ -1,0 +1,75 @@
+//! The command line itself: help, effective configuration, errors.
+
+use crate::daemon::{condenser, scratch_dir};
+
+#[test]
+fn serve_help_documents_its_flags() {
+    let out = condenser().args(["serve", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--data-dir <DIR>",
+        "--bind <ADDR>",
+        "--config <FILE>",
+        "127.0.0.1:9092",
+        "./condenser-data",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn config_prints_defaults_overridden_by_file_environment_and_flags() {
+    let dir = scratch_dir("config");
+    let file = dir.join("c.toml");
+    std::fs::write(
+        &file,
+        "[http]\nmax_body_bytes = 1234\nwrite_timeout = \"2s\"\n",
+    )
+    .unwrap();
+    let out = condenser()
+        .args(["config", "--bind", "127.0.0.1:7000", "--config"])
+        .arg(&file)
+        .env("CONDENSER_DATA_DIR", "/var/lib/condenser")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("bind = \"127.0.0.1:7000\""), "{text}");
+    assert!(text.contains("data_dir = \"/var/lib/condenser\""), "{text}");
+    assert!(text.contains("max_body_bytes = 1234"), "{text}");
+    assert!(text.contains("write_timeout = \"2s\""), "{text}");
+    assert!(
+        text.contains("default_retention_policy = \"autogen\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_bad_configuration_is_a_clear_error() {
+    let dir = scratch_dir("bad-config");
+    let file = dir.join("c.toml");
+    std::fs::write(&file, "[http]\nmax_body = 1\n").unwrap();
+    let out = condenser()
+        .args(["serve", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("max_body") && err.contains("c.toml"), "{err}");
+
+    std::fs::write(&file, "[http]\nwrite_timeout = \"soon\"\n").unwrap();
+    let out = condenser()
+        .args(["serve", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("write_timeout"), "{err}");
+}
