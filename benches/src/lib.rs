@@ -1,1 +1,162 @@
-//! placeholder
+//! Inputs shared by the benchmarks in `benches/`: deterministic, realistic workloads.
+//!
+//! Every generator is seeded, so two runs (and two parsers in one run) see the same bytes.
+
+/// A small, fast, deterministic random number generator (xorshift64*).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a non-zero seed.
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A float in `[0, scale)` with the digits a metrics agent prints.
+    pub fn float(&mut self, scale: f64) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * scale
+    }
+
+    /// An integer in `[0, n)`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+/// Telegraf's `cpu` input: 3 tags, 6 float fields, nanosecond timestamps, about 165 bytes a
+/// line; 100 hosts × 8 CPUs, one line per series per 10 s interval.
+pub fn telegraf_cpu(lines: usize) -> String {
+    let mut rng = Rng::new(1);
+    let mut out = String::with_capacity(lines * 170);
+    let start: u64 = 1_600_000_000_000_000_000;
+    for i in 0..lines {
+        let series = i % 800;
+        let interval = (i / 800) as u64;
+        out.push_str(&format!(
+            "cpu,cpu=cpu{},host=host{:03},region=eu-west-1 \
+             usage_idle={:.6},usage_iowait={:.6},usage_system={:.6},usage_user={:.6},usage_steal={:.6} {}\n",
+            series % 8,
+            series / 8,
+            rng.float(100.0),
+            rng.float(5.0),
+            rng.float(20.0),
+            rng.float(60.0),
+            rng.float(1.0),
+            start + interval * 10_000_000_000,
+        ));
+    }
+    out
+}
+
+/// A string- and integer-heavy mix (Telegraf's `syslog` and `procstat` shapes): quoted
+/// messages with escapes, several integer fields, booleans.
+pub fn strings_and_integers(lines: usize) -> String {
+    let mut rng = Rng::new(2);
+    let mut out = String::with_capacity(lines * 200);
+    let start: u64 = 1_600_000_000_000_000_000;
+    let words = [
+        "connection",
+        "from",
+        "accepted",
+        "closed",
+        "\\\"quoted\\\"",
+        "user=root",
+        "port",
+        "ssh2",
+    ];
+    for i in 0..lines {
+        if i % 2 == 0 {
+            let mut message = String::new();
+            for _ in 0..8 {
+                message.push_str(words[rng.below(words.len() as u64) as usize]);
+                message.push(' ');
+            }
+            out.push_str(&format!(
+                "syslog,appname=app{},facility=daemon,host=host{:03},severity=info \
+                 facility_code=3i,message=\"{}\",procid=\"{}\",severity_code=6i,timestamp={}i,version=1i {}\n",
+                rng.below(20),
+                rng.below(100),
+                message.trim_end(),
+                rng.below(65_536),
+                start + i as u64,
+                start + i as u64 * 1_000_000,
+            ));
+        } else {
+            out.push_str(&format!(
+                "procstat,exe=nginx,host=host{:03},process_name=nginx,user=www-data \
+                 cpu_usage={:.4},memory_rss={}i,num_threads={}i,pid={}i,running=true {}\n",
+                rng.below(100),
+                rng.float(100.0),
+                rng.below(1 << 30),
+                rng.below(64),
+                rng.below(1 << 22),
+                start + i as u64 * 1_000_000,
+            ));
+        }
+    }
+    out
+}
+
+/// High cardinality: every line is a series of its own (a request id and a user tag among
+/// the tags), so every tag value is new to the dictionaries.
+pub fn high_cardinality(lines: usize) -> String {
+    let mut rng = Rng::new(3);
+    let mut out = String::with_capacity(lines * 150);
+    let start: u64 = 1_600_000_000_000_000_000;
+    for i in 0..lines {
+        out.push_str(&format!(
+            "http_requests,host=web{:02},path=/api/v1/items/{},request_id={:016x},user=u{} \
+             bytes={}i,duration_ms={:.3},status=200i {}\n",
+            rng.below(32),
+            rng.below(10_000),
+            rng.next_u64(),
+            i,
+            rng.below(1 << 20),
+            rng.float(250.0),
+            start + i as u64 * 1_000,
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use condenser_ingest::line_protocol::{ParseOptions, parse};
+    use condenser_model::Precision;
+
+    use super::*;
+
+    #[test]
+    fn every_input_parses_without_errors() {
+        for (name, body, measurements) in [
+            ("cpu", telegraf_cpu(2_000), 1),
+            ("mix", strings_and_integers(2_000), 2),
+            ("cardinality", high_cardinality(2_000), 1),
+        ] {
+            let parsed =
+                parse(body.as_bytes(), ParseOptions::new(Precision::Nanosecond, 0)).unwrap();
+            assert!(
+                parsed.errors.is_empty(),
+                "{name}: {:?}",
+                &parsed.errors[..1]
+            );
+            assert_eq!(parsed.points, 2_000, "{name}");
+            assert_eq!(parsed.tables.len(), measurements, "{name}");
+        }
+    }
+
+    #[test]
+    fn cpu_lines_are_about_165_bytes() {
+        let body = telegraf_cpu(1_000);
+        let average = body.len() / 1_000;
+        assert!((150..=180).contains(&average), "{average} bytes a line");
+    }
+}

@@ -58,8 +58,11 @@ pub struct IngestMetrics {
     databases: Mutex<BTreeMap<Arc<str>, Arc<DatabaseCounters>>>,
 }
 
+/// Reads one counter of a database.
+type CounterReader = fn(&DatabaseCounters) -> u64;
+
 /// The counters rendered, in order: name, help text, reader.
-const COUNTERS: [(&str, &str, fn(&DatabaseCounters) -> u64); 4] = [
+const COUNTERS: [(&str, &str, CounterReader); 4] = [
     (
         "condenser_points_accepted_total",
         "Points accepted by ingest and handed to the engine.",
