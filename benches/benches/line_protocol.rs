@@ -13,7 +13,7 @@ use std::hint::black_box;
 use condenser_benches::{high_cardinality, strings_and_integers, telegraf_cpu};
 use condenser_ingest::line_protocol::{ParseOptions, parse};
 use condenser_model::Precision;
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput};
 
 fn compare(c: &mut Criterion, group_name: &str, body: &str, lines: usize, samples: usize) {
     let mut group = c.benchmark_group(group_name);
@@ -72,5 +72,8 @@ fn line_protocol(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, line_protocol);
-criterion_main!(benches);
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    line_protocol(&mut criterion);
+    criterion.final_summary();
+}

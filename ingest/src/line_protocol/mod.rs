@@ -100,3 +100,39 @@ pub fn parse(body: &[u8], options: ParseOptions) -> Result<ParsedBody> {
 
 #[cfg(test)]
 mod tests;
+
+/// Parses `body` and panics if the result breaks a promise of [`parse`]: that it never
+/// fails on user input, that every line is either a point or an error, that errors are in
+/// body order, and that every table follows the model's conventions. Used by the fuzz
+/// target (`ingest/fuzz`) and by the property tests.
+#[doc(hidden)]
+pub fn check_promises(body: &[u8]) {
+    let parsed = parse(body, ParseOptions::new(Precision::Nanosecond, 0))
+        .expect("parse never fails on user input");
+    let physical_lines = body.split(|&b| b == b'\n').count();
+    assert!(parsed.points + parsed.errors.len() <= physical_lines);
+    let rows: usize = parsed.tables.iter().map(|t| t.batch.num_rows()).sum();
+    assert_eq!(rows, parsed.points);
+    assert!(
+        parsed
+            .errors
+            .windows(2)
+            .all(|w| w[0].line_number < w[1].line_number)
+    );
+    assert!(
+        parsed
+            .errors
+            .iter()
+            .all(|e| e.line_number >= 1 && e.line_number <= physical_lines)
+    );
+    for table in parsed.tables {
+        assert!(table.batch.num_rows() > 0);
+        condenser_model::WriteBatch::try_new(
+            "db".into(),
+            "rp".into(),
+            table.measurement.into(),
+            table.batch,
+        )
+        .expect("tables follow the model's conventions");
+    }
+}

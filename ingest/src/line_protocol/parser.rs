@@ -140,6 +140,46 @@ fn is_number_shape(token: &[u8]) -> bool {
     digits > 0
 }
 
+/// Powers of ten that are exact in an `f64`.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a plain decimal (`-97.5`, `3`, `.25`) whose digits fit 2^53 and whose
+/// fraction has at most 22 digits, computed exactly: both the digits and the power of ten
+/// are exact in an `f64`, so the one division rounds correctly (Clinger's fast path). Any
+/// other text is `None`, left to the general parser.
+#[inline]
+fn simple_decimal(token: &[u8]) -> Option<f64> {
+    let (negative, digits) = match token.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, token),
+    };
+    let mut mantissa: u64 = 0;
+    let mut count = 0;
+    let mut fraction_digits = None;
+    for (i, &byte) in digits.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(byte - b'0');
+                count += 1;
+                if count > 15 {
+                    return None;
+                }
+            }
+            b'.' if fraction_digits.is_none() => fraction_digits = Some(digits.len() - i - 1),
+            _ => return None,
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    let scale = *EXACT_POWERS_OF_TEN.get(fraction_digits.unwrap_or(0))?;
+    let value = mantissa as f64 / scale;
+    Some(if negative { -value } else { value })
+}
+
 fn number(token: &[u8]) -> Result<FieldValue<'static>, LineErrorKind> {
     let out_of_range = |kind, digits: &[u8]| LineErrorKind::IntegerOutOfRange {
         kind,
@@ -163,13 +203,20 @@ fn number(token: &[u8]) -> Result<FieldValue<'static>, LineErrorKind> {
                 .map(FieldValue::Unsigned)
                 .ok_or_else(|| out_of_range(FieldType::Unsigned, digits))
         }
-        _ if !is_number_shape(token) => Err(LineErrorKind::InvalidNumber),
-        _ => std::str::from_utf8(token)
-            .ok()
-            .and_then(|text| text.parse::<f64>().ok())
-            .filter(|value| value.is_finite())
-            .map(FieldValue::Float)
-            .ok_or(LineErrorKind::InvalidFloat),
+        _ => {
+            if let Some(value) = simple_decimal(token) {
+                return Ok(FieldValue::Float(value));
+            }
+            if !is_number_shape(token) {
+                return Err(LineErrorKind::InvalidNumber);
+            }
+            std::str::from_utf8(token)
+                .ok()
+                .and_then(|text| text.parse::<f64>().ok())
+                .filter(|value| value.is_finite())
+                .map(FieldValue::Float)
+                .ok_or(LineErrorKind::InvalidFloat)
+        }
     }
 }
 
@@ -243,7 +290,7 @@ pub(crate) fn scan(buf: &[u8], options: ParseOptions) -> Scanned {
     let mut scanner = BodyScanner {
         buf,
         options,
-        body_is_utf8: std::str::from_utf8(buf).is_ok(),
+        body_is_utf8: simdutf8::basic::from_utf8(buf).is_ok(),
         tables: Vec::new(),
         table_index: HashMap::new(),
         hasher: DefaultHashBuilder::default(),
@@ -497,5 +544,35 @@ impl BodyScanner<'_> {
         };
         self.last_table = Some(table);
         Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn the_decimal_fast_path_rounds_as_the_general_parser(
+            text in "-?[0-9]{0,10}(\\.[0-9]{0,12})?",
+        ) {
+            let expected = text.parse::<f64>().ok();
+            if let Some(fast) = simple_decimal(text.as_bytes()) {
+                prop_assert_eq!(Some(fast.to_bits()), expected.map(f64::to_bits), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_decimal_fast_path_leaves_the_hard_cases_to_the_general_parser() {
+        assert_eq!(simple_decimal(b"97.5"), Some(97.5));
+        assert_eq!(simple_decimal(b"-0"), Some(-0.0));
+        assert_eq!(simple_decimal(b"5."), Some(5.0));
+        assert_eq!(simple_decimal(b".25"), Some(0.25));
+        for hard in ["1e5", "1234567890123456", "0.1234567890123456", ".", "-", "1.2.3", ""] {
+            assert_eq!(simple_decimal(hard.as_bytes()), None, "{hard}");
+        }
     }
 }

@@ -235,3 +235,31 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// What the fuzz target checks, on random bytes and on mangled valid bodies.
+    #[test]
+    fn arbitrary_bytes_keep_the_parsers_promises(body in prop::collection::vec(any::<u8>(), 0..400)) {
+        check_promises(&body);
+    }
+
+    #[test]
+    fn mangled_bodies_keep_the_parsers_promises(
+        points in prop::collection::vec(point(SPECIAL_TEXT, SPECIAL_STRING), 1..8),
+        cuts in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+    ) {
+        let mut body = String::new();
+        for point in &points {
+            write_line(point, &mut body);
+        }
+        let mut body = body.into_bytes();
+        for (at, byte) in cuts {
+            let at = at.index(body.len());
+            let replacements = b"\\\", =\n\r#itfu.-e";
+            body[at] = replacements[usize::from(byte) % replacements.len()];
+        }
+        check_promises(&body);
+    }
+}
