@@ -36,22 +36,24 @@ const fn special(bytes: &[u8]) -> [bool; 256] {
 #[inline]
 fn scan_token(buf: &[u8], mut i: usize, special: &[bool; 256]) -> (usize, bool) {
     let mut escaped = false;
-    while i < buf.len() {
-        let byte = buf[i];
-        if !special[byte as usize] {
-            i += 1;
-        } else if byte == b'\\' {
-            escaped = true;
-            i += if i + 1 < buf.len() && buf[i + 1] != b'\n' {
-                2
-            } else {
-                1
-            };
-        } else {
+    loop {
+        let Some(found) = buf[i..].iter().position(|&b| special[usize::from(b)]) else {
+            return (buf.len(), escaped);
+        };
+        i += found;
+        if buf[i] != b'\\' {
             return (i, escaped);
         }
+        escaped = true;
+        i += if i + 1 < buf.len() && buf[i + 1] != b'\n' {
+            2
+        } else {
+            1
+        };
+        if i >= buf.len() {
+            return (buf.len(), escaped);
+        }
     }
-    (buf.len(), escaped)
 }
 
 /// True when `i` is at the end of a line (or of the body).
@@ -146,20 +148,20 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// The value of a plain decimal (`-97.5`, `3`, `.25`) whose digits fit 2^53 and whose
-/// fraction has at most 22 digits, computed exactly: both the digits and the power of ten
-/// are exact in an `f64`, so the one division rounds correctly (Clinger's fast path). Any
-/// other text is `None`, left to the general parser.
+/// The plain decimal (`-97.5`, `3`, `.25`) at the start of `bytes`, up to the first byte
+/// that ends a value, with its length; `None` unless the whole token is such a decimal with
+/// at most 15 digits and at most 22 of them after the point. Then both the digits and the
+/// power of ten are exact in an `f64`, so the one division rounds correctly (Clinger's fast
+/// path). Other tokens are left to the general parser.
 #[inline]
-fn simple_decimal(token: &[u8]) -> Option<f64> {
-    let (negative, digits) = match token.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, token),
-    };
+fn leading_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
+    let negative = bytes.first() == Some(&b'-');
+    let mut i = usize::from(negative);
     let mut mantissa: u64 = 0;
     let mut count = 0;
-    let mut fraction_digits = None;
-    for (i, &byte) in digits.iter().enumerate() {
+    let mut fraction_start = None;
+    while i < bytes.len() {
+        let byte = bytes[i];
         match byte {
             b'0'..=b'9' => {
                 mantissa = mantissa * 10 + u64::from(byte - b'0');
@@ -168,16 +170,24 @@ fn simple_decimal(token: &[u8]) -> Option<f64> {
                     return None;
                 }
             }
-            b'.' if fraction_digits.is_none() => fraction_digits = Some(digits.len() - i - 1),
+            b'.' if fraction_start.is_none() => fraction_start = Some(i + 1),
+            _ if VALUE_END[usize::from(byte)] => break,
             _ => return None,
         }
+        i += 1;
     }
     if count == 0 {
         return None;
     }
-    let scale = *EXACT_POWERS_OF_TEN.get(fraction_digits.unwrap_or(0))?;
+    let scale = *EXACT_POWERS_OF_TEN.get(fraction_start.map_or(0, |start| i - start))?;
     let value = mantissa as f64 / scale;
-    Some(if negative { -value } else { value })
+    Some((if negative { -value } else { value }, i))
+}
+
+/// [`leading_decimal`] of a whole token.
+#[cfg(test)]
+fn simple_decimal(token: &[u8]) -> Option<f64> {
+    leading_decimal(token).and_then(|(value, len)| (len == token.len()).then_some(value))
 }
 
 fn number(token: &[u8]) -> Result<FieldValue<'static>, LineErrorKind> {
@@ -204,9 +214,6 @@ fn number(token: &[u8]) -> Result<FieldValue<'static>, LineErrorKind> {
                 .ok_or_else(|| out_of_range(FieldType::Unsigned, digits))
         }
         _ => {
-            if let Some(value) = simple_decimal(token) {
-                return Ok(FieldValue::Float(value));
-            }
             if !is_number_shape(token) {
                 return Err(LineErrorKind::InvalidNumber);
             }
@@ -285,6 +292,11 @@ struct BodyScanner<'a> {
     last_table: Option<usize>,
 }
 
+/// The position of the newline that ends the physical line holding `i` (or the body's end).
+fn physical_line_end(buf: &[u8], i: usize) -> usize {
+    memchr(b'\n', &buf[i..]).map_or(buf.len(), |n| i + n)
+}
+
 /// Scans a whole body.
 pub(crate) fn scan(buf: &[u8], options: ParseOptions) -> Scanned {
     let mut scanner = BodyScanner {
@@ -306,16 +318,18 @@ pub(crate) fn scan(buf: &[u8], options: ParseOptions) -> Scanned {
     let mut pos = 0;
     while pos < buf.len() {
         line_number += 1;
-        let physical_end = memchr(b'\n', &buf[pos..]).map_or(buf.len(), |n| pos + n);
         let mut start = pos;
-        while start < physical_end && matches!(buf[start], b' ' | b'\t' | b'\r') {
+        while start < buf.len() && matches!(buf[start], b' ' | b'\t' | b'\r') {
             start += 1;
         }
-        if start == physical_end || buf[start] == b'#' {
-            pos = physical_end + 1;
+        if start == buf.len() {
+            break;
+        }
+        if matches!(buf[start], b'\n' | b'#') {
+            pos = physical_line_end(buf, start) + 1;
             continue;
         }
-        match scanner.line(start, physical_end) {
+        match scanner.line(start) {
             Ok(next) => {
                 points += 1;
                 line_number += scanner.string_newlines;
@@ -325,6 +339,7 @@ pub(crate) fn scan(buf: &[u8], options: ParseOptions) -> Scanned {
                 if let Some(table) = scanner.current {
                     scanner.tables[table].rollback();
                 }
+                let physical_end = physical_line_end(buf, start);
                 let text = &buf[start..physical_end];
                 let text = text.strip_suffix(b"\r").unwrap_or(text);
                 errors.push(LineError::new(line_number, text, kind));
@@ -341,10 +356,12 @@ pub(crate) fn scan(buf: &[u8], options: ParseOptions) -> Scanned {
 
 impl BodyScanner<'_> {
     /// Parses the line at `start` into its table; returns where the next line starts.
-    fn line(&mut self, start: usize, physical_end: usize) -> Result<usize, LineErrorKind> {
+    fn line(&mut self, start: usize) -> Result<usize, LineErrorKind> {
         self.current = None;
         self.string_newlines = 0;
-        if !self.body_is_utf8 && std::str::from_utf8(&self.buf[start..physical_end]).is_err() {
+        if !self.body_is_utf8
+            && std::str::from_utf8(&self.buf[start..physical_line_end(self.buf, start)]).is_err()
+        {
             return Err(LineErrorKind::InvalidUtf8);
         }
         let buf = self.buf;
@@ -458,6 +475,12 @@ impl BodyScanner<'_> {
                 None | Some(b',' | b' ' | b'\n' | b'\r') => {
                     return Err(LineErrorKind::MissingFieldValue);
                 }
+                Some(b'-' | b'.' | b'0'..=b'9')
+                    if let Some((value, len)) = leading_decimal(&buf[value_start..]) =>
+                {
+                    value_end = value_start + len;
+                    FieldValue::Float(value)
+                }
                 Some(first) => {
                     value_end = value_start
                         + buf[value_start..]
@@ -514,9 +537,7 @@ impl BodyScanner<'_> {
                 .ok_or(LineErrorKind::TimeOutsideRange)?;
             (time, next)
         };
-        if !*body_is_utf8
-            && next > physical_end + 1
-            && std::str::from_utf8(&buf[start..next]).is_err()
+        if !*body_is_utf8 && *string_newlines > 0 && std::str::from_utf8(&buf[start..next]).is_err()
         {
             return Err(LineErrorKind::InvalidUtf8);
         }
@@ -571,7 +592,15 @@ mod tests {
         assert_eq!(simple_decimal(b"-0"), Some(-0.0));
         assert_eq!(simple_decimal(b"5."), Some(5.0));
         assert_eq!(simple_decimal(b".25"), Some(0.25));
-        for hard in ["1e5", "1234567890123456", "0.1234567890123456", ".", "-", "1.2.3", ""] {
+        for hard in [
+            "1e5",
+            "1234567890123456",
+            "0.1234567890123456",
+            ".",
+            "-",
+            "1.2.3",
+            "",
+        ] {
             assert_eq!(simple_decimal(hard.as_bytes()), None, "{hard}");
         }
     }
