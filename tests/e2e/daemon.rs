@@ -35,7 +35,7 @@ impl Daemon {
         let dir = scratch_dir(name);
         let config_path = dir.join("condenser.toml");
         std::fs::write(&config_path, config).expect("writing the configuration");
-        let mut child = condenser()
+        let child = condenser()
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(dir.join("data"))
             .arg("--config")
@@ -45,7 +45,13 @@ impl Daemon {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("starting condenser serve");
-        let stdout = child.stdout.take().expect("piped stdout");
+        // From here on, dropping `daemon` (also when a panic unwinds) stops the process.
+        let mut daemon = Daemon {
+            child,
+            url: String::new(),
+            banner: Vec::new(),
+        };
+        let stdout = daemon.child.stdout.take().expect("piped stdout");
         let (lines_tx, lines_rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -54,23 +60,21 @@ impl Daemon {
                 }
             }
         });
-        let mut banner = Vec::new();
         loop {
-            let line = match lines_rx.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) => line,
-                Err(err) => {
-                    let _ = child.kill();
+            let line = lines_rx
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|err| {
                     panic!(
-                        "condenser serve did not say where it listens ({err}); printed {banner:?}"
-                    );
-                }
-            };
+                        "condenser serve did not say where it listens ({err}); printed {:?}",
+                        daemon.banner
+                    )
+                });
             if let Some(url) = line.strip_prefix("Condenser listening on ") {
-                let url = url.to_owned();
-                banner.push(line);
-                return Daemon { child, url, banner };
+                daemon.url = url.to_owned();
+                daemon.banner.push(line);
+                return daemon;
             }
-            banner.push(line);
+            daemon.banner.push(line);
         }
     }
 

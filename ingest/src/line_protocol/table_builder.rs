@@ -371,6 +371,24 @@ impl ColumnIndex {
     }
 }
 
+/// The name of a new column `key`, unless the key is `time` (the error `reserved` gives),
+/// is already a column of the other role (`other`), or is not UTF-8.
+fn new_column_name<'k>(
+    key: &'k [u8],
+    other: &ColumnIndex,
+    reserved: impl FnOnce() -> LineErrorKind,
+) -> Result<&'k str, LineErrorKind> {
+    if key == schema::TIME_COLUMN.as_bytes() {
+        return Err(reserved());
+    }
+    if other.contains(key) {
+        return Err(LineErrorKind::TagFieldKeyClash {
+            key: String::from_utf8_lossy(key).into_owned(),
+        });
+    }
+    std::str::from_utf8(key).map_err(|_| LineErrorKind::InvalidUtf8)
+}
+
 /// The Arrow columns of one measurement.
 #[derive(Debug)]
 pub(crate) struct TableBuilder {
@@ -433,18 +451,11 @@ impl TableBuilder {
         {
             Some(column) => column,
             None => {
-                if key == schema::TIME_COLUMN.as_bytes() {
-                    return Err(LineErrorKind::InvalidTagKey {
+                let name =
+                    new_column_name(key, &self.field_index, || LineErrorKind::InvalidTagKey {
                         measurement: self.measurement.to_string(),
                         key: schema::TIME_COLUMN.to_owned(),
-                    });
-                }
-                if self.field_index.contains(key) {
-                    return Err(LineErrorKind::TagFieldKeyClash {
-                        key: String::from_utf8_lossy(key).into_owned(),
-                    });
-                }
-                let name = std::str::from_utf8(key).map_err(|_| LineErrorKind::InvalidUtf8)?;
+                    })?;
                 self.tags.push(TagColumn::new(name.into()));
                 self.tag_index.insert(position, key, self.tags.len() - 1);
                 self.tags.len() - 1
@@ -477,18 +488,11 @@ impl TableBuilder {
         {
             Some(column) => column,
             None => {
-                if key == schema::TIME_COLUMN.as_bytes() {
-                    return Err(LineErrorKind::InvalidFieldName {
+                let name =
+                    new_column_name(key, &self.tag_index, || LineErrorKind::InvalidFieldName {
                         measurement: self.measurement.to_string(),
                         key: schema::TIME_COLUMN.to_owned(),
-                    });
-                }
-                if self.tag_index.contains(key) {
-                    return Err(LineErrorKind::TagFieldKeyClash {
-                        key: String::from_utf8_lossy(key).into_owned(),
-                    });
-                }
-                let name = std::str::from_utf8(key).map_err(|_| LineErrorKind::InvalidUtf8)?;
+                    })?;
                 self.fields
                     .push(FieldColumn::new(name.into(), value.field_type()));
                 self.field_index

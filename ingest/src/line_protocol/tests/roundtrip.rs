@@ -113,10 +113,11 @@ fn write_line(point: &Point, out: &mut String) {
     out.push('\n');
 }
 
+/// One point read back: tags, fields, time.
+type Row = (BTreeMap<String, String>, BTreeMap<String, Value>, i64);
+
 /// The points of a parsed body, measurement by measurement, in row order.
-fn read_back(
-    parsed: &ParsedBody,
-) -> BTreeMap<String, Vec<(BTreeMap<String, String>, BTreeMap<String, Value>, i64)>> {
+fn read_back(parsed: &ParsedBody) -> BTreeMap<String, Vec<Row>> {
     let mut out = BTreeMap::new();
     for table in &parsed.tables {
         let batch = &table.batch;
