@@ -6,7 +6,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use condenser_model::Precision;
@@ -14,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 
-use crate::write::{WriteTarget, Writer};
+use crate::write::{WriteTarget, Writer, now_nanos};
 use crate::{Error, Result};
 
 /// One UDP listener (`[[udp]]` in the configuration file).
@@ -76,9 +75,7 @@ pub async fn spawn(
                 }
             };
             let body = Bytes::copy_from_slice(&buf[..len]);
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+            let now = now_nanos();
             match writer.write(&target, body, now).await {
                 Ok(report) => {
                     for error in report.rejected.iter().take(10) {

@@ -6,7 +6,7 @@
 //! send it again without duplicating points.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use condenser_model::{Precision, WriteBatch};
@@ -17,6 +17,13 @@ use crate::metrics::IngestMetrics;
 
 /// The sending end of the ingest → engine channel: one message per accepted write.
 pub type WriteSender = mpsc::Sender<Vec<WriteBatch>>;
+
+/// Now, in nanoseconds since the epoch: the receive time of a body.
+pub fn now_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
 
 /// Where a body is written.
 #[derive(Debug, Clone, PartialEq, Eq)]

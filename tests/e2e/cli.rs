@@ -49,27 +49,24 @@ fn config_prints_defaults_overridden_by_file_environment_and_flags() {
     );
 }
 
+/// What `condenser serve` prints on stderr when started with `config` as its file; it
+/// must fail.
+fn serve_error(file: &std::path::Path, config: &str) -> String {
+    std::fs::write(file, config).unwrap();
+    let out = condenser()
+        .args(["serve", "--config"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "started with {config:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
 #[test]
 fn a_bad_configuration_is_a_clear_error() {
-    let dir = scratch_dir("bad-config");
-    let file = dir.join("c.toml");
-    std::fs::write(&file, "[http]\nmax_body = 1\n").unwrap();
-    let out = condenser()
-        .args(["serve", "--config"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8(out.stderr).unwrap();
+    let file = scratch_dir("bad-config").join("c.toml");
+    let err = serve_error(&file, "[http]\nmax_body = 1\n");
     assert!(err.contains("max_body") && err.contains("c.toml"), "{err}");
-
-    std::fs::write(&file, "[http]\nwrite_timeout = \"soon\"\n").unwrap();
-    let out = condenser()
-        .args(["serve", "--config"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8(out.stderr).unwrap();
+    let err = serve_error(&file, "[http]\nwrite_timeout = \"soon\"\n");
     assert!(err.contains("write_timeout"), "{err}");
 }

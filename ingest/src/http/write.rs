@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::io::Read as _;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
@@ -13,7 +12,7 @@ use condenser_model::Precision;
 
 use super::{ApiState, error_response};
 use crate::line_protocol::LineError;
-use crate::write::{WriteRefused, WriteReport, WriteTarget};
+use crate::write::{WriteRefused, WriteReport, WriteTarget, now_nanos};
 
 /// How many rejected lines an error message lists before it summarises the rest.
 const MAX_LISTED_ERRORS: usize = 100;
@@ -76,9 +75,7 @@ async fn write(
         Ok(body) => body,
         Err(response) => return response,
     };
-    let receive_time = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let receive_time = now_nanos();
     match state.writer.write(&target, body, receive_time).await {
         Ok(report) => report_response(&report),
         Err(refused @ WriteRefused::Busy(_)) => {
