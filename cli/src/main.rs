@@ -5,6 +5,7 @@
 //! client verb.
 
 mod config;
+mod script;
 mod serve;
 
 use std::path::PathBuf;
@@ -28,6 +29,11 @@ enum Command {
     Serve(ServeArgs),
     /// Print the effective configuration (defaults, file, environment, flags) as TOML.
     Config(ServeArgs),
+    /// Check a TICKscript as Kapacitor does when a task is defined; errors and warnings go
+    /// to standard error with line, column and the source line.
+    Check(script::CheckArgs),
+    /// Print a TICKscript in canonical form (Kapacitor's layout).
+    Fmt(script::FmtArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,7 +63,7 @@ impl ServeArgs {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -72,11 +78,14 @@ fn main() -> anyhow::Result<()> {
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?
-                .block_on(serve::run(config))
+                .block_on(serve::run(config))?;
+            Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Config(args) => {
             print!("{}", toml::to_string(&args.load()?)?);
-            Ok(())
+            Ok(std::process::ExitCode::SUCCESS)
         }
+        Command::Check(args) => script::run_check(&args),
+        Command::Fmt(args) => script::run_fmt(&args),
     }
 }

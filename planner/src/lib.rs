@@ -1,8 +1,23 @@
 //! The TICKscript front end and planner.
 //!
-//! In: TICKscript text. Out: a validated pipeline of nodes and, for each task, a DataFusion
-//! `LogicalPlan` whose stateful nodes are extension nodes the engine turns into operators.
+//! In: TICKscript text (and, for a template, its vars). Out: a validated [`Pipeline`] of
+//! nodes with their properties, or [`Diagnostics`] that say what is wrong and where.
 //!
-//! This crate is the home of the lexer, parser, AST, node catalog and lowering; it is filled
-//! in by the TICKscript front-end work. Until then it exposes nothing, and no task can be
-//! defined: the daemon only ingests.
+//! - [`tick`]: lexer, parser, syntax tree with spans, and the formatter.
+//! - [`catalog`]: every node, property, chaining method and alert handler Kapacitor has, and
+//!   the functions lambdas may call.
+//! - [`pipeline`]: evaluates a program against the catalog into a pipeline, applying
+//!   Kapacitor's define-time rules (edge types, argument types, undefined names, template
+//!   vars).
+//!
+//! The entry point is [`check`].
+
+pub mod catalog;
+mod diagnostic;
+pub mod pipeline;
+pub mod tick;
+mod value_type;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Note, Severity};
+pub use pipeline::{Pipeline, TaskType, Vars, check};
+pub use value_type::ValueType;

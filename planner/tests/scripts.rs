@@ -1,0 +1,153 @@
+//! File-driven tests of the TICKscript front end.
+//!
+//! - `scripts/corpus/NAME.KIND.tick`: every script of Kapacitor's conformance corpus. Each
+//!   must pass the check as a task of KIND, and formatting must round-trip it.
+//! - `scripts/errors/NAME.KIND.tick` with `NAME.KIND.err`: a script that must fail, and the
+//!   diagnostics it must print (message, line:column, source line and caret).
+//! - `scripts/format/NAME.tick` with `NAME.fmt`: a script and its canonical form.
+//!
+//! Expected files are refreshed with `CONDENSER_BLESS=1 cargo test -p condenser-planner
+//! --test scripts`, then reviewed; they are never edited by hand to make a test pass.
+
+use std::path::{Path, PathBuf};
+
+use condenser_planner::tick::{format, parse};
+use condenser_planner::{TaskType, check};
+
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scripts")
+        .join(name)
+}
+
+/// The `.tick` files of a folder, sorted.
+fn scripts(folder: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir(folder))
+        .expect("the scripts folder exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tick"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The task type named in a file name `NAME.stream.tick` / `NAME.batch.tick`.
+fn task_type(path: &Path) -> TaskType {
+    let stem = path.file_stem().unwrap().to_string_lossy();
+    if stem.ends_with(".batch") {
+        TaskType::Batch
+    } else {
+        assert!(
+            stem.ends_with(".stream"),
+            "{} names no task type",
+            path.display()
+        );
+        TaskType::Stream
+    }
+}
+
+fn bless() -> bool {
+    std::env::var_os("CONDENSER_BLESS").is_some()
+}
+
+/// Compares `actual` with the expected file, or writes it when blessing.
+fn expect_file(path: &Path, actual: &str, failures: &mut Vec<String>) {
+    if bless() {
+        std::fs::write(path, actual).expect("write expected file");
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected != actual {
+        failures.push(format!(
+            "{}:\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        ));
+    }
+}
+
+#[test]
+fn every_corpus_script_checks() {
+    let files = scripts("corpus");
+    assert_eq!(files.len(), 198, "the corpus has 198 scripts");
+    let mut failures = Vec::new();
+    for path in &files {
+        let source = std::fs::read_to_string(path).unwrap();
+        if let Err(diagnostics) = check(&source, task_type(path), None) {
+            failures.push(diagnostics.render(&source, &path.display().to_string()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} corpus scripts fail the check:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn formatting_round_trips_the_corpus() {
+    let mut failures = Vec::new();
+    for path in scripts("corpus") {
+        let source = std::fs::read_to_string(&path).unwrap();
+        let program = parse(&source).unwrap();
+        let formatted = format(&program);
+        let reparsed = match parse(&formatted) {
+            Ok(p) => p,
+            Err(e) => {
+                failures.push(format!(
+                    "{}: formatted output does not parse: {}\n{formatted}",
+                    path.display(),
+                    e.render(&formatted, "formatted")
+                ));
+                continue;
+            }
+        };
+        if reparsed != program {
+            failures.push(format!(
+                "{}: parse(fmt(x)) != parse(x)\n{formatted}",
+                path.display()
+            ));
+        }
+        if format(&reparsed) != formatted {
+            failures.push(format!("{}: formatting is not idempotent", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn error_scripts_report_what_and_where() {
+    let files = scripts("errors");
+    assert!(!files.is_empty());
+    let mut failures = Vec::new();
+    for path in &files {
+        let source = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let rendered = match check(&source, task_type(path), None) {
+            Ok(_) => format!("{name}: unexpectedly valid\n"),
+            Err(diagnostics) => diagnostics.render(&source, &name),
+        };
+        expect_file(&path.with_extension("err"), &rendered, &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn scripts_format_to_their_canonical_form() {
+    let files = scripts("format");
+    assert!(!files.is_empty());
+    let mut failures = Vec::new();
+    for path in &files {
+        let source = std::fs::read_to_string(path).unwrap();
+        let formatted = format(&parse(&source).unwrap());
+        expect_file(&path.with_extension("fmt"), &formatted, &mut failures);
+        assert_eq!(
+            format(&parse(&formatted).unwrap()),
+            formatted,
+            "{}",
+            path.display()
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
