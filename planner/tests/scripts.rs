@@ -4,6 +4,8 @@
 //!   must pass the check as a task of KIND, and formatting must round-trip it.
 //! - `scripts/errors/NAME.KIND.tick` with `NAME.KIND.err`: a script that must fail, and the
 //!   diagnostics it must print (message, line:column, source line and caret).
+//! - `scripts/warnings/NAME.KIND.tick` with `NAME.KIND.warn`: a script Kapacitor accepts
+//!   but that cannot work, and the warnings it must print.
 //! - `scripts/format/NAME.tick` with `NAME.fmt`: a script and its canonical form.
 //!
 //! Expected files are refreshed with `CONDENSER_BLESS=1 cargo test -p condenser-planner
@@ -129,6 +131,27 @@ fn error_scripts_report_what_and_where() {
             Err(diagnostics) => diagnostics.render(&source, &name),
         };
         expect_file(&path.with_extension("err"), &rendered, &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn scripts_that_cannot_work_are_accepted_with_warnings() {
+    let files = scripts("warnings");
+    assert!(!files.is_empty());
+    let mut failures = Vec::new();
+    for path in &files {
+        let source = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let rendered = match check(&source, task_type(path), None) {
+            Ok(checked) => condenser_planner::Diagnostics(checked.warnings).render(&source, &name),
+            Err(diagnostics) => format!(
+                "unexpectedly invalid:\n{}",
+                diagnostics.render(&source, &name)
+            ),
+        };
+        assert!(!rendered.is_empty(), "{name} gives no warning");
+        expect_file(&path.with_extension("warn"), &rendered, &mut failures);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

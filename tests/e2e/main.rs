@@ -5,4 +5,5 @@
 
 mod cli;
 mod daemon;
+mod script;
 mod write;

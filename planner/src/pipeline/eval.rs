@@ -7,7 +7,7 @@ use super::{
     Arg, Handler, Node, NodeId, Pipeline, Setting, TaskType, TemplateVar, Value, constant,
     format_duration, rules,
 };
-use crate::catalog::{self, ChainMethod, FUNCTIONS, Object, Param, script_name};
+use crate::catalog::{self, ChainMethod, Object, Param, script_name};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::tick::ast::{CallKind, Expr, ExprKind, Ident, Number, Statement};
 use crate::tick::{Span, parse};
@@ -335,7 +335,7 @@ impl Evaluator<'_> {
             }
             ExprKind::Lambda(body) => {
                 let body = self.resolve_lambda(body)?;
-                self.check_lambda(&body);
+                self.warnings.extend(super::lambda::check(&body));
                 Value::Lambda(Box::new(body))
             }
             ExprKind::Unary { op, operand } => {
@@ -780,60 +780,6 @@ impl Evaluator<'_> {
             span: expr.span,
             comment: expr.comment.clone(),
         })
-    }
-
-    /// Warns about calls in a lambda that cannot work: Kapacitor accepts them at define
-    /// time and fails on every point.
-    fn check_lambda(&mut self, expr: &Expr) {
-        match &expr.kind {
-            ExprKind::Unary { operand, .. } => self.check_lambda(operand),
-            ExprKind::Binary { left, right, .. } => {
-                self.check_lambda(left);
-                self.check_lambda(right);
-            }
-            ExprKind::Call { name, args, .. } => {
-                for arg in args {
-                    self.check_lambda(arg);
-                }
-                match FUNCTIONS.iter().find(|f| f.name == name.name) {
-                    None => {
-                        let mut message = format!(
-                            "unknown function {:?} in a lambda: Kapacitor accepts the script, \
-                             but the expression fails on every point",
-                            name.name
-                        );
-                        if let Some(close) = closest(&name.name, FUNCTIONS.iter().map(|f| f.name)) {
-                            message.push_str(&format!("; did you mean {close:?}?"));
-                        }
-                        self.warnings.push(Diagnostic::warning(name.span, message));
-                    }
-                    Some(function)
-                        if !function.signatures.is_empty()
-                            && !function
-                                .signatures
-                                .iter()
-                                .any(|s| s.args.len() == args.len()) =>
-                    {
-                        let mut counts: Vec<usize> =
-                            function.signatures.iter().map(|s| s.args.len()).collect();
-                        counts.sort_unstable();
-                        counts.dedup();
-                        let counts: Vec<String> = counts.iter().map(|c| c.to_string()).collect();
-                        self.warnings.push(Diagnostic::warning(
-                            name.span,
-                            format!(
-                                "{}() takes {} arguments, got {}: the expression fails on every point",
-                                name.name,
-                                counts.join(" or "),
-                                args.len()
-                            ),
-                        ));
-                    }
-                    Some(_) => {}
-                }
-            }
-            _ => {}
-        }
     }
 }
 

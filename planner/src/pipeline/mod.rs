@@ -10,6 +10,7 @@
 
 mod constant;
 mod eval;
+mod lambda;
 mod rules;
 mod vars;
 
@@ -271,3 +272,6 @@ impl Pipeline {
         self.nodes.iter().filter(move |n| n.parents.contains(&id))
     }
 }
+
+#[cfg(test)]
+mod tests;

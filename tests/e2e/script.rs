@@ -1,0 +1,137 @@
+//! The script verbs: `condenser check` and `condenser fmt`, as a user runs them.
+
+use std::process::Output;
+
+use crate::daemon::{condenser, scratch_dir};
+
+fn run(args: &[&str]) -> (Output, String, String) {
+    let out = condenser().args(args).output().unwrap();
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    (out, stdout, stderr)
+}
+
+#[test]
+fn check_accepts_a_valid_script_and_infers_its_type() {
+    let dir = scratch_dir("check-ok");
+    let file = dir.join("cpu.tick");
+    std::fs::write(
+        &file,
+        "dbrp \"telegraf\".\"autogen\"\n\nbatch\n    |query('SELECT mean(usage) FROM cpu')\n        .period(1m)\n        .every(1m)\n    |alert()\n        .crit(lambda: \"mean\" > 90)\n",
+    )
+    .unwrap();
+    let (out, stdout, stderr) = run(&["check", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("ok (batch task, 3 nodes)"), "{stdout}");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn check_rejects_a_mistake_with_line_column_and_caret() {
+    let dir = scratch_dir("check-bad");
+    let file = dir.join("cpu.tick");
+    std::fs::write(
+        &file,
+        "stream\n    |from()\n        .measurement('cpu')\n    |window()\n        .peroid(10s)\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let (out, stdout, stderr) = run(&["check", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        format!(
+            "error: {path}:5:10: window() has no property \"peroid\"; did you mean \"period\"?\n 5 |         .peroid(10s)\n   |          ^\n"
+        )
+    );
+    // The same script as a batch task fails where the stream is named.
+    let (out, _, stderr) = run(&["check", "--type", "batch", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.starts_with(&format!("error: {path}:1:1: name \"stream\" is undefined")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_resolves_template_vars_from_a_file() {
+    let dir = scratch_dir("check-vars");
+    let script = dir.join("t.tick");
+    std::fs::write(
+        &script,
+        "var crit lambda\nvar measurement string\n\nstream\n    |from()\n        .measurement(measurement)\n    |alert()\n        .crit(crit)\n",
+    )
+    .unwrap();
+    let vars = dir.join("vars.json");
+    std::fs::write(
+        &vars,
+        r#"{"crit": {"type": "lambda", "value": "\"usage\" > 90"}, "measurement": {"type": "string", "value": "cpu"}}"#,
+    )
+    .unwrap();
+    let (out, _, stderr) = run(&[
+        "check",
+        script.to_str().unwrap(),
+        "--vars",
+        vars.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{stderr}");
+    std::fs::write(
+        &vars,
+        r#"{"crit": {"type": "lambda", "value": "\"usage\" > 90"}}"#,
+    )
+    .unwrap();
+    let (out, _, stderr) = run(&[
+        "check",
+        script.to_str().unwrap(),
+        "--vars",
+        vars.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains(":2:5: missing value for var \"measurement\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_warns_about_what_cannot_work_but_accepts_it() {
+    let dir = scratch_dir("check-warn");
+    let file = dir.join("w.tick");
+    std::fs::write(
+        &file,
+        "stream\n    |from()\n    |where(lambda: sigmaa(\"x\") > 3.0)\n",
+    )
+    .unwrap();
+    let (out, _, stderr) = run(&["check", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(":3:20: unknown function \"sigmaa\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean \"sigma\"?"), "{stderr}");
+}
+
+#[test]
+fn fmt_prints_canonical_tickscript_and_rewrites_in_place() {
+    let dir = scratch_dir("fmt");
+    let file = dir.join("f.tick");
+    let messy =
+        "var period=10s\nstream|from().measurement('cpu')|window().period(period).every(period)\n";
+    let canonical = "var period = 10s\n\nstream\n    |from()\n        .measurement('cpu')\n    |window()\n        .period(period)\n        .every(period)\n";
+    std::fs::write(&file, messy).unwrap();
+    let (out, stdout, _) = run(&["fmt", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(stdout, canonical);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), messy);
+    let (out, stdout, _) = run(&["fmt", "--write", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(stdout, "");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), canonical);
+    // A script that does not parse is not rewritten.
+    std::fs::write(&file, "stream|from(\n").unwrap();
+    let (out, _, stderr) = run(&["fmt", "--write", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("unexpected end of script"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "stream|from(\n");
+}
