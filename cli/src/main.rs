@@ -5,6 +5,7 @@
 //! client verb.
 
 mod config;
+mod replay;
 mod script;
 mod serve;
 
@@ -34,6 +35,9 @@ enum Command {
     Check(script::CheckArgs),
     /// Print a TICKscript in canonical form (Kapacitor's layout).
     Fmt(script::FmtArgs),
+    /// Run a task offline on recorded data and print what its httpOut node serves
+    /// (Kapacitor's replay: the clock starts at 1971-01-01T00:00:00Z).
+    Test(replay::TestArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,5 +91,6 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Check(args) => script::run_check(&args),
         Command::Fmt(args) => script::run_fmt(&args),
+        Command::Test(args) => replay::run_test(&args),
     }
 }

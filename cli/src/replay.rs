@@ -1,0 +1,206 @@
+//! `condenser test`: runs one task offline on recorded data and prints what its httpOut
+//! node serves, as Kapacitor's replay does: the recording's clock starts at
+//! 1971-01-01T00:00:00Z and the task sees every point in file order.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, TimestampNanosecondArray};
+use arrow::datatypes::TimestampNanosecondType;
+use condenser_engine::Task;
+use condenser_ingest::line_protocol::{ParseOptions, parse};
+use condenser_model::schema::TIME_COLUMN;
+use condenser_model::{Precision, WriteBatch};
+use condenser_planner::{Diagnostics, TaskType, check};
+
+use crate::script::TaskTypeArg;
+
+/// 1971-01-01T00:00:00Z in nanoseconds: where a replay's clock starts.
+const REPLAY_START: i64 = 365 * 86_400 * 1_000_000_000;
+
+/// Arguments of `condenser test`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TestArgs {
+    /// The TICKscript of the task.
+    file: PathBuf,
+    /// A recording to replay (`.srpl` for a stream task); repeat for several
+    #[arg(long = "data", value_name = "REC", required = true)]
+    data: Vec<PathBuf>,
+    /// The task type
+    #[arg(long = "type", value_enum)]
+    task_type: TaskTypeArg,
+    /// How far the replay clock is fast-forwarded (Kapacitor's replay duration)
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    duration: String,
+    /// A database and retention policy of the task (`db.rp`); repeat for several. Default:
+    /// the script's `dbrp` statements, or every database
+    #[arg(long, value_name = "DB.RP")]
+    dbrp: Vec<String>,
+    /// The httpOut node whose result is printed [default: the only one]
+    #[arg(long, value_name = "NAME")]
+    http_out: Option<String>,
+}
+
+/// Runs the task on the recordings and prints the httpOut JSON.
+pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
+    let source = std::fs::read_to_string(&args.file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
+    let path = args.file.display().to_string();
+    crate::config::parse_duration(&args.duration)
+        .map_err(|e| anyhow::anyhow!("invalid --duration {:?}: {e}", args.duration))?;
+    let task_type: TaskType = args.task_type.into();
+    if task_type == TaskType::Batch {
+        anyhow::bail!("batch tasks cannot be replayed yet: only stream tasks run in this version");
+    }
+    let checked = match check(&source, task_type, None) {
+        Ok(checked) => checked,
+        Err(diagnostics) => {
+            eprint!("{}", diagnostics.render(&source, &path));
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    eprint!(
+        "{}",
+        Diagnostics(checked.warnings.clone()).render(&source, &path)
+    );
+    let mut task = match Task::try_new(&checked.pipeline) {
+        Ok(task) => task,
+        Err(diagnostics) => {
+            eprint!("{}", diagnostics.render(&source, &path));
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let mut dbrps: Vec<(String, String)> = checked.pipeline.dbrps.clone();
+    for dbrp in &args.dbrp {
+        let (db, rp) = dbrp
+            .split_once('.')
+            .ok_or_else(|| anyhow::anyhow!("--dbrp {dbrp:?} is not db.rp"))?;
+        dbrps.push((db.to_owned(), rp.to_owned()));
+    }
+    for recording in &args.data {
+        for write in read_stream_recording(recording)? {
+            if dbrps.is_empty()
+                || dbrps
+                    .iter()
+                    .any(|(d, r)| **d == *write.db && **r == *write.rp)
+            {
+                task.write(&write);
+            }
+        }
+    }
+    let name = match &args.http_out {
+        Some(name) => name.clone(),
+        None => match task.http_out_names().as_slice() {
+            [only] => (*only).to_owned(),
+            [] => anyhow::bail!("the task has no httpOut node to print"),
+            _ => anyhow::bail!("the task has several httpOut nodes: name one with --http-out"),
+        },
+    };
+    let result = task
+        .http_out(&name)
+        .ok_or_else(|| anyhow::anyhow!("the task has no httpOut('{name}') node"))?;
+    println!("{}", result.to_json());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a stream recording: records of three lines (database, retention policy, one point
+/// in line protocol with a timestamp in seconds). Consecutive points of one database,
+/// retention policy and measurement become one write; times are shifted so that the first
+/// record's point is at 1971-01-01T00:00:00Z.
+fn read_stream_recording(path: &Path) -> anyhow::Result<Vec<WriteBatch>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read recording {}: {e}", path.display()))?;
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    let mut records: Vec<(&str, &str, &str)> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].is_empty() && lines[i..].iter().all(|l| l.is_empty()) {
+            break;
+        }
+        if i + 2 >= lines.len() {
+            anyhow::bail!("{}: record at line {} is incomplete", path.display(), i + 1);
+        }
+        records.push((lines[i], lines[i + 1], lines[i + 2]));
+        i += 3;
+    }
+    let mut writes = Vec::new();
+    let mut shift: Option<i64> = None;
+    let mut start = 0;
+    while start < records.len() {
+        let (db, rp, line) = records[start];
+        let measurement = measurement_of(line);
+        let mut end = start + 1;
+        while end < records.len() {
+            let (d, r, l) = records[end];
+            if d != db || r != rp || measurement_of(l) != measurement {
+                break;
+            }
+            end += 1;
+        }
+        let body: String = records[start..end]
+            .iter()
+            .map(|(_, _, l)| format!("{l}\n"))
+            .collect();
+        let parsed = parse(body.as_bytes(), ParseOptions::new(Precision::Second, 0))?;
+        if let Some(error) = parsed.errors.first() {
+            anyhow::bail!("{}: {error}", path.display());
+        }
+        for table in parsed.tables {
+            let first_time = first_time(&table.batch);
+            let shift = *shift.get_or_insert(REPLAY_START - first_time);
+            let batch = shift_times(&table.batch, shift)?;
+            writes.push(WriteBatch::try_new(
+                db.into(),
+                rp.into(),
+                Arc::from(table.measurement.as_str()),
+                batch,
+            )?);
+        }
+        start = end;
+    }
+    Ok(writes)
+}
+
+/// The measurement of a line: up to the first unescaped comma or space.
+fn measurement_of(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b',' | b' ' => return &line[..i],
+            _ => i += 1,
+        }
+    }
+    line
+}
+
+fn time_column(batch: &RecordBatch) -> &ArrayRef {
+    batch
+        .column_by_name(TIME_COLUMN)
+        .expect("points have a time column")
+}
+
+fn first_time(batch: &RecordBatch) -> i64 {
+    time_column(batch)
+        .as_primitive::<TimestampNanosecondType>()
+        .value(0)
+}
+
+fn shift_times(batch: &RecordBatch, shift: i64) -> anyhow::Result<RecordBatch> {
+    let times = time_column(batch).as_primitive::<TimestampNanosecondType>();
+    let shifted: TimestampNanosecondArray = times
+        .iter()
+        .map(|t| t.map(|t| t + shift))
+        .collect::<TimestampNanosecondArray>()
+        .with_timezone_opt(times.timezone().map(str::to_owned));
+    let index = batch.schema().index_of(TIME_COLUMN)?;
+    let mut columns = batch.columns().to_vec();
+    columns[index] = Arc::new(shifted);
+    debug_assert_eq!(columns[index].len(), batch.num_rows());
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}

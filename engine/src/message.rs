@@ -1,0 +1,113 @@
+//! What flows along a task's edges: points (a stream edge) and batches (a batch edge), both
+//! as Arrow record batches that follow [`condenser_model::schema`].
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Schema};
+use condenser_model::schema::{ColumnRole, TIME_COLUMN};
+
+/// A group: the measurement (when grouped by it) and the values of the group-by tags.
+/// Points of one group are windowed and aggregated together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Group {
+    /// Kapacitor's group id: a stable text key of the group.
+    pub id: String,
+    /// The group-by tags and their values, sorted by key.
+    pub tags: Vec<(String, String)>,
+    /// The measurement, when the grouping is by measurement too.
+    pub name: Option<String>,
+}
+
+impl Group {
+    /// The group of points that are not grouped at all.
+    pub fn none() -> Arc<Group> {
+        Arc::new(Group {
+            id: String::new(),
+            tags: Vec::new(),
+            name: None,
+        })
+    }
+
+    /// The group of these tags (sorted here), by measurement when `name` is given.
+    pub fn new(mut tags: Vec<(String, String)>, name: Option<String>) -> Group {
+        tags.sort();
+        let mut id = name.clone().map(|n| n + "\n").unwrap_or_default();
+        for (i, (k, v)) in tags.iter().enumerate() {
+            if i > 0 {
+                id.push(',');
+            }
+            id.push_str(k);
+            id.push('=');
+            id.push_str(v);
+        }
+        Group { id, tags, name }
+    }
+}
+
+/// Points on a stream edge, in arrival order: one measurement, each row with its group.
+#[derive(Debug, Clone)]
+pub struct Points {
+    /// The measurement.
+    pub name: Arc<str>,
+    /// The points: `time`, tag columns, field columns; a null is an absent tag or field.
+    pub data: RecordBatch,
+    /// The group of each row.
+    pub groups: Vec<Arc<Group>>,
+}
+
+/// A batch on a batch edge: points of one group that belong together (a window).
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The measurement.
+    pub name: Arc<str>,
+    /// The group.
+    pub group: Arc<Group>,
+    /// The batch's time (for a window, its end), in nanoseconds.
+    pub tmax: i64,
+    /// The points, in order.
+    pub data: RecordBatch,
+}
+
+/// One message on an edge.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// Points (stream edge).
+    Points(Points),
+    /// A batch (batch edge).
+    Batch(Batch),
+}
+
+/// The nanosecond times of a batch's `time` column.
+pub fn times(data: &RecordBatch) -> &[i64] {
+    data.column_by_name(TIME_COLUMN)
+        .expect("every point batch has a time column")
+        .as_primitive::<arrow::datatypes::TimestampNanosecondType>()
+        .values()
+}
+
+/// The role of column `index`: time, tag or field.
+pub fn role(schema: &Schema, index: usize) -> ColumnRole {
+    let field = schema.field(index);
+    ColumnRole::of(field).unwrap_or(if field.name() == TIME_COLUMN {
+        ColumnRole::Time
+    } else {
+        ColumnRole::Field
+    })
+}
+
+/// The string value of tag column `array` at `row`, if present.
+pub fn tag_value(array: &ArrayRef, row: usize) -> Option<String> {
+    if array.is_null(row) {
+        return None;
+    }
+    match array.data_type() {
+        DataType::Utf8 => Some(array.as_string::<i32>().value(row).to_owned()),
+        DataType::Dictionary(_, _) => {
+            let dict = array.as_dictionary::<arrow::datatypes::Int32Type>();
+            let key = dict.keys().value(row) as usize;
+            Some(dict.values().as_string::<i32>().value(key).to_owned())
+        }
+        _ => None,
+    }
+}

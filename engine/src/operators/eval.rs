@@ -1,0 +1,160 @@
+//! `eval(lambdas…).as(names…)`: computes new fields (or tags) from each point.
+//!
+//! Each expression sees the fields and tags of the point and the results of the expressions
+//! before it. The output keeps only the computed fields, unless `.keep()` keeps all fields
+//! or `.keep(names…)` names the ones to keep. A point on which an expression fails is
+//! dropped, as Kapacitor drops it.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
+use arrow::compute::{cast, filter_record_batch};
+use arrow::datatypes::{DataType, Field, Schema};
+use condenser_model::FieldType;
+use condenser_model::schema::{
+    ColumnRole, ROLE_KEY, TIME_COLUMN, field_field, tag_data_type, tag_field,
+};
+use condenser_planner::tick::ast::Expr;
+
+use super::Operator;
+use crate::lambda::evaluate;
+use crate::message::{Batch, Message, Points, role};
+
+/// The resolved properties of an `eval()` node.
+#[derive(Debug, Clone, Default)]
+pub struct EvalSpec {
+    /// The expressions, in order.
+    pub expressions: Vec<Expr>,
+    /// `.as()`: the name of each result.
+    pub names: Vec<String>,
+    /// `.tags()`: results that become tags.
+    pub tags: Vec<String>,
+    /// `.keep()`: `Some(empty)` keeps every field, `Some(names)` those named.
+    pub keep: Option<Vec<String>>,
+}
+
+/// Evaluates the expressions of an `eval()` node.
+#[derive(Debug)]
+pub struct EvalOperator {
+    spec: EvalSpec,
+}
+
+impl EvalOperator {
+    /// An `eval()` node with `spec`.
+    pub fn new(spec: EvalSpec) -> Self {
+        Self { spec }
+    }
+
+    /// The evaluated points of `data`, without the rows where an expression failed, and
+    /// which rows those are (false).
+    fn apply(&self, data: &RecordBatch) -> (RecordBatch, Vec<bool>) {
+        let mut working = data.clone();
+        let mut ok = vec![true; data.num_rows()];
+        let mut results: Vec<(String, ArrayRef)> = Vec::new();
+        for (expr, name) in self.spec.expressions.iter().zip(&self.spec.names) {
+            let result = evaluate(expr, &working);
+            // A failed expression is null (a `Null`-typed column when it failed everywhere).
+            let nulls = result.logical_nulls();
+            for (row, flag) in ok.iter_mut().enumerate() {
+                *flag &= nulls.as_ref().is_none_or(|n| n.is_valid(row));
+            }
+            working = with_column(&working, name, Arc::clone(&result));
+            results.push((name.clone(), result));
+        }
+        let schema = data.schema();
+        let mut fields: Vec<Field> = Vec::new();
+        let mut columns: Vec<ArrayRef> = Vec::new();
+        for (i, field) in schema.fields().iter().enumerate() {
+            let keep = match role(&schema, i) {
+                ColumnRole::Time | ColumnRole::Tag => !self.spec.tags.contains(field.name()),
+                ColumnRole::Field => match &self.spec.keep {
+                    Some(names) if names.is_empty() => !self.spec.names.contains(field.name()),
+                    Some(names) => {
+                        names.contains(field.name()) && !self.spec.names.contains(field.name())
+                    }
+                    None => false,
+                },
+            };
+            if keep {
+                fields.push(field.as_ref().clone());
+                columns.push(Arc::clone(data.column(i)));
+            }
+        }
+        for (name, result) in results {
+            let is_tag = self.spec.tags.contains(&name);
+            // Kapacitor's rules: without .keep() the results that are not tags; with .keep()
+            // every result too (a tag result stays a field as well); with .keep(names…)
+            // the named ones.
+            let as_field = match &self.spec.keep {
+                None => !is_tag,
+                Some(names) if names.is_empty() => true,
+                Some(names) => names.contains(&name),
+            };
+            if is_tag {
+                match cast(&result, &tag_data_type()) {
+                    Ok(tag) if result.data_type() == &DataType::Utf8 => {
+                        fields.push(tag_field(&name));
+                        columns.push(tag);
+                    }
+                    _ => ok.iter_mut().for_each(|f| *f = false),
+                }
+            }
+            if as_field && let Some(field_type) = FieldType::from_data_type(result.data_type()) {
+                fields.push(field_field(&name, field_type));
+                columns.push(result);
+            }
+        }
+        let out =
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("eval output");
+        let out = filter_record_batch(&out, &BooleanArray::from(ok.clone()))
+            .expect("mask of the batch's length");
+        (out, ok)
+    }
+}
+
+/// `batch` with column `name` set to `values` (replaced if present), as a field.
+fn with_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> RecordBatch {
+    let schema = batch.schema();
+    let mut fields: Vec<Field> = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (i, field) in schema.fields().iter().enumerate() {
+        if field.name() != name || field.name() == TIME_COLUMN {
+            fields.push(field.as_ref().clone());
+            columns.push(Arc::clone(batch.column(i)));
+        }
+    }
+    let field = Field::new(name, values.data_type().clone(), true);
+    let mut metadata = std::collections::HashMap::new();
+    metadata.insert(ROLE_KEY.to_owned(), ColumnRole::Field.as_str().to_owned());
+    fields.push(field.with_metadata(metadata));
+    columns.push(values);
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("columns of one length")
+}
+
+impl Operator for EvalOperator {
+    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
+        match message {
+            Message::Points(points) => {
+                let (data, kept) = self.apply(&points.data);
+                if data.num_rows() == 0 {
+                    return;
+                }
+                let groups = points
+                    .groups
+                    .into_iter()
+                    .zip(kept)
+                    .filter_map(|(g, k)| k.then_some(g))
+                    .collect();
+                out.push(Message::Points(Points {
+                    data,
+                    groups,
+                    ..points
+                }));
+            }
+            Message::Batch(batch) => {
+                let (data, _) = self.apply(&batch.data);
+                out.push(Message::Batch(Batch { data, ..batch }));
+            }
+        }
+    }
+}

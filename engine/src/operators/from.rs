@@ -1,0 +1,69 @@
+//! `from()`: selects the points of a stream task by database, retention policy and
+//! measurement, filters them with `.where()` and groups them with `.groupBy()`.
+
+use std::sync::Arc;
+
+use condenser_model::WriteBatch;
+use condenser_planner::tick::ast::Expr;
+
+use super::group_by::{Dimensions, Grouper};
+use super::where_::filter_points;
+use crate::message::{Group, Message, Points};
+
+/// The resolved properties of a `from()` node.
+#[derive(Debug, Clone, Default)]
+pub struct FromSpec {
+    /// `.database()`.
+    pub database: Option<String>,
+    /// `.retentionPolicy()`.
+    pub retention_policy: Option<String>,
+    /// `.measurement()`.
+    pub measurement: Option<String>,
+    /// `.where()`.
+    pub predicate: Option<Expr>,
+    /// `.groupBy()` / `.groupByMeasurement()`.
+    pub dimensions: Dimensions,
+}
+
+/// Selects, filters and groups incoming writes.
+#[derive(Debug)]
+pub struct FromOperator {
+    spec: FromSpec,
+    grouper: Grouper,
+}
+
+impl FromOperator {
+    /// A `from()` node with `spec`.
+    pub fn new(spec: FromSpec) -> Self {
+        Self {
+            grouper: Grouper::new(spec.dimensions.clone()),
+            spec,
+        }
+    }
+
+    /// Takes one write from the task's source.
+    pub fn ingest(&mut self, write: &WriteBatch, out: &mut Vec<Message>) {
+        let matches =
+            |wanted: &Option<String>, actual: &str| wanted.as_deref().is_none_or(|w| w == actual);
+        if !matches(&self.spec.database, &write.db)
+            || !matches(&self.spec.retention_policy, &write.rp)
+            || !matches(&self.spec.measurement, &write.measurement)
+        {
+            return;
+        }
+        let points = Points {
+            name: Arc::clone(&write.measurement),
+            data: write.batch.clone(),
+            groups: vec![Group::none(); write.batch.num_rows()],
+        };
+        let points = match &self.spec.predicate {
+            Some(predicate) => match filter_points(predicate, points) {
+                Some(points) => points,
+                None => return,
+            },
+            None => points,
+        };
+        let groups = self.grouper.assign(&write.measurement, &points);
+        out.push(Message::Points(Points { groups, ..points }));
+    }
+}

@@ -1,0 +1,210 @@
+//! `httpOut(name)`: keeps the latest message of each group, to serve as Kapacitor's
+//! `models.Result` JSON: one series per group in the order groups were first seen, each
+//! replaced by the group's newest message.
+
+use std::sync::{Arc, Mutex};
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, TimestampNanosecondType, UInt64Type};
+use condenser_model::schema::ColumnRole;
+use serde_json::{Map, Value, json};
+
+use super::Operator;
+use crate::message::{Message, role, tag_value};
+
+/// The series an httpOut node serves, shared with whoever reads them.
+#[derive(Debug, Clone, Default)]
+pub struct HttpOutResult(Arc<Mutex<Vec<(String, Value)>>>);
+
+impl HttpOutResult {
+    /// The JSON Kapacitor serves: `{"series": [...]}`, or `{"series": null}` when nothing
+    /// has reached the node.
+    pub fn to_json(&self) -> Value {
+        let series = self.0.lock().expect("httpOut lock");
+        if series.is_empty() {
+            return json!({ "series": null });
+        }
+        json!({ "series": series.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>() })
+    }
+
+    fn set(&self, group: &str, row: Value) {
+        let mut series = self.0.lock().expect("httpOut lock");
+        match series.iter_mut().find(|(g, _)| g == group) {
+            Some(entry) => entry.1 = row,
+            None => series.push((group.to_owned(), row)),
+        }
+    }
+}
+
+/// Serves the latest message of each group.
+#[derive(Debug, Default)]
+pub struct HttpOutOperator {
+    result: HttpOutResult,
+}
+
+impl HttpOutOperator {
+    /// A node whose series are readable through `result`.
+    pub fn new(result: HttpOutResult) -> Self {
+        Self { result }
+    }
+}
+
+impl Operator for HttpOutOperator {
+    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
+        match &message {
+            Message::Points(points) => {
+                let schema = points.data.schema();
+                for row in 0..points.data.num_rows() {
+                    let mut tags = Map::new();
+                    let mut fields: Vec<(String, Value)> = Vec::new();
+                    let mut time = Value::Null;
+                    for (i, field) in schema.fields().iter().enumerate() {
+                        let column = points.data.column(i);
+                        match role(&schema, i) {
+                            ColumnRole::Time => time = json_value(column, row),
+                            ColumnRole::Tag => {
+                                if let Some(v) = tag_value(column, row) {
+                                    tags.insert(field.name().clone(), Value::String(v));
+                                }
+                            }
+                            ColumnRole::Field => {
+                                if column.is_valid(row) {
+                                    fields.push((field.name().clone(), json_value(column, row)));
+                                }
+                            }
+                        }
+                    }
+                    fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+                    let mut columns = vec![Value::String("time".into())];
+                    let mut values = vec![time];
+                    for (name, value) in fields {
+                        columns.push(Value::String(name));
+                        values.push(value);
+                    }
+                    let series =
+                        row_object(&points.name, tags, columns, vec![Value::Array(values)]);
+                    self.result.set(&points.groups[row].id, series);
+                }
+            }
+            Message::Batch(batch) => {
+                let mut tags = Map::new();
+                for (k, v) in &batch.group.tags {
+                    tags.insert(k.clone(), Value::String(v.clone()));
+                }
+                let data = &batch.data;
+                let schema = data.schema();
+                // Columns: time, then the first point's fields and non-group tags, sorted.
+                let mut names: Vec<(String, usize)> = Vec::new();
+                if data.num_rows() > 0 {
+                    for (i, field) in schema.fields().iter().enumerate() {
+                        let present = data.column(i).is_valid(0);
+                        let wanted = match role(&schema, i) {
+                            ColumnRole::Time => false,
+                            ColumnRole::Tag => !tags.contains_key(field.name()),
+                            ColumnRole::Field => true,
+                        };
+                        if present && wanted {
+                            names.push((field.name().clone(), i));
+                        }
+                    }
+                }
+                names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+                let time_index = schema.index_of("time").ok();
+                let mut rows = Vec::with_capacity(data.num_rows());
+                for row in 0..data.num_rows() {
+                    let mut values =
+                        vec![time_index.map_or(Value::Null, |i| json_value(data.column(i), row))];
+                    for (_, i) in &names {
+                        values.push(json_value(data.column(*i), row));
+                    }
+                    rows.push(Value::Array(values));
+                }
+                let columns = if rows.is_empty() {
+                    Vec::new()
+                } else {
+                    std::iter::once("time".to_owned())
+                        .chain(names.into_iter().map(|(n, _)| n))
+                        .map(Value::String)
+                        .collect()
+                };
+                let series = row_object(&batch.name, tags, columns, rows);
+                self.result.set(&batch.group.id, series);
+            }
+        }
+        out.push(message);
+    }
+}
+
+/// A series object with Kapacitor's key order, leaving out what is empty.
+fn row_object(
+    name: &str,
+    tags: Map<String, Value>,
+    columns: Vec<Value>,
+    values: Vec<Value>,
+) -> Value {
+    let mut object = Map::new();
+    if !name.is_empty() {
+        object.insert("name".into(), Value::String(name.to_owned()));
+    }
+    if !tags.is_empty() {
+        object.insert("tags".into(), Value::Object(tags));
+    }
+    if !columns.is_empty() {
+        object.insert("columns".into(), Value::Array(columns));
+    }
+    if !values.is_empty() {
+        object.insert("values".into(), Value::Array(values));
+    }
+    Value::Object(object)
+}
+
+/// One value as JSON: times as RFC 3339 in UTC, numbers, strings, booleans; null if absent.
+fn json_value(column: &ArrayRef, row: usize) -> Value {
+    if column.is_null(row) {
+        return Value::Null;
+    }
+    match column.data_type() {
+        DataType::Timestamp(_, _) => Value::String(rfc3339(
+            column.as_primitive::<TimestampNanosecondType>().value(row),
+        )),
+        DataType::Float64 => json!(column.as_primitive::<Float64Type>().value(row)),
+        DataType::Int64 => json!(column.as_primitive::<Int64Type>().value(row)),
+        DataType::UInt64 => json!(column.as_primitive::<UInt64Type>().value(row)),
+        DataType::Boolean => json!(column.as_boolean().value(row)),
+        DataType::Utf8 => json!(column.as_string::<i32>().value(row)),
+        DataType::Dictionary(_, _) => tag_value(column, row).map_or(Value::Null, Value::String),
+        _ => Value::Null,
+    }
+}
+
+/// Nanoseconds since the epoch as Go's RFC3339Nano in UTC: `1971-01-01T00:00:10Z`, the
+/// fraction only when non-zero, without trailing zeros.
+pub fn rfc3339(nanos: i64) -> String {
+    let seconds = nanos.div_euclid(1_000_000_000);
+    let fraction = nanos.rem_euclid(1_000_000_000);
+    let days = seconds.div_euclid(86_400);
+    let second_of_day = seconds.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut text = format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+        second_of_day / 3_600,
+        second_of_day % 3_600 / 60,
+        second_of_day % 60
+    );
+    if fraction != 0 {
+        let digits = format!("{fraction:09}");
+        text.push('.');
+        text.push_str(digits.trim_end_matches('0'));
+    }
+    text.push('Z');
+    text
+}

@@ -1,0 +1,335 @@
+//! The InfluxQL function nodes (`count`, `sum`, `mean`, `min`, `max`, `first`, `last`,
+//! `spread`): reduce the points of each batch (or of each run of equal-time points of a
+//! stream) to one point, with Kapacitor's (InfluxQL's) reducers.
+//!
+//! Integers stay integers where InfluxQL keeps them: `count` is an integer, `sum`, `min`,
+//! `max`, `first`, `last` and `spread` keep the field's type, `mean` is a float. Sums add in
+//! arrival order, as Kapacitor's do, so floats come out bit for bit the same.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, TimestampNanosecondArray,
+};
+use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
+use condenser_model::FieldType;
+use condenser_model::schema::{TIME_COLUMN, field_field, tag_field, time_data_type};
+
+use super::{Operator, concat_points};
+use crate::message::{Batch, Group, Message, Points, times};
+
+/// Which reducer a node applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reducer {
+    /// The number of points with the field.
+    Count,
+    /// The sum.
+    Sum,
+    /// The arithmetic mean.
+    Mean,
+    /// The smallest value (a selector: the point itself).
+    Min,
+    /// The largest value (a selector).
+    Max,
+    /// The earliest point (a selector).
+    First,
+    /// The latest point (a selector).
+    Last,
+    /// Largest minus smallest.
+    Spread,
+}
+
+impl Reducer {
+    /// The reducer of a node named `name`, if this operator has it.
+    pub fn of(name: &str) -> Option<Reducer> {
+        Some(match name {
+            "count" => Reducer::Count,
+            "sum" => Reducer::Sum,
+            "mean" => Reducer::Mean,
+            "min" => Reducer::Min,
+            "max" => Reducer::Max,
+            "first" => Reducer::First,
+            "last" => Reducer::Last,
+            "spread" => Reducer::Spread,
+            _ => return None,
+        })
+    }
+
+    fn is_selector(self) -> bool {
+        matches!(
+            self,
+            Reducer::Min | Reducer::Max | Reducer::First | Reducer::Last
+        )
+    }
+
+    /// Whether an empty batch still gives a point (`count` 0, `sum` 0).
+    fn empty_ok(self) -> bool {
+        matches!(self, Reducer::Count | Reducer::Sum)
+    }
+}
+
+/// The resolved properties of an InfluxQL function node.
+#[derive(Debug, Clone)]
+pub struct InfluxQlSpec {
+    /// The reducer.
+    pub reducer: Reducer,
+    /// The field it reads.
+    pub field: String,
+    /// `.as()`: the output field (default: the function's name).
+    pub as_name: String,
+    /// `.usePointTimes()`.
+    pub use_point_times: bool,
+}
+
+/// One group's run of equal-time points (stream input).
+#[derive(Debug)]
+struct Run {
+    name: Arc<str>,
+    time: i64,
+    rows: Vec<RecordBatch>,
+}
+
+/// Applies an InfluxQL reducer.
+#[derive(Debug)]
+pub struct InfluxQlOperator {
+    spec: InfluxQlSpec,
+    runs: HashMap<String, (Arc<Group>, Run)>,
+}
+
+impl InfluxQlOperator {
+    /// A node with `spec`.
+    pub fn new(spec: InfluxQlSpec) -> Self {
+        Self {
+            spec,
+            runs: HashMap::new(),
+        }
+    }
+
+    /// Reduces `data` (the points of one group) to one point at `time`.
+    fn reduce(
+        &self,
+        name: &Arc<str>,
+        group: &Arc<Group>,
+        time: i64,
+        data: &RecordBatch,
+    ) -> Option<Points> {
+        let spec = &self.spec;
+        let column = data.column_by_name(&spec.field);
+        let rows: Vec<usize> = match column {
+            Some(c) => (0..data.num_rows()).filter(|&r| c.is_valid(r)).collect(),
+            None => Vec::new(),
+        };
+        if rows.is_empty() && !spec.reducer.empty_ok() {
+            return None;
+        }
+        let point_times = times(data);
+        if spec.reducer.is_selector() {
+            let column = column?;
+            let row = select(spec.reducer, column, &rows, point_times)?;
+            let t = if spec.use_point_times {
+                point_times[row]
+            } else {
+                time
+            };
+            return Some(selected_point(
+                name,
+                group,
+                data.slice(row, 1),
+                t,
+                &spec.field,
+                &spec.as_name,
+            ));
+        }
+        let value: ArrayRef = match column.map(|c| c.data_type().clone()) {
+            Some(DataType::Int64) => {
+                let values = column?.as_primitive::<Int64Type>();
+                let v: Vec<i64> = rows.iter().map(|&r| values.value(r)).collect();
+                match spec.reducer {
+                    Reducer::Count => Arc::new(Int64Array::from(vec![v.len() as i64])),
+                    Reducer::Sum => Arc::new(Int64Array::from(vec![
+                        v.iter().fold(0i64, |a, b| a.wrapping_add(*b)),
+                    ])),
+                    Reducer::Mean => {
+                        let sum = v.iter().fold(0i64, |a, b| a.wrapping_add(*b));
+                        Arc::new(Float64Array::from(vec![sum as f64 / v.len() as f64]))
+                    }
+                    Reducer::Spread => {
+                        let (min, max) = (v.iter().min()?, v.iter().max()?);
+                        Arc::new(Int64Array::from(vec![max - min]))
+                    }
+                    _ => return None,
+                }
+            }
+            Some(DataType::Float64) => {
+                let values = column?.as_primitive::<Float64Type>();
+                let v: Vec<f64> = rows.iter().map(|&r| values.value(r)).collect();
+                match spec.reducer {
+                    Reducer::Count => Arc::new(Int64Array::from(vec![v.len() as i64])),
+                    Reducer::Sum => {
+                        Arc::new(Float64Array::from(vec![v.iter().fold(0.0, |a, b| a + b)]))
+                    }
+                    Reducer::Mean => {
+                        let sum = v.iter().fold(0.0, |a, b| a + b);
+                        Arc::new(Float64Array::from(vec![sum / v.len() as f64]))
+                    }
+                    Reducer::Spread => {
+                        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+                        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        Arc::new(Float64Array::from(vec![max - min]))
+                    }
+                    _ => return None,
+                }
+            }
+            Some(_) if spec.reducer == Reducer::Count => {
+                Arc::new(Int64Array::from(vec![rows.len() as i64]))
+            }
+            // An empty batch: count and sum are 0 (as floats, InfluxQL's default reducer).
+            None if spec.reducer == Reducer::Count => Arc::new(Int64Array::from(vec![0])),
+            None => Arc::new(Float64Array::from(vec![0.0])),
+            Some(_) => return None,
+        };
+        Some(aggregate_point(name, group, time, &spec.as_name, value))
+    }
+}
+
+/// The row a selector picks, with InfluxQL's tie-breaks.
+fn select(
+    reducer: Reducer,
+    column: &ArrayRef,
+    rows: &[usize],
+    point_times: &[i64],
+) -> Option<usize> {
+    let value = |r: usize| -> f64 {
+        match column.data_type() {
+            DataType::Int64 => column.as_primitive::<Int64Type>().value(r) as f64,
+            DataType::Float64 => column.as_primitive::<Float64Type>().value(r),
+            _ => 0.0,
+        }
+    };
+    let mut best = *rows.first()?;
+    for &r in &rows[1..] {
+        let (t, bt, v, bv) = (point_times[r], point_times[best], value(r), value(best));
+        let better = match reducer {
+            Reducer::Min => v < bv || (v == bv && t < bt),
+            Reducer::Max => v > bv || (v == bv && t < bt),
+            Reducer::First => t < bt || (t == bt && v > bv),
+            _ => t > bt || (t == bt && v > bv),
+        };
+        if better {
+            best = r;
+        }
+    }
+    Some(best)
+}
+
+/// A point made of the group's tags and one field.
+fn aggregate_point(
+    name: &Arc<str>,
+    group: &Arc<Group>,
+    time: i64,
+    field: &str,
+    value: ArrayRef,
+) -> Points {
+    let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(
+        TimestampNanosecondArray::from(vec![time]).with_timezone("UTC"),
+    )];
+    for (key, tag) in &group.tags {
+        fields.push(tag_field(key));
+        let values = arrow::array::StringArray::from(vec![tag.as_str()]);
+        columns.push(
+            arrow::compute::cast(&values, &condenser_model::schema::tag_data_type())
+                .expect("tags cast"),
+        );
+    }
+    let field_type =
+        FieldType::from_data_type(value.data_type()).expect("reducers give field types");
+    fields.push(field_field(field, field_type));
+    columns.push(value);
+    Points {
+        name: Arc::clone(name),
+        data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("one-row point"),
+        groups: vec![Arc::clone(group)],
+    }
+}
+
+/// The selected point, with its field renamed to the output name and its time set.
+fn selected_point(
+    name: &Arc<str>,
+    group: &Arc<Group>,
+    row: RecordBatch,
+    time: i64,
+    field: &str,
+    as_name: &str,
+) -> Points {
+    let schema = row.schema();
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if f.name() == field {
+                f.as_ref().clone().with_name(as_name)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    let mut columns = row.columns().to_vec();
+    let time_index = schema.index_of(TIME_COLUMN).expect("points have time");
+    columns[time_index] = Arc::new(TimestampNanosecondArray::from(vec![time]).with_timezone("UTC"));
+    Points {
+        name: Arc::clone(name),
+        data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("renamed point"),
+        groups: vec![Arc::clone(group)],
+    }
+}
+
+impl Operator for InfluxQlOperator {
+    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
+        match message {
+            Message::Batch(Batch {
+                name,
+                group,
+                tmax,
+                data,
+            }) => {
+                if let Some(point) = self.reduce(&name, &group, tmax, &data) {
+                    out.push(Message::Points(point));
+                }
+            }
+            Message::Points(points) => {
+                // A stream is reduced per group over runs of points with the same time; a
+                // run ends when a point of the group with another time arrives.
+                let point_times = times(&points.data).to_vec();
+                for (row, t) in point_times.into_iter().enumerate() {
+                    let group = Arc::clone(&points.groups[row]);
+                    let slice = points.data.slice(row, 1);
+                    let finished = match self.runs.get_mut(&group.id) {
+                        Some((_, run)) if run.time == t => {
+                            run.rows.push(slice);
+                            None
+                        }
+                        _ => self.runs.insert(
+                            group.id.clone(),
+                            (
+                                Arc::clone(&group),
+                                Run {
+                                    name: Arc::clone(&points.name),
+                                    time: t,
+                                    rows: vec![slice],
+                                },
+                            ),
+                        ),
+                    };
+                    if let Some((group, run)) = finished {
+                        let data = concat_points(&run.rows);
+                        if let Some(point) = self.reduce(&run.name, &group, run.time, &data) {
+                            out.push(Message::Points(point));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

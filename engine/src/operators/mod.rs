@@ -1,0 +1,60 @@
+//! Operators: one per TICKscript node, named as the nodes are. Each takes whole messages
+//! (record batches of points, or batches) and appends what it emits.
+
+pub mod default;
+pub mod derivative;
+pub mod eval;
+pub mod from;
+pub mod group_by;
+pub mod http_out;
+pub mod influxql;
+pub mod noop;
+pub mod where_;
+pub mod window;
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, new_null_array};
+use arrow::datatypes::{Field, Schema};
+
+use crate::message::Message;
+
+/// A running node of a task.
+pub trait Operator: Send {
+    /// Processes one message, appending what the node emits to `out`.
+    fn process(&mut self, message: Message, out: &mut Vec<Message>);
+}
+
+/// Concatenates point batches whose schemas may differ (other fields, other tags): the
+/// result has every column of any of them, in order of first appearance, with nulls where a
+/// batch lacked it.
+pub fn concat_points(batches: &[RecordBatch]) -> RecordBatch {
+    let first = &batches[0];
+    if batches.iter().all(|b| b.schema() == first.schema()) {
+        return arrow::compute::concat_batches(&first.schema(), batches)
+            .expect("batches of one schema concatenate");
+    }
+    let mut fields: Vec<Arc<Field>> = Vec::new();
+    for batch in batches {
+        for field in batch.schema().fields() {
+            if !fields.iter().any(|f| f.name() == field.name()) {
+                fields.push(Arc::clone(field));
+            }
+        }
+    }
+    let schema = Arc::new(Schema::new(fields.clone()));
+    let aligned: Vec<RecordBatch> = batches
+        .iter()
+        .map(|batch| {
+            let columns: Vec<ArrayRef> = fields
+                .iter()
+                .map(|field| match batch.column_by_name(field.name()) {
+                    Some(column) if column.data_type() == field.data_type() => Arc::clone(column),
+                    _ => new_null_array(field.data_type(), batch.num_rows()),
+                })
+                .collect();
+            RecordBatch::try_new(Arc::clone(&schema), columns).expect("aligned columns")
+        })
+        .collect();
+    arrow::compute::concat_batches(&schema, &aligned).expect("aligned batches concatenate")
+}

@@ -1,0 +1,371 @@
+//! A running task: the operators of a validated pipeline, wired as its graph.
+//!
+//! [`Task::try_new`] turns each pipeline node into its operator with one `match` on the
+//! node's name, resolving its properties; a node or property the engine does not run yet is
+//! an error naming it and its place in the script, never silently ignored. [`Task::write`]
+//! then takes writes in order and pushes what each operator emits to its children, depth
+//! first, so every edge sees its messages in order.
+
+use condenser_model::WriteBatch;
+use condenser_planner::pipeline::{Node, Pipeline, Setting, Value};
+use condenser_planner::tick::ast::{Expr, ExprKind, MultiLine};
+use condenser_planner::tick::token::Operator as TickOperator;
+use condenser_planner::{Diagnostic, Diagnostics};
+
+use crate::message::Message;
+use crate::operators::Operator;
+use crate::operators::default::{DefaultOperator, DefaultSpec};
+use crate::operators::derivative::{DerivativeOperator, DerivativeSpec};
+use crate::operators::eval::{EvalOperator, EvalSpec};
+use crate::operators::from::{FromOperator, FromSpec};
+use crate::operators::group_by::{Dimensions, GroupByOperator};
+use crate::operators::http_out::{HttpOutOperator, HttpOutResult};
+use crate::operators::influxql::{InfluxQlOperator, InfluxQlSpec, Reducer};
+use crate::operators::noop::NoOpOperator;
+use crate::operators::where_::WhereOperator;
+use crate::operators::window::{WindowOperator, WindowSpec};
+
+/// What a node of a running task is.
+enum Runner {
+    /// The task's source (`stream`): hands writes to its `from()` children.
+    Source,
+    /// A `from()` node.
+    From(Box<FromOperator>),
+    /// Any other node.
+    Operator(Box<dyn Operator>),
+}
+
+struct TaskNode {
+    runner: Runner,
+    children: Vec<usize>,
+}
+
+/// A stream task, ready to take writes.
+pub struct Task {
+    nodes: Vec<TaskNode>,
+    http_outs: Vec<(String, HttpOutResult)>,
+}
+
+impl std::fmt::Debug for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task")
+            .field("nodes", &self.nodes.len())
+            .finish()
+    }
+}
+
+impl Task {
+    /// Builds the operators of `pipeline`.
+    pub fn try_new(pipeline: &Pipeline) -> Result<Task, Diagnostics> {
+        let mut errors = Vec::new();
+        let mut nodes = Vec::with_capacity(pipeline.nodes.len());
+        let mut http_outs = Vec::new();
+        for node in &pipeline.nodes {
+            let runner = match build(node, &mut http_outs) {
+                Ok(runner) => runner,
+                Err(error) => {
+                    errors.push(error);
+                    Runner::Operator(Box::new(NoOpOperator))
+                }
+            };
+            nodes.push(TaskNode {
+                runner,
+                children: pipeline.children(node.id).map(|c| c.id.0).collect(),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(Diagnostics(errors));
+        }
+        Ok(Task { nodes, http_outs })
+    }
+
+    /// Processes one write, in order after the previous ones.
+    pub fn write(&mut self, write: &WriteBatch) {
+        let children = self.nodes[0].children.clone();
+        for child in children {
+            let mut out = Vec::new();
+            if let Runner::From(from) = &mut self.nodes[child].runner {
+                from.ingest(write, &mut out);
+            }
+            for message in out {
+                self.deliver(child, message);
+            }
+        }
+    }
+
+    fn deliver(&mut self, from: usize, message: Message) {
+        let children = self.nodes[from].children.clone();
+        for child in children {
+            let mut out = Vec::new();
+            if let Runner::Operator(operator) = &mut self.nodes[child].runner {
+                operator.process(message.clone(), &mut out);
+            }
+            for emitted in out {
+                self.deliver(child, emitted);
+            }
+        }
+    }
+
+    /// The result of the httpOut node named `name`.
+    pub fn http_out(&self, name: &str) -> Option<&HttpOutResult> {
+        self.http_outs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r)
+    }
+
+    /// The names of the task's httpOut nodes, in script order.
+    pub fn http_out_names(&self) -> Vec<&str> {
+        self.http_outs.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+fn unsupported(span: condenser_planner::tick::Span, what: String) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        format!("{what} is not supported by Condenser's engine yet"),
+    )
+}
+
+/// Refuses every setting of `node` not in `supported` (Go names).
+fn only(node: &Node, supported: &[&str]) -> Result<(), Diagnostic> {
+    match node
+        .settings
+        .iter()
+        .find(|s| !supported.contains(&s.name) && s.name != "Quiet")
+    {
+        Some(setting) => Err(unsupported(
+            setting.span,
+            format!(
+                ".{}() of {}()",
+                condenser_planner::catalog::script_name(setting.name),
+                node.name
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn string_arg(setting: Option<&Setting>) -> Option<String> {
+    match setting?.args.first()?.value {
+        Value::String(ref s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn duration_arg(setting: Option<&Setting>) -> i64 {
+    match setting.and_then(|s| s.args.first()).map(|a| &a.value) {
+        Some(Value::Duration(d)) => *d,
+        _ => 0,
+    }
+}
+
+fn strings(args: &[condenser_planner::pipeline::Arg]) -> Vec<String> {
+    args.iter()
+        .filter_map(|a| match &a.value {
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn dimensions(args: &[condenser_planner::pipeline::Arg]) -> Dimensions {
+    Dimensions {
+        star: args.iter().any(|a| a.value == Value::Star),
+        tags: strings(args),
+        exclude: Vec::new(),
+        by_name: false,
+    }
+}
+
+fn lambda(value: &Value) -> Option<Expr> {
+    match value {
+        Value::Lambda(expr) => Some((**expr).clone()),
+        _ => None,
+    }
+}
+
+/// `left AND right`.
+fn and(left: Expr, right: Expr) -> Expr {
+    Expr {
+        span: left.span.to(right.span),
+        kind: ExprKind::Binary {
+            op: TickOperator::And,
+            left: Box::new(left),
+            right: Box::new(right),
+            parens: false,
+            multi_line: MultiLine(false),
+        },
+        comment: None,
+    }
+}
+
+/// The runner of one node: the one place that maps node names to operators.
+fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Runner, Diagnostic> {
+    if !node.handlers.is_empty() {
+        return Err(unsupported(
+            node.span,
+            format!("{}() with alert handlers", node.name),
+        ));
+    }
+    Ok(match node.name.as_str() {
+        "stream" => Runner::Source,
+        "from" => {
+            only(
+                node,
+                &[
+                    "Database",
+                    "RetentionPolicy",
+                    "Measurement",
+                    "Where",
+                    "GroupBy",
+                    "GroupByMeasurement",
+                ],
+            )?;
+            let mut dims = node
+                .setting("GroupBy")
+                .map(|s| dimensions(&s.args))
+                .unwrap_or_default();
+            dims.by_name = node.setting("GroupByMeasurement").is_some();
+            Runner::From(Box::new(FromOperator::new(FromSpec {
+                database: string_arg(node.setting("Database")),
+                retention_policy: string_arg(node.setting("RetentionPolicy")),
+                measurement: string_arg(node.setting("Measurement")),
+                // Each `.where()` is ANDed to the ones before, as in Kapacitor.
+                predicate: node
+                    .settings_of("Where")
+                    .filter_map(|s| lambda(&s.args[0].value))
+                    .reduce(and),
+                dimensions: dims,
+            })))
+        }
+        "where" => {
+            only(node, &[])?;
+            let predicate = lambda(&node.args[0].value).expect("where takes a lambda");
+            Runner::Operator(Box::new(WhereOperator::new(predicate)))
+        }
+        "eval" => {
+            only(node, &["As", "Tags", "Keep"])?;
+            let keep = node.setting("Keep").map(|s| strings(&s.args));
+            Runner::Operator(Box::new(EvalOperator::new(EvalSpec {
+                expressions: node.args.iter().filter_map(|a| lambda(&a.value)).collect(),
+                names: node
+                    .setting("As")
+                    .map(|s| strings(&s.args))
+                    .unwrap_or_default(),
+                tags: node
+                    .setting("Tags")
+                    .map(|s| strings(&s.args))
+                    .unwrap_or_default(),
+                keep,
+            })))
+        }
+        "groupBy" if node.wants == condenser_planner::catalog::Edge::Stream => {
+            only(node, &["Exclude", "ByMeasurement"])?;
+            let mut dims = dimensions(&node.args);
+            dims.exclude = node
+                .settings_of("Exclude")
+                .flat_map(|s| strings(&s.args))
+                .collect();
+            dims.by_name = node.setting("ByMeasurement").is_some();
+            Runner::Operator(Box::new(GroupByOperator::new(dims)))
+        }
+        "window" => {
+            only(node, &["Period", "Every", "Align", "FillPeriod"])?;
+            let period = duration_arg(node.setting("Period"));
+            if period == 0 {
+                return Err(unsupported(
+                    node.span,
+                    "a window without .period() (counting windows)".to_owned(),
+                ));
+            }
+            Runner::Operator(Box::new(WindowOperator::new(WindowSpec {
+                period,
+                every: duration_arg(node.setting("Every")),
+                align: node.setting("Align").is_some(),
+                fill_period: node.setting("FillPeriod").is_some(),
+            })))
+        }
+        name if Reducer::of(name).is_some() => {
+            only(node, &["As", "UsePointTimes"])?;
+            let field = match node.args.first().map(|a| &a.value) {
+                Some(Value::String(f)) => f.clone(),
+                _ => {
+                    return Err(unsupported(
+                        node.span,
+                        format!("{name}() without a field name"),
+                    ));
+                }
+            };
+            Runner::Operator(Box::new(InfluxQlOperator::new(InfluxQlSpec {
+                reducer: Reducer::of(name).expect("checked above"),
+                field,
+                as_name: string_arg(node.setting("As")).unwrap_or_else(|| name.to_owned()),
+                use_point_times: node.setting("UsePointTimes").is_some(),
+            })))
+        }
+        "httpOut" => {
+            only(node, &[])?;
+            let result = HttpOutResult::default();
+            let name = match node.args.first().map(|a| &a.value) {
+                Some(Value::String(n)) => n.clone(),
+                _ => String::new(),
+            };
+            http_outs.push((name, result.clone()));
+            Runner::Operator(Box::new(HttpOutOperator::new(result)))
+        }
+        "derivative" => {
+            only(node, &["As", "Unit", "NonNegative"])?;
+            let unit = duration_arg(node.setting("Unit"));
+            let field = strings(&node.args).into_iter().next().unwrap_or_default();
+            Runner::Operator(Box::new(DerivativeOperator::new(DerivativeSpec {
+                as_name: string_arg(node.setting("As")).unwrap_or_else(|| field.clone()),
+                field,
+                unit: if unit == 0 { 1_000_000_000 } else { unit },
+                non_negative: node.setting("NonNegative").is_some(),
+            })))
+        }
+        "default" => {
+            only(node, &["Field", "Tag"])?;
+            let mut spec = DefaultSpec::default();
+            for setting in &node.settings {
+                match (setting.name, setting.args.as_slice()) {
+                    ("Field", [name, value]) => {
+                        if let Value::String(name) = &name.value {
+                            spec.fields.push((name.clone(), value.value.clone()));
+                        }
+                    }
+                    ("Tag", [name, value]) => {
+                        if let (Value::String(name), Value::String(value)) =
+                            (&name.value, &value.value)
+                        {
+                            spec.tags.push((name.clone(), value.clone()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Runner::Operator(Box::new(DefaultOperator::new(spec)))
+        }
+        "delete" => {
+            only(node, &["Field", "Tag"])?;
+            let delete = node
+                .settings
+                .iter()
+                .flat_map(|s| strings(&s.args))
+                .collect();
+            Runner::Operator(Box::new(DefaultOperator::new(DefaultSpec {
+                delete,
+                ..DefaultSpec::default()
+            })))
+        }
+        "log" => {
+            only(node, &["Level", "Prefix"])?;
+            Runner::Operator(Box::new(NoOpOperator))
+        }
+        other => return Err(unsupported(node.span, format!("the {other}() node"))),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,119 @@
+//! Tasks run end to end on written points: types, windows and groups as Kapacitor has them.
+
+use std::sync::Arc;
+
+use condenser_ingest::line_protocol::{ParseOptions, parse};
+use condenser_model::{Precision, WriteBatch};
+use condenser_planner::{TaskType, check};
+use serde_json::{Value, json};
+
+use super::Task;
+
+fn task(script: &str) -> Task {
+    let checked = check(script, TaskType::Stream, None).unwrap();
+    Task::try_new(&checked.pipeline).unwrap()
+}
+
+/// Writes line protocol (timestamps in seconds) one line at a time, in order.
+fn write(task: &mut Task, lines: &str) {
+    for line in lines.lines() {
+        let parsed = parse(line.as_bytes(), ParseOptions::new(Precision::Second, 0)).unwrap();
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        for table in parsed.tables {
+            let measurement: Arc<str> = Arc::from(table.measurement.as_str());
+            task.write(
+                &WriteBatch::try_new("db".into(), "rp".into(), measurement, table.batch).unwrap(),
+            );
+        }
+    }
+}
+
+fn result(task: &Task) -> Value {
+    task.http_out("out").unwrap().to_json()
+}
+
+#[test]
+fn integer_fields_stay_integers_through_sum_count_and_selectors() {
+    for (function, expected) in [
+        ("sum", json!(6)),
+        ("count", json!(3)),
+        ("max", json!(3)),
+        ("first", json!(1)),
+    ] {
+        let mut t = task(&format!(
+            "stream|from().measurement('m')|window().period(10s).every(10s)|{function}('i')|httpOut('out')"
+        ));
+        write(&mut t, "m i=1i 0\nm i=2i 1\nm i=3i 2\nm i=4i 10");
+        let value = &result(&t)["series"][0]["values"][0][1];
+        assert_eq!(value, &expected, "{function}");
+        assert!(value.is_i64(), "{function} gave {value}, not an integer");
+    }
+    // The mean of integers is a float, as in InfluxQL.
+    let mut t = task("stream|from()|window().period(10s).every(10s)|mean('i')|httpOut('out')");
+    write(&mut t, "m i=1i 0\nm i=2i 1\nm i=4i 10");
+    assert!(result(&t)["series"][0]["values"][0][1].is_f64());
+}
+
+#[test]
+fn a_window_emits_when_a_later_point_of_its_group_arrives() {
+    let mut t = task(
+        "stream|from().groupBy('host')|window().period(10s).every(10s)|count('v')|httpOut('out')",
+    );
+    // host a fills [0s, 10s); host b's point at 10s does not close a's window.
+    write(&mut t, "m,host=a v=1 0\nm,host=a v=1 5\nm,host=b v=1 10");
+    assert_eq!(result(&t), json!({"series": null}));
+    write(&mut t, "m,host=a v=1 12");
+    assert_eq!(
+        result(&t),
+        json!({"series": [{"name": "m", "tags": {"host": "a"}, "columns": ["time", "count"], "values": [["1970-01-01T00:00:10Z", 2]]}]})
+    );
+}
+
+#[test]
+fn eval_keeps_only_its_results_unless_asked_and_drops_failed_points() {
+    let mut t = task("stream|from()|eval(lambda: \"a\" * 2.0).as('b')|httpOut('out')");
+    write(&mut t, "m,host=x a=1.5,c=1 0\nm,host=x c=2 1");
+    // The second point has no "a": the expression fails and the point is dropped.
+    assert_eq!(
+        result(&t),
+        json!({"series": [{"name": "m", "tags": {"host": "x"}, "columns": ["time", "b"], "values": [["1970-01-01T00:00:00Z", 3.0]]}]})
+    );
+    let mut t = task("stream|from()|eval(lambda: \"a\" * 2.0).as('b').keep()|httpOut('out')");
+    write(&mut t, "m a=1.5,c=1 0");
+    assert_eq!(
+        result(&t)["series"][0]["columns"],
+        json!(["time", "a", "b", "c"])
+    );
+}
+
+#[test]
+fn kapacitors_type_rules_hold_in_lambdas() {
+    // int and float compare, but do not add: the point is dropped.
+    let mut t = task(
+        "stream|from()|where(lambda: \"i\" > 1.5)|eval(lambda: \"i\" + 1.5).as('x').keep()|httpOut('out')",
+    );
+    write(&mut t, "m i=2i 0");
+    assert_eq!(result(&t), json!({"series": null}));
+    let mut t =
+        task("stream|from()|where(lambda: \"i\" > 1.5 AND \"host\" =~ /^web/)|httpOut('out')");
+    write(&mut t, "m,host=web1 i=2i 0\nm,host=db1 i=3i 1");
+    assert_eq!(
+        result(&t)["series"][0]["values"],
+        json!([["1970-01-01T00:00:00Z", 2]])
+    );
+}
+
+#[test]
+fn unsupported_nodes_and_properties_are_refused_by_name() {
+    let checked = check(
+        "stream|from()|window().periodCount(10).everyCount(1)|httpOut('out')",
+        TaskType::Stream,
+        None,
+    )
+    .unwrap();
+    let error = Task::try_new(&checked.pipeline).unwrap_err();
+    assert_eq!(
+        error.0[0].message,
+        ".periodCount() of window() is not supported by Condenser's engine yet"
+    );
+}
