@@ -271,12 +271,30 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
             Runner::Operator(Box::new(GroupByOperator::new(dims)))
         }
         "window" => {
-            only(node, &["Period", "Every", "Align", "FillPeriod"])?;
+            only(
+                node,
+                &[
+                    "Period",
+                    "Every",
+                    "Align",
+                    "FillPeriod",
+                    "PeriodCount",
+                    "EveryCount",
+                ],
+            )?;
+            let int = |name: &str| match node
+                .setting(name)
+                .and_then(|s| s.args.first())
+                .map(|a| &a.value)
+            {
+                Some(Value::Int(i)) => *i,
+                _ => 0,
+            };
             let period = duration_arg(node.setting("Period"));
-            if period == 0 {
-                return Err(unsupported(
+            if period == 0 && int("PeriodCount") == 0 {
+                return Err(Diagnostic::error(
                     node.span,
-                    "a window without .period() (counting windows)".to_owned(),
+                    "window node must have either a non zero period or non zero period count",
                 ));
             }
             Runner::Operator(Box::new(WindowOperator::new(WindowSpec {
@@ -284,6 +302,8 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 every: duration_arg(node.setting("Every")),
                 align: node.setting("Align").is_some(),
                 fill_period: node.setting("FillPeriod").is_some(),
+                period_count: int("PeriodCount"),
+                every_count: int("EveryCount"),
             })))
         }
         name if Reducer::of(name).is_some() => {
@@ -297,8 +317,15 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                     ));
                 }
             };
+            let reducer = match (
+                Reducer::of(name).expect("checked above"),
+                node.args.get(1).map(|a| &a.value),
+            ) {
+                (Reducer::Percentile(_), Some(Value::Float(p))) => Reducer::Percentile(*p),
+                (reducer, _) => reducer,
+            };
             Runner::Operator(Box::new(InfluxQlOperator::new(InfluxQlSpec {
-                reducer: Reducer::of(name).expect("checked above"),
+                reducer,
                 field,
                 as_name: string_arg(node.setting("As")).unwrap_or_else(|| name.to_owned()),
                 use_point_times: node.setting("UsePointTimes").is_some(),

@@ -20,7 +20,7 @@ use super::{Operator, concat_points};
 use crate::message::{Batch, Group, Message, Points, times};
 
 /// Which reducer a node applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Reducer {
     /// The number of points with the field.
     Count,
@@ -38,6 +38,14 @@ pub enum Reducer {
     Last,
     /// Largest minus smallest.
     Spread,
+    /// The middle value (the mean of the two middle ones for an even count).
+    Median,
+    /// The most frequent value (the smallest of equally frequent ones).
+    Mode,
+    /// The sample standard deviation.
+    Stddev,
+    /// The point at a percentile of the values (a selector).
+    Percentile(f64),
 }
 
 impl Reducer {
@@ -52,6 +60,10 @@ impl Reducer {
             "first" => Reducer::First,
             "last" => Reducer::Last,
             "spread" => Reducer::Spread,
+            "median" => Reducer::Median,
+            "mode" => Reducer::Mode,
+            "stddev" => Reducer::Stddev,
+            "percentile" => Reducer::Percentile(0.0),
             _ => return None,
         })
     }
@@ -59,7 +71,7 @@ impl Reducer {
     fn is_selector(self) -> bool {
         matches!(
             self,
-            Reducer::Min | Reducer::Max | Reducer::First | Reducer::Last
+            Reducer::Min | Reducer::Max | Reducer::First | Reducer::Last | Reducer::Percentile(_)
         )
     }
 
@@ -158,6 +170,14 @@ impl InfluxQlOperator {
                         let (min, max) = (v.iter().min()?, v.iter().max()?);
                         Arc::new(Int64Array::from(vec![max - min]))
                     }
+                    Reducer::Mode => Arc::new(Int64Array::from(vec![mode(v)?])),
+                    Reducer::Median | Reducer::Stddev => {
+                        let floats: Vec<f64> = v.iter().map(|x| *x as f64).collect();
+                        Arc::new(Float64Array::from(vec![float_statistic(
+                            spec.reducer,
+                            floats,
+                        )?]))
+                    }
                     _ => return None,
                 }
             }
@@ -178,6 +198,13 @@ impl InfluxQlOperator {
                         let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                         Arc::new(Float64Array::from(vec![max - min]))
                     }
+                    Reducer::Mode => {
+                        let bits: Vec<OrderedF64> = v.into_iter().map(OrderedF64).collect();
+                        Arc::new(Float64Array::from(vec![mode(bits)?.0]))
+                    }
+                    Reducer::Median | Reducer::Stddev => {
+                        Arc::new(Float64Array::from(vec![float_statistic(spec.reducer, v)?]))
+                    }
                     _ => return None,
                 }
             }
@@ -191,6 +218,63 @@ impl InfluxQlOperator {
         };
         Some(aggregate_point(name, group, time, &spec.as_name, value))
     }
+}
+
+/// A float that sorts and compares by total order, for `mode`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrderedF64(f64);
+
+impl Eq for OrderedF64 {}
+
+impl PartialOrd for OrderedF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The most frequent value; the smallest of equally frequent ones.
+fn mode<T: Ord + Copy>(mut values: Vec<T>) -> Option<T> {
+    values.sort();
+    let (mut best, mut best_count) = (*values.first()?, 0);
+    let mut i = 0;
+    while i < values.len() {
+        let run = values[i..].iter().take_while(|v| **v == values[i]).count();
+        if run > best_count {
+            best = values[i];
+            best_count = run;
+        }
+        i += run;
+    }
+    Some(best)
+}
+
+/// Median or sample standard deviation, as InfluxQL computes them.
+fn float_statistic(reducer: Reducer, mut values: Vec<f64>) -> Option<f64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    if reducer == Reducer::Median {
+        values.sort_by(f64::total_cmp);
+        return Some(if n % 2 == 1 {
+            values[n / 2]
+        } else {
+            let (low, high) = (values[n / 2 - 1], values[n / 2]);
+            low + (high - low) / 2.0
+        });
+    }
+    if n < 2 {
+        return None;
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+    Some(variance.sqrt())
 }
 
 /// The row a selector picks, with InfluxQL's tie-breaks.
@@ -207,6 +291,14 @@ fn select(
             _ => 0.0,
         }
     };
+    if let Reducer::Percentile(percentile) = reducer {
+        let mut sorted = rows.to_vec();
+        sorted.sort_by(|a, b| value(*a).total_cmp(&value(*b)));
+        let index = (sorted.len() as f64 * percentile / 100.0 + 0.5).floor() as i64 - 1;
+        return usize::try_from(index)
+            .ok()
+            .and_then(|i| sorted.get(i).copied());
+    }
     let mut best = *rows.first()?;
     for &r in &rows[1..] {
         let (t, bt, v, bv) = (point_times[r], point_times[best], value(r), value(best));

@@ -21,6 +21,10 @@ pub struct WindowSpec {
     pub align: bool,
     /// `.fillPeriod()`.
     pub fill_period: bool,
+    /// `.periodCount()`: a window of this many points instead of a time period.
+    pub period_count: i64,
+    /// `.everyCount()`: emit every this many points.
+    pub every_count: i64,
 }
 
 /// Nanoseconds from Go's zero time (0001-01-01) to the Unix epoch: Kapacitor aligns
@@ -41,7 +45,10 @@ pub fn truncate(t: i64, every: i64) -> i64 {
 struct GroupWindow {
     name: Arc<str>,
     group: Arc<Group>,
+    /// The time (or, counting, the point count) at which the window emits next.
     next_emit: i64,
+    /// Points seen (counting windows).
+    count: i64,
     /// The buffered points, one row each, with their times.
     buffer: VecDeque<(i64, RecordBatch)>,
 }
@@ -68,7 +75,16 @@ impl WindowOperator {
             every,
             align,
             fill_period,
+            period_count,
+            every_count,
         } = self.spec;
+        if period_count > 0 {
+            return if fill_period {
+                period_count
+            } else {
+                every_count
+            };
+        }
         if fill_period {
             let first_period = t + period;
             if align {
@@ -105,9 +121,20 @@ impl WindowOperator {
                 name: Arc::clone(name),
                 group: Arc::clone(group),
                 next_emit: first_emit,
+                count: 0,
                 buffer: VecDeque::new(),
             });
-        if spec.every == 0 {
+        if spec.period_count > 0 {
+            window.buffer.push_back((t, row));
+            if window.buffer.len() as i64 > spec.period_count {
+                window.buffer.pop_front();
+            }
+            window.count += 1;
+            if window.count == window.next_emit {
+                window.next_emit += spec.every_count;
+                out.push(window.emit(t));
+            }
+        } else if spec.every == 0 {
             window.buffer.push_back((t, row));
             if t >= window.next_emit {
                 let oldest = t - spec.period;

@@ -106,7 +106,7 @@ fn kapacitors_type_rules_hold_in_lambdas() {
 #[test]
 fn unsupported_nodes_and_properties_are_refused_by_name() {
     let checked = check(
-        "stream|from()|window().periodCount(10).everyCount(1)|httpOut('out')",
+        "stream|from().truncate(1s)|httpOut('out')",
         TaskType::Stream,
         None,
     )
@@ -114,6 +114,6 @@ fn unsupported_nodes_and_properties_are_refused_by_name() {
     let error = Task::try_new(&checked.pipeline).unwrap_err();
     assert_eq!(
         error.0[0].message,
-        ".periodCount() of window() is not supported by Condenser's engine yet"
+        ".truncate() of from() is not supported by Condenser's engine yet"
     );
 }
