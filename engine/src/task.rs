@@ -308,7 +308,13 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
         }
         name if Reducer::of(name).is_some() => {
             only(node, &["As", "UsePointTimes"])?;
-            let field = match node.args.first().map(|a| &a.value) {
+            // top(n, field, …) and bottom(n, field, …) name the field second.
+            let field_arg = if matches!(name, "top" | "bottom") {
+                1
+            } else {
+                0
+            };
+            let field = match node.args.get(field_arg).map(|a| &a.value) {
                 Some(Value::String(f)) => f.clone(),
                 _ => {
                     return Err(unsupported(
@@ -322,6 +328,17 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 node.args.get(1).map(|a| &a.value),
             ) {
                 (Reducer::Percentile(_), Some(Value::Float(p))) => Reducer::Percentile(*p),
+                (Reducer::Top(_), _) | (Reducer::Bottom(_), _) => {
+                    let n = match node.args.first().map(|a| &a.value) {
+                        Some(Value::Int(n)) => usize::try_from(*n).unwrap_or(0),
+                        _ => 0,
+                    };
+                    if name == "top" {
+                        Reducer::Top(n)
+                    } else {
+                        Reducer::Bottom(n)
+                    }
+                }
                 (reducer, _) => reducer,
             };
             Runner::Operator(Box::new(InfluxQlOperator::new(InfluxQlSpec {

@@ -46,6 +46,12 @@ pub enum Reducer {
     Stddev,
     /// The point at a percentile of the values (a selector).
     Percentile(f64),
+    /// The largest N values, as a batch.
+    Top(usize),
+    /// The smallest N values, as a batch.
+    Bottom(usize),
+    /// Each distinct value once, as a batch.
+    Distinct,
 }
 
 impl Reducer {
@@ -64,6 +70,9 @@ impl Reducer {
             "mode" => Reducer::Mode,
             "stddev" => Reducer::Stddev,
             "percentile" => Reducer::Percentile(0.0),
+            "top" => Reducer::Top(0),
+            "bottom" => Reducer::Bottom(0),
+            "distinct" => Reducer::Distinct,
             _ => return None,
         })
     }
@@ -110,6 +119,115 @@ pub struct InfluxQlOperator {
 }
 
 impl InfluxQlOperator {
+    /// Reduces the points of one group: to a point, or for top, bottom and distinct to a
+    /// batch.
+    fn reduce(
+        &self,
+        name: &Arc<str>,
+        group: &Arc<Group>,
+        time: i64,
+        data: &RecordBatch,
+    ) -> Option<Message> {
+        match self.spec.reducer {
+            Reducer::Top(_) | Reducer::Bottom(_) | Reducer::Distinct => self
+                .reduce_to_batch(name, group, time, data)
+                .map(Message::Batch),
+            _ => self
+                .reduce_to_point(name, group, time, data)
+                .map(Message::Points),
+        }
+    }
+
+    /// Top, bottom and distinct: the chosen points, each with its tags and the value as
+    /// the output field. Top and bottom keep the points' times, ordered by time; distinct
+    /// takes the batch's time, in order of first appearance.
+    fn reduce_to_batch(
+        &self,
+        name: &Arc<str>,
+        group: &Arc<Group>,
+        time: i64,
+        data: &RecordBatch,
+    ) -> Option<Batch> {
+        let spec = &self.spec;
+        let column = data.column_by_name(&spec.field)?;
+        let point_times = times(data);
+        let value = |r: usize| -> f64 {
+            match column.data_type() {
+                DataType::Int64 => column.as_primitive::<Int64Type>().value(r) as f64,
+                DataType::Float64 => column.as_primitive::<Float64Type>().value(r),
+                _ => f64::NAN,
+            }
+        };
+        let rows: Vec<usize> = (0..data.num_rows())
+            .filter(|&r| column.is_valid(r))
+            .collect();
+        let (chosen, point_time): (Vec<usize>, bool) = match spec.reducer {
+            Reducer::Top(n) | Reducer::Bottom(n) => {
+                let top = matches!(spec.reducer, Reducer::Top(_));
+                let mut sorted = rows;
+                sorted.sort_by(|a, b| {
+                    let by_value = value(*a).total_cmp(&value(*b));
+                    let by_value = if top { by_value.reverse() } else { by_value };
+                    by_value.then(point_times[*a].cmp(&point_times[*b]))
+                });
+                sorted.truncate(n);
+                // In time order; equal times keep the order of their values.
+                sorted.sort_by_key(|r| point_times[*r]);
+                (sorted, spec.use_point_times)
+            }
+            _ => {
+                let mut seen = std::collections::HashSet::new();
+                let chosen = rows
+                    .into_iter()
+                    .filter(|r| {
+                        let key = arrow::util::display::array_value_to_string(column, *r)
+                            .unwrap_or_default();
+                        seen.insert(key)
+                    })
+                    .collect();
+                (chosen, false)
+            }
+        };
+        let indices =
+            arrow::array::UInt32Array::from(chosen.iter().map(|r| *r as u32).collect::<Vec<_>>());
+        let schema = data.schema();
+        let mut fields = Vec::new();
+        let mut columns: Vec<ArrayRef> = Vec::new();
+        let mut tmax = time;
+        for (i, field) in schema.fields().iter().enumerate() {
+            match crate::message::role(&schema, i) {
+                condenser_model::schema::ColumnRole::Time => {
+                    let values: Vec<i64> = chosen
+                        .iter()
+                        .map(|r| if point_time { point_times[*r] } else { time })
+                        .collect();
+                    tmax = values.iter().copied().fold(tmax, i64::max);
+                    fields.push(field.as_ref().clone());
+                    columns.push(Arc::new(
+                        TimestampNanosecondArray::from(values).with_timezone("UTC"),
+                    ));
+                }
+                condenser_model::schema::ColumnRole::Tag if spec.reducer != Reducer::Distinct => {
+                    fields.push(field.as_ref().clone());
+                    columns.push(arrow::compute::take(data.column(i), &indices, None).ok()?);
+                }
+                _ => {}
+            }
+        }
+        let values = arrow::compute::take(column, &indices, None).ok()?;
+        fields.push(field_field(
+            &spec.as_name,
+            FieldType::from_data_type(values.data_type())?,
+        ));
+        columns.push(values);
+        Some(Batch {
+            name: Arc::clone(name),
+            group: Arc::clone(group),
+            tmax,
+            data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()?,
+        })
+    }
+
     /// A node with `spec`.
     pub fn new(spec: InfluxQlSpec) -> Self {
         Self {
@@ -119,7 +237,7 @@ impl InfluxQlOperator {
     }
 
     /// Reduces `data` (the points of one group) to one point at `time`.
-    fn reduce(
+    fn reduce_to_point(
         &self,
         name: &Arc<str>,
         group: &Arc<Group>,
@@ -386,9 +504,7 @@ impl Operator for InfluxQlOperator {
                 tmax,
                 data,
             }) => {
-                if let Some(point) = self.reduce(&name, &group, tmax, &data) {
-                    out.push(Message::Points(point));
-                }
+                out.extend(self.reduce(&name, &group, tmax, &data));
             }
             Message::Points(points) => {
                 // A stream is reduced per group over runs of points with the same time; a
@@ -416,9 +532,7 @@ impl Operator for InfluxQlOperator {
                     };
                     if let Some((group, run)) = finished {
                         let data = concat_points(&run.rows);
-                        if let Some(point) = self.reduce(&run.name, &group, run.time, &data) {
-                            out.push(Message::Points(point));
-                        }
+                        out.extend(self.reduce(&run.name, &group, run.time, &data));
                     }
                 }
             }
