@@ -14,6 +14,7 @@ use condenser_planner::{Diagnostic, Diagnostics};
 
 use crate::message::Message;
 use crate::operators::Operator;
+use crate::operators::change_detect::ChangeDetectOperator;
 use crate::operators::default::{DefaultOperator, DefaultSpec};
 use crate::operators::derivative::{DerivativeOperator, DerivativeSpec};
 use crate::operators::eval::{EvalOperator, EvalSpec};
@@ -22,6 +23,7 @@ use crate::operators::group_by::{Dimensions, GroupByOperator};
 use crate::operators::http_out::{HttpOutOperator, HttpOutResult};
 use crate::operators::influxql::{InfluxQlOperator, InfluxQlSpec, Reducer};
 use crate::operators::noop::NoOpOperator;
+use crate::operators::sample::{SampleOperator, SampleRate};
 use crate::operators::where_::WhereOperator;
 use crate::operators::window::{WindowOperator, WindowSpec};
 
@@ -260,7 +262,7 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 keep,
             })))
         }
-        "groupBy" if node.wants == condenser_planner::catalog::Edge::Stream => {
+        "groupBy" => {
             only(node, &["Exclude", "ByMeasurement"])?;
             let mut dims = dimensions(&node.args);
             dims.exclude = node
@@ -402,6 +404,24 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 delete,
                 ..DefaultSpec::default()
             })))
+        }
+        "sample" => {
+            only(node, &[])?;
+            let rate = match node.args.first().map(|a| &a.value) {
+                Some(Value::Int(n)) => SampleRate::Count(*n),
+                Some(Value::Duration(d)) => SampleRate::Duration(*d),
+                _ => {
+                    return Err(unsupported(
+                        node.span,
+                        "sample() without a count or duration".to_owned(),
+                    ));
+                }
+            };
+            Runner::Operator(Box::new(SampleOperator::new(rate)))
+        }
+        "changeDetect" => {
+            only(node, &[])?;
+            Runner::Operator(Box::new(ChangeDetectOperator::new(strings(&node.args))))
         }
         "log" => {
             only(node, &["Level", "Prefix"])?;

@@ -12,7 +12,7 @@ use condenser_model::schema::{field_field, tag_data_type, tag_field};
 use condenser_planner::pipeline::Value;
 
 use super::Operator;
-use crate::message::{Batch, Message, Points};
+use crate::message::{Batch, Group, Message, Points};
 
 /// What a `default()` or `delete()` node does to each point.
 #[derive(Debug, Clone, Default)]
@@ -111,15 +111,33 @@ impl DefaultOperator {
     }
 }
 
+impl DefaultOperator {
+    /// `group` without the deleted tags: deleting a group-by tag regroups the point.
+    fn regroup(&self, group: &Arc<Group>) -> Arc<Group> {
+        if !group.tags.iter().any(|(k, _)| self.spec.delete.contains(k)) {
+            return Arc::clone(group);
+        }
+        let tags = group
+            .tags
+            .iter()
+            .filter(|(k, _)| !self.spec.delete.contains(k))
+            .cloned()
+            .collect();
+        Arc::new(Group::new(tags, group.name.clone()))
+    }
+}
+
 impl Operator for DefaultOperator {
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         out.push(match message {
             Message::Points(points) => Message::Points(Points {
                 data: self.apply(&points.data),
+                groups: points.groups.iter().map(|g| self.regroup(g)).collect(),
                 ..points
             }),
             Message::Batch(batch) => Message::Batch(Batch {
                 data: self.apply(&batch.data),
+                group: self.regroup(&batch.group),
                 ..batch
             }),
         });

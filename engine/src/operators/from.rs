@@ -63,7 +63,7 @@ impl FromOperator {
             },
             None => points,
         };
-        let groups = self.grouper.assign(&write.measurement, &points);
+        let groups = self.grouper.assign(&write.measurement, &points.data);
         out.push(Message::Points(Points { groups, ..points }));
     }
 }

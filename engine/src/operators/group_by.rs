@@ -3,8 +3,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::Operator;
-use crate::message::{Group, Message, Points, role, tag_value};
+use arrow::array::RecordBatch;
+
+use super::{Operator, concat_points};
+use crate::message::{Batch, Group, Message, role, tag_value};
 use condenser_model::schema::ColumnRole;
 
 /// What points are grouped by.
@@ -36,9 +38,8 @@ impl Grouper {
         }
     }
 
-    /// The group of every row of `points`.
-    pub fn assign(&mut self, name: &str, points: &Points) -> Vec<Arc<Group>> {
-        let data = &points.data;
+    /// The group of every row of `data`, points of measurement `name`.
+    pub fn assign(&mut self, name: &str, data: &RecordBatch) -> Vec<Arc<Group>> {
         let schema = data.schema();
         let tag_columns: Vec<(String, usize)> = (0..schema.fields().len())
             .filter(|&i| role(&schema, i) == ColumnRole::Tag)
@@ -73,6 +74,8 @@ impl Grouper {
 #[derive(Debug)]
 pub struct GroupByOperator {
     grouper: Grouper,
+    last_time: Option<i64>,
+    pending: Vec<Pending>,
 }
 
 impl GroupByOperator {
@@ -80,6 +83,8 @@ impl GroupByOperator {
     pub fn new(dimensions: Dimensions) -> Self {
         Self {
             grouper: Grouper::new(dimensions),
+            last_time: None,
+            pending: Vec::new(),
         }
     }
 }
@@ -89,11 +94,61 @@ impl Operator for GroupByOperator {
         match message {
             Message::Points(mut points) => {
                 let name = Arc::clone(&points.name);
-                points.groups = self.grouper.assign(&name, &points);
+                points.groups = self.grouper.assign(&name, &points.data);
                 out.push(Message::Points(points));
             }
-            // Regrouping batches is refused when the task is built.
-            Message::Batch(batch) => out.push(Message::Batch(batch)),
+            Message::Batch(batch) => {
+                // Kapacitor gathers regrouped points until a batch with another time
+                // begins, then emits each new group's batch, its points in time order.
+                if self.last_time != Some(batch.tmax) {
+                    self.flush(out);
+                    self.last_time = Some(batch.tmax);
+                }
+                let groups = self.grouper.assign(&batch.name, &batch.data);
+                for (row, group) in groups.into_iter().enumerate() {
+                    let slice = batch.data.slice(row, 1);
+                    match self.pending.iter_mut().find(|p| p.group.id == group.id) {
+                        Some(pending) => pending.rows.push(slice),
+                        None => self.pending.push(Pending {
+                            name: Arc::clone(&batch.name),
+                            group,
+                            tmax: batch.tmax,
+                            rows: vec![slice],
+                        }),
+                    }
+                }
+            }
         }
     }
+}
+
+impl GroupByOperator {
+    fn flush(&mut self, out: &mut Vec<Message>) {
+        for pending in self.pending.drain(..) {
+            let data = concat_points(&pending.rows);
+            let order = arrow::compute::sort_to_indices(
+                data.column_by_name(condenser_model::schema::TIME_COLUMN)
+                    .expect("time column"),
+                None,
+                None,
+            )
+            .expect("times sort");
+            let data = arrow::compute::take_record_batch(&data, &order).expect("sorted batch");
+            out.push(Message::Batch(Batch {
+                name: pending.name,
+                group: pending.group,
+                tmax: pending.tmax,
+                data,
+            }));
+        }
+    }
+}
+
+/// A regrouped batch being gathered.
+#[derive(Debug)]
+struct Pending {
+    name: Arc<str>,
+    group: Arc<Group>,
+    tmax: i64,
+    rows: Vec<RecordBatch>,
 }

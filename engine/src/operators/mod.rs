@@ -1,6 +1,7 @@
 //! Operators: one per TICKscript node, named as the nodes are. Each takes whole messages
 //! (record batches of points, or batches) and appends what it emits.
 
+pub mod change_detect;
 pub mod default;
 pub mod derivative;
 pub mod eval;
@@ -9,6 +10,7 @@ pub mod group_by;
 pub mod http_out;
 pub mod influxql;
 pub mod noop;
+pub mod sample;
 pub mod where_;
 pub mod window;
 
@@ -57,4 +59,45 @@ pub fn concat_points(batches: &[RecordBatch]) -> RecordBatch {
         })
         .collect();
     arrow::compute::concat_batches(&schema, &aligned).expect("aligned batches concatenate")
+}
+
+/// Keeps the rows of a message for which `keep(group, data, row)` is true, in order; a
+/// stream message with no row left is dropped, a batch is kept (possibly empty).
+pub fn filter_rows(
+    message: Message,
+    mut keep: impl FnMut(&Arc<crate::message::Group>, &RecordBatch, usize) -> bool,
+) -> Option<Message> {
+    use arrow::array::BooleanArray;
+    use arrow::compute::filter_record_batch;
+    match message {
+        Message::Points(points) => {
+            let mask: Vec<bool> = (0..points.data.num_rows())
+                .map(|row| keep(&points.groups[row], &points.data, row))
+                .collect();
+            if !mask.contains(&true) {
+                return None;
+            }
+            let groups = points
+                .groups
+                .iter()
+                .zip(&mask)
+                .filter_map(|(g, k)| k.then(|| Arc::clone(g)))
+                .collect();
+            let data = filter_record_batch(&points.data, &BooleanArray::from(mask))
+                .expect("mask of the batch's length");
+            Some(Message::Points(crate::message::Points {
+                data,
+                groups,
+                ..points
+            }))
+        }
+        Message::Batch(batch) => {
+            let mask: Vec<bool> = (0..batch.data.num_rows())
+                .map(|row| keep(&batch.group, &batch.data, row))
+                .collect();
+            let data = filter_record_batch(&batch.data, &BooleanArray::from(mask))
+                .expect("mask of the batch's length");
+            Some(Message::Batch(crate::message::Batch { data, ..batch }))
+        }
+    }
 }
