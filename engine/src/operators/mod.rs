@@ -81,7 +81,8 @@ pub fn filter_rows(
                 .groups
                 .iter()
                 .zip(&mask)
-                .filter_map(|(g, k)| k.then(|| Arc::clone(g)))
+                .filter(|(_, k)| **k)
+                .map(|(g, _)| Arc::clone(g))
                 .collect();
             let data = filter_record_batch(&points.data, &BooleanArray::from(mask))
                 .expect("mask of the batch's length");
