@@ -24,6 +24,8 @@ use crate::operators::http_out::{HttpOutOperator, HttpOutResult};
 use crate::operators::influxql::{InfluxQlOperator, InfluxQlSpec, Reducer};
 use crate::operators::noop::NoOpOperator;
 use crate::operators::sample::{SampleOperator, SampleRate};
+use crate::operators::transform::{Transform, TransformOperator, TransformSpec};
+use crate::operators::union::UnionOperator;
 use crate::operators::where_::WhereOperator;
 use crate::operators::window::{WindowOperator, WindowSpec};
 
@@ -84,6 +86,18 @@ impl Task {
     /// Processes one write, in order after the previous ones.
     pub fn write(&mut self, write: &WriteBatch) {
         let children = self.nodes[0].children.clone();
+        if children.len() > 1 && write.batch.num_rows() > 1 {
+            // Several from() branches may meet again (union, join): hand each point to
+            // every branch before the next point, so that they see the data's order.
+            for row in 0..write.batch.num_rows() {
+                let point = WriteBatch {
+                    batch: write.batch.slice(row, 1),
+                    ..write.clone()
+                };
+                self.write(&point);
+            }
+            return;
+        }
         for child in children {
             let mut out = Vec::new();
             if let Runner::From(from) = &mut self.nodes[child].runner {
@@ -404,6 +418,34 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 delete,
                 ..DefaultSpec::default()
             })))
+        }
+        "difference" | "elapsed" | "cumulativeSum" | "movingAverage" => {
+            only(node, &["As"])?;
+            let transform = match (node.name.as_str(), node.args.get(1).map(|a| &a.value)) {
+                ("difference", _) => Transform::Difference,
+                ("cumulativeSum", _) => Transform::CumulativeSum,
+                ("elapsed", Some(Value::Duration(unit))) => Transform::Elapsed(*unit),
+                ("movingAverage", Some(Value::Int(n))) if *n > 0 => {
+                    Transform::MovingAverage(*n as usize)
+                }
+                _ => {
+                    return Err(unsupported(
+                        node.span,
+                        format!("{}() with these arguments", node.name),
+                    ));
+                }
+            };
+            Runner::Operator(Box::new(TransformOperator::new(TransformSpec {
+                transform,
+                field: strings(&node.args).into_iter().next().unwrap_or_default(),
+                as_name: string_arg(node.setting("As")).unwrap_or_else(|| node.name.clone()),
+            })))
+        }
+        "union" => {
+            only(node, &["Rename"])?;
+            Runner::Operator(Box::new(UnionOperator::new(string_arg(
+                node.setting("Rename"),
+            ))))
         }
         "sample" => {
             only(node, &[])?;

@@ -11,6 +11,8 @@ pub mod http_out;
 pub mod influxql;
 pub mod noop;
 pub mod sample;
+pub mod transform;
+pub mod union;
 pub mod where_;
 pub mod window;
 
