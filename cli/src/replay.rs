@@ -89,6 +89,7 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    task.finish();
     let name = match &args.http_out {
         Some(name) => name.clone(),
         None => match task.http_out_names().as_slice() {

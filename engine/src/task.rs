@@ -22,6 +22,7 @@ use crate::operators::from::{FromOperator, FromSpec};
 use crate::operators::group_by::{Dimensions, GroupByOperator};
 use crate::operators::http_out::{HttpOutOperator, HttpOutResult};
 use crate::operators::influxql::{InfluxQlOperator, InfluxQlSpec, Reducer};
+use crate::operators::join::{JoinFill, JoinOperator, JoinSpec};
 use crate::operators::noop::NoOpOperator;
 use crate::operators::sample::{SampleOperator, SampleRate};
 use crate::operators::transform::{Transform, TransformOperator, TransformSpec};
@@ -41,6 +42,7 @@ enum Runner {
 
 struct TaskNode {
     runner: Runner,
+    parents: Vec<usize>,
     children: Vec<usize>,
 }
 
@@ -74,6 +76,7 @@ impl Task {
             };
             nodes.push(TaskNode {
                 runner,
+                parents: node.parents.iter().map(|p| p.0).collect(),
                 children: pipeline.children(node.id).map(|c| c.id.0).collect(),
             });
         }
@@ -109,12 +112,31 @@ impl Task {
         }
     }
 
+    /// Tells every node that the input has ended, parents before children, delivering
+    /// what each still emits.
+    pub fn finish(&mut self) {
+        for id in 0..self.nodes.len() {
+            let mut out = Vec::new();
+            if let Runner::Operator(operator) = &mut self.nodes[id].runner {
+                operator.finish(&mut out);
+            }
+            for message in out {
+                self.deliver(id, message);
+            }
+        }
+    }
+
     fn deliver(&mut self, from: usize, message: Message) {
         let children = self.nodes[from].children.clone();
         for child in children {
             let mut out = Vec::new();
+            let parent = self.nodes[child]
+                .parents
+                .iter()
+                .position(|p| *p == from)
+                .unwrap_or(0);
             if let Runner::Operator(operator) = &mut self.nodes[child].runner {
-                operator.process(message.clone(), &mut out);
+                operator.process_from(parent, message.clone(), &mut out);
             }
             for emitted in out {
                 self.deliver(child, emitted);
@@ -439,6 +461,39 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 transform,
                 field: strings(&node.args).into_iter().next().unwrap_or_default(),
                 as_name: string_arg(node.setting("As")).unwrap_or_else(|| node.name.clone()),
+            })))
+        }
+        "join" => {
+            only(
+                node,
+                &["As", "Delimiter", "StreamName", "Tolerance", "Fill"],
+            )?;
+            let fill = match node
+                .setting("Fill")
+                .and_then(|s| s.args.first())
+                .map(|a| &a.value)
+            {
+                None => JoinFill::None,
+                Some(Value::String(s)) if s == "none" => JoinFill::None,
+                Some(Value::Int(i)) => JoinFill::Int(*i),
+                Some(Value::Float(f)) => JoinFill::Float(*f),
+                Some(_) => {
+                    return Err(unsupported(
+                        node.setting("Fill").map_or(node.span, |s| s.span),
+                        "join().fill() other than none or a number".to_owned(),
+                    ));
+                }
+            };
+            Runner::Operator(Box::new(JoinOperator::new(JoinSpec {
+                prefixes: node
+                    .setting("As")
+                    .map(|s| strings(&s.args))
+                    .unwrap_or_default(),
+                delimiter: string_arg(node.setting("Delimiter")).unwrap_or_else(|| ".".to_owned()),
+                stream_name: string_arg(node.setting("StreamName")),
+                tolerance: duration_arg(node.setting("Tolerance")),
+                fill,
+                wants_batches: node.wants == condenser_planner::catalog::Edge::Batch,
             })))
         }
         "union" => {

@@ -9,6 +9,7 @@ pub mod from;
 pub mod group_by;
 pub mod http_out;
 pub mod influxql;
+pub mod join;
 pub mod noop;
 pub mod sample;
 pub mod transform;
@@ -27,6 +28,19 @@ use crate::message::Message;
 pub trait Operator: Send {
     /// Processes one message, appending what the node emits to `out`.
     fn process(&mut self, message: Message, out: &mut Vec<Message>);
+
+    /// Processes one message from the parent at position `parent` among the node's
+    /// parents; only nodes with several parents (join) tell them apart.
+    fn process_from(&mut self, parent: usize, message: Message, out: &mut Vec<Message>) {
+        let _ = parent;
+        self.process(message, out);
+    }
+
+    /// Called once when the input has ended, to emit what the node still holds (join's
+    /// incomplete sets). Most nodes hold nothing that must come out.
+    fn finish(&mut self, out: &mut Vec<Message>) {
+        let _ = out;
+    }
 }
 
 /// Concatenates point batches whose schemas may differ (other fields, other tags): the

@@ -119,7 +119,7 @@ impl TransformOperator {
         };
         let point_times = times(data).to_vec();
         let mut out = Vec::new();
-        for row in 0..data.num_rows() {
+        for (row, t) in point_times.into_iter().enumerate() {
             if column.is_null(row) {
                 continue;
             }
@@ -128,8 +128,8 @@ impl TransformOperator {
                 DataType::Float64 => Number::Float(column.as_primitive::<Float64Type>().value(row)),
                 _ => continue,
             };
-            if let Some(result) = self.step(&key(row), point_times[row], value) {
-                out.push((row, point_times[row], result));
+            if let Some(result) = self.step(&key(row), t, value) {
+                out.push((row, t, result));
             }
         }
         out

@@ -1,0 +1,389 @@
+//! `join(nodes…)`: joins the messages of several parents that share a group and a time
+//! (rounded to `.tolerance()`) into one, prefixing each parent's fields with its `.as()`
+//! name and the delimiter. Sets are emitted oldest first, as soon as they are complete or a
+//! parent has moved past them; at the end of the input the incomplete ones are emitted
+//! too, filled as `.fill()` says (or dropped), as Kapacitor's join does.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, Float64Array, Int64Array, RecordBatch, TimestampNanosecondArray,
+};
+use arrow::datatypes::{Field, Schema};
+use condenser_model::FieldType;
+use condenser_model::schema::{
+    ColumnRole, TIME_COLUMN, field_field, tag_data_type, tag_field, time_data_type,
+};
+
+use super::{Operator, concat_points};
+use crate::message::{Batch, Group, Message, Points, role, times};
+
+/// What a join puts in place of a parent with no data at a time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum JoinFill {
+    /// Nothing: the set is dropped (an inner join).
+    None,
+    /// This integer for each field.
+    Int(i64),
+    /// This float for each field.
+    Float(f64),
+}
+
+/// The resolved properties of a `join()` node.
+#[derive(Debug, Clone)]
+pub struct JoinSpec {
+    /// `.as()`: one prefix per parent.
+    pub prefixes: Vec<String>,
+    /// `.delimiter()` (default `.`).
+    pub delimiter: String,
+    /// `.streamName()`: the output measurement (default: the first message's).
+    pub stream_name: Option<String>,
+    /// `.tolerance()`, nanoseconds.
+    pub tolerance: i64,
+    /// `.fill()`.
+    pub fill: JoinFill,
+    /// Whether the parents give batches.
+    pub wants_batches: bool,
+}
+
+/// Nanoseconds from Go's zero time to the Unix epoch, for Go's `Time.Round`.
+const ZERO_TIME_TO_EPOCH: i128 = 62_135_596_800 * 1_000_000_000;
+
+/// `t` rounded to the nearest multiple of `d` since Go's zero time, halfway up.
+fn round(t: i64, d: i64) -> i64 {
+    if d <= 0 {
+        return t;
+    }
+    let since_zero = t as i128 + ZERO_TIME_TO_EPOCH;
+    let r = since_zero.rem_euclid(d as i128);
+    (if r + r < d as i128 {
+        since_zero - r
+    } else {
+        since_zero + (d as i128 - r)
+    } - ZERO_TIME_TO_EPOCH) as i64
+}
+
+/// One parent's message in a set.
+#[derive(Debug, Clone)]
+enum Value {
+    Point {
+        name: Arc<str>,
+        group: Arc<Group>,
+        row: RecordBatch,
+    },
+    Batch(Batch),
+}
+
+impl Value {
+    fn name(&self) -> &Arc<str> {
+        match self {
+            Value::Point { name, .. } => name,
+            Value::Batch(b) => &b.name,
+        }
+    }
+
+    fn group(&self) -> &Arc<Group> {
+        match self {
+            Value::Point { group, .. } => group,
+            Value::Batch(b) => &b.group,
+        }
+    }
+}
+
+/// The messages of one time, one per parent.
+#[derive(Debug)]
+struct JoinSet {
+    time: i64,
+    values: Vec<Option<Value>>,
+}
+
+impl JoinSet {
+    fn ready(&self) -> bool {
+        self.values.iter().all(Option::is_some)
+    }
+
+    fn first(&self) -> &Value {
+        self.values
+            .iter()
+            .flatten()
+            .next()
+            .expect("a set has a value")
+    }
+}
+
+/// One group's sets.
+#[derive(Debug)]
+struct JoinGroup {
+    sets: BTreeMap<i64, VecDeque<JoinSet>>,
+    /// The latest time each parent gave (`None`: nothing yet).
+    head: Vec<Option<i64>>,
+}
+
+/// Joins parents.
+#[derive(Debug)]
+pub struct JoinOperator {
+    spec: JoinSpec,
+    groups: HashMap<String, JoinGroup>,
+    /// Group ids in order of first appearance, so that the end of input is deterministic.
+    order: Vec<String>,
+}
+
+impl JoinOperator {
+    /// A join with `spec`.
+    pub fn new(spec: JoinSpec) -> Self {
+        Self {
+            spec,
+            groups: HashMap::new(),
+            order: Vec::new(),
+        }
+    }
+
+    fn collect(&mut self, src: usize, t: i64, value: Value, out: &mut Vec<Message>) {
+        let parents = self.spec.prefixes.len().max(src + 1);
+        let id = value.group().id.clone();
+        if !self.groups.contains_key(&id) {
+            self.order.push(id.clone());
+        }
+        let group = self.groups.entry(id).or_insert_with(|| JoinGroup {
+            sets: BTreeMap::new(),
+            head: vec![None; parents],
+        });
+        let sets = group.sets.entry(t).or_default();
+        match sets.iter_mut().find(|s| s.values[src].is_none()) {
+            Some(set) => set.values[src] = Some(value),
+            None => {
+                let mut values = vec![None; parents];
+                values[src] = Some(value);
+                sets.push_back(JoinSet { time: t, values });
+            }
+        }
+        group.head[src] = Some(t);
+        let mut emitted = Vec::new();
+        emit(group, Self::only_ready(group), &mut emitted);
+        for set in emitted {
+            out.extend(self.join(set));
+        }
+    }
+
+    /// Whether some parent has not moved past the oldest set: then only complete sets go.
+    fn only_ready(group: &JoinGroup) -> bool {
+        let Some(oldest) = group.sets.keys().next().copied() else {
+            return false;
+        };
+        group.head.iter().any(|h| h.is_none_or(|h| h <= oldest))
+    }
+
+    /// One output message for a set, or none when a parent is missing and there is no fill.
+    fn join(&self, set: JoinSet) -> Option<Message> {
+        let first = set.first().clone();
+        let name: Arc<str> = match &self.spec.stream_name {
+            Some(n) if !n.is_empty() => Arc::from(n.as_str()),
+            _ => Arc::clone(first.name()),
+        };
+        let group = Arc::clone(first.group());
+        if !self.spec.wants_batches {
+            let rows: Vec<Option<&RecordBatch>> = set
+                .values
+                .iter()
+                .map(|v| match v {
+                    Some(Value::Point { row, .. }) => Some(row),
+                    _ => None,
+                })
+                .collect();
+            let Value::Point { row: first_row, .. } = &first else {
+                return None;
+            };
+            let data = self.joined_row(set.time, &group, &rows, first_row)?;
+            return Some(Message::Points(Points {
+                name,
+                data,
+                groups: vec![group],
+            }));
+        }
+        // Batches: merge the parents' points by (rounded) time, earliest first.
+        let batches: Vec<Option<&Batch>> = set
+            .values
+            .iter()
+            .map(|v| match v {
+                Some(Value::Batch(b)) => Some(b),
+                _ => None,
+            })
+            .collect();
+        let Value::Batch(first_batch) = &first else {
+            return None;
+        };
+        let mut indexes = vec![0usize; batches.len()];
+        let mut rows_out = Vec::new();
+        let first_fields = first_batch
+            .data
+            .slice(0, first_batch.data.num_rows().min(1));
+        loop {
+            let mut set_time: Option<i64> = None;
+            for (i, batch) in batches.iter().enumerate() {
+                if let Some(b) = batch
+                    && indexes[i] < b.data.num_rows()
+                {
+                    let t = round(times(&b.data)[indexes[i]], self.spec.tolerance);
+                    set_time = Some(set_time.map_or(t, |s: i64| s.min(t)));
+                }
+            }
+            let Some(set_time) = set_time else { break };
+            let mut rows: Vec<Option<RecordBatch>> = vec![None; batches.len()];
+            for (i, batch) in batches.iter().enumerate() {
+                if let Some(b) = batch
+                    && indexes[i] < b.data.num_rows()
+                    && round(times(&b.data)[indexes[i]], self.spec.tolerance) == set_time
+                {
+                    rows[i] = Some(b.data.slice(indexes[i], 1));
+                    indexes[i] += 1;
+                }
+            }
+            let refs: Vec<Option<&RecordBatch>> = rows.iter().map(Option::as_ref).collect();
+            if let Some(row) = self.joined_row(set_time, &first_batch.group, &refs, &first_fields) {
+                rows_out.push(row);
+            }
+        }
+        let data = if rows_out.is_empty() {
+            RecordBatch::new_empty(Arc::new(Schema::new(vec![
+                condenser_model::schema::time_field(),
+            ])))
+        } else {
+            concat_points(&rows_out)
+        };
+        Some(Message::Batch(Batch {
+            name,
+            group,
+            tmax: set.time,
+            data,
+        }))
+    }
+
+    /// One joined point at `time`: the group's tags, then each parent's fields prefixed;
+    /// a missing parent takes the fill for each field of `first`, or drops the point.
+    fn joined_row(
+        &self,
+        time: i64,
+        group: &Group,
+        rows: &[Option<&RecordBatch>],
+        first: &RecordBatch,
+    ) -> Option<RecordBatch> {
+        let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
+        let mut columns: Vec<ArrayRef> = vec![Arc::new(
+            TimestampNanosecondArray::from(vec![time]).with_timezone("UTC"),
+        )];
+        for (key, value) in &group.tags {
+            fields.push(tag_field(key));
+            let values = arrow::array::StringArray::from(vec![value.as_str()]);
+            columns.push(arrow::compute::cast(&values, &tag_data_type()).expect("tags cast"));
+        }
+        for (i, row) in rows.iter().enumerate() {
+            let prefix = format!(
+                "{}{}",
+                self.spec.prefixes.get(i).map_or("", String::as_str),
+                self.spec.delimiter
+            );
+            match row {
+                Some(row) => {
+                    for (name, column) in field_columns(row) {
+                        let field_type = FieldType::from_data_type(column.data_type())?;
+                        fields.push(field_field(&format!("{prefix}{name}"), field_type));
+                        columns.push(column);
+                    }
+                }
+                None => {
+                    let (fill, field_type): (ArrayRef, FieldType) = match self.spec.fill {
+                        JoinFill::None => return None,
+                        JoinFill::Int(v) => {
+                            (Arc::new(Int64Array::from(vec![v])), FieldType::Integer)
+                        }
+                        JoinFill::Float(v) => {
+                            (Arc::new(Float64Array::from(vec![v])), FieldType::Float)
+                        }
+                    };
+                    for (name, _) in field_columns(first) {
+                        fields.push(field_field(&format!("{prefix}{name}"), field_type));
+                        columns.push(Arc::clone(&fill));
+                    }
+                }
+            }
+        }
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()
+    }
+}
+
+/// The present fields of a one-row batch, by name.
+fn field_columns(row: &RecordBatch) -> Vec<(String, ArrayRef)> {
+    let schema = row.schema();
+    (0..schema.fields().len())
+        .filter(|&i| {
+            role(&schema, i) == ColumnRole::Field && row.num_rows() > 0 && row.column(i).is_valid(0)
+        })
+        .map(|i| (schema.field(i).name().clone(), row.column(i).slice(0, 1)))
+        .collect()
+}
+
+/// Takes the sets to emit from the oldest time: the complete ones, or with `only_ready`
+/// false all of them, then again while the oldest time allows.
+fn emit(group: &mut JoinGroup, only_ready: bool, emitted: &mut Vec<JoinSet>) {
+    let Some(oldest) = group.sets.keys().next().copied() else {
+        return;
+    };
+    let sets = group
+        .sets
+        .get_mut(&oldest)
+        .expect("the oldest time has sets");
+    while let Some(set) = sets.front() {
+        if set.ready() || !only_ready {
+            emitted.push(sets.pop_front().expect("front exists"));
+        } else {
+            break;
+        }
+    }
+    if sets.is_empty() {
+        group.sets.remove(&oldest);
+    }
+    if !only_ready {
+        let only_ready = JoinOperator::only_ready(group);
+        emit(group, only_ready, emitted);
+    }
+}
+
+impl Operator for JoinOperator {
+    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
+        self.process_from(0, message, out);
+    }
+
+    fn process_from(&mut self, parent: usize, message: Message, out: &mut Vec<Message>) {
+        match message {
+            Message::Points(points) => {
+                for (row, t) in times(&points.data).to_vec().into_iter().enumerate() {
+                    let value = Value::Point {
+                        name: Arc::clone(&points.name),
+                        group: Arc::clone(&points.groups[row]),
+                        row: points.data.slice(row, 1),
+                    };
+                    self.collect(parent, round(t, self.spec.tolerance), value, out);
+                }
+            }
+            Message::Batch(batch) => {
+                let t = round(batch.tmax, self.spec.tolerance);
+                self.collect(parent, t, Value::Batch(batch), out);
+            }
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Message>) {
+        for id in self.order.clone() {
+            let mut emitted = Vec::new();
+            if let Some(group) = self.groups.get_mut(&id) {
+                while !group.sets.is_empty() {
+                    emit(group, false, &mut emitted);
+                }
+            }
+            for set in emitted {
+                out.extend(self.join(set));
+            }
+        }
+    }
+}
