@@ -25,6 +25,8 @@ use crate::operators::influxql::{InfluxQlOperator, InfluxQlSpec, Reducer};
 use crate::operators::join::{JoinFill, JoinOperator, JoinSpec};
 use crate::operators::noop::NoOpOperator;
 use crate::operators::sample::{SampleOperator, SampleRate};
+use crate::operators::shift::ShiftOperator;
+use crate::operators::state_tracking::{StateMeasure, StateOperator, StateSpec};
 use crate::operators::transform::{Transform, TransformOperator, TransformSpec};
 use crate::operators::union::UnionOperator;
 use crate::operators::where_::WhereOperator;
@@ -494,6 +496,35 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 tolerance: duration_arg(node.setting("Tolerance")),
                 fill,
                 wants_batches: node.wants == condenser_planner::catalog::Edge::Batch,
+            })))
+        }
+        "shift" => {
+            only(node, &[])?;
+            let shift = match node.args.first().map(|a| &a.value) {
+                Some(Value::Duration(d)) => *d,
+                _ => 0,
+            };
+            Runner::Operator(Box::new(ShiftOperator::new(shift)))
+        }
+        "stateCount" | "stateDuration" => {
+            only(node, &["As", "Unit"])?;
+            let count = node.name == "stateCount";
+            let unit = duration_arg(node.setting("Unit"));
+            Runner::Operator(Box::new(StateOperator::new(StateSpec {
+                predicate: lambda(&node.args[0].value).expect("state nodes take a lambda"),
+                as_name: string_arg(node.setting("As")).unwrap_or_else(|| {
+                    if count {
+                        "state_count"
+                    } else {
+                        "state_duration"
+                    }
+                    .to_owned()
+                }),
+                measure: if count {
+                    StateMeasure::Count
+                } else {
+                    StateMeasure::Duration(if unit == 0 { 1_000_000_000 } else { unit })
+                },
             })))
         }
         "union" => {

@@ -12,6 +12,8 @@ pub mod influxql;
 pub mod join;
 pub mod noop;
 pub mod sample;
+pub mod shift;
+pub mod state_tracking;
 pub mod transform;
 pub mod union;
 pub mod where_;
