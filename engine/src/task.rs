@@ -468,7 +468,7 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
         "join" => {
             only(
                 node,
-                &["As", "Delimiter", "StreamName", "Tolerance", "Fill"],
+                &["As", "On", "Delimiter", "StreamName", "Tolerance", "Fill"],
             )?;
             let fill = match node
                 .setting("Fill")
@@ -496,6 +496,10 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 tolerance: duration_arg(node.setting("Tolerance")),
                 fill,
                 wants_batches: node.wants == condenser_planner::catalog::Edge::Batch,
+                on: node
+                    .setting("On")
+                    .map(|s| strings(&s.args))
+                    .unwrap_or_default(),
             })))
         }
         "shift" => {

@@ -45,6 +45,9 @@ pub struct JoinSpec {
     pub fill: JoinFill,
     /// Whether the parents give batches.
     pub wants_batches: bool,
+    /// `.on()`: join on these group tags only; a message grouped by more tags is matched
+    /// with the messages grouped by exactly these.
+    pub on: Vec<String>,
 }
 
 /// Nanoseconds from Go's zero time to the Unix epoch, for Go's `Time.Round`.
@@ -124,6 +127,8 @@ struct JoinGroup {
 #[derive(Debug)]
 pub struct JoinOperator {
     spec: JoinSpec,
+    /// `.on()` bookkeeping.
+    matcher: Matcher,
     groups: HashMap<String, JoinGroup>,
     /// Group ids in order of first appearance, so that the end of input is deterministic.
     order: Vec<String>,
@@ -134,6 +139,7 @@ impl JoinOperator {
     pub fn new(spec: JoinSpec) -> Self {
         Self {
             spec,
+            matcher: Matcher::default(),
             groups: HashMap::new(),
             order: Vec::new(),
         }
@@ -312,6 +318,135 @@ impl JoinOperator {
     }
 }
 
+/// A message waiting for its match under `.on()`.
+#[derive(Debug, Clone)]
+struct Waiting {
+    src: usize,
+    time: i64,
+    value: Value,
+}
+
+/// `.on()` state: which parents have reported, each (parent, on-group)'s latest time, and
+/// the messages waiting on each side.
+#[derive(Debug, Default)]
+struct Matcher {
+    reported: Vec<bool>,
+    low_marks: HashMap<(usize, String), i64>,
+    matches: HashMap<String, VecDeque<Waiting>>,
+    specifics: HashMap<String, VecDeque<Waiting>>,
+}
+
+impl JoinOperator {
+    /// Kapacitor's `matchPoints`: pairs messages grouped by more tags ("specific") with the
+    /// messages grouped by exactly the `.on()` tags, at the same rounded time.
+    fn match_on(&mut self, src: usize, t: i64, value: Value, out: &mut Vec<Message>) {
+        let parents = self.spec.prefixes.len();
+        let m = &mut self.matcher;
+        if m.reported.len() < parents {
+            m.reported.resize(parents, false);
+        }
+        m.reported[src] = true;
+        let all_reported = m.reported.iter().all(|r| *r);
+        let group = value.group();
+        let on_tags: Vec<(String, String)> = group
+            .tags
+            .iter()
+            .filter(|(k, _)| self.spec.on.contains(k))
+            .cloned()
+            .collect();
+        let id = Group::new(on_tags, group.name.clone()).id;
+        m.low_marks.insert((src, id.clone()), t);
+        // With a missing parent the low mark is the zero time: nothing is before it.
+        let low_mark = all_reported.then(|| {
+            (0..parents)
+                .map(|s| {
+                    m.low_marks
+                        .get(&(s, id.clone()))
+                        .copied()
+                        .unwrap_or(i64::MIN)
+                })
+                .min()
+                .unwrap_or(i64::MIN)
+        });
+        let mut collect: Vec<(usize, i64, Value)> = Vec::new();
+        if let Some(low) = low_mark
+            && let Some(buffer) = m.specifics.get_mut(&id)
+        {
+            while buffer.front().is_some_and(|w| w.time < low) {
+                let w = buffer.pop_front().expect("front exists");
+                collect.push((w.src, w.time, w.value));
+            }
+        }
+        if group.tags.len() > self.spec.on.len() {
+            let mut matched = false;
+            if let Some(buffer) = m.matches.get_mut(&id) {
+                let mut i = 0;
+                while i < buffer.len() {
+                    let candidate = &buffer[i];
+                    if candidate.time == t {
+                        collect.push((src, t, value.clone()));
+                        collect.push((
+                            candidate.src,
+                            t,
+                            candidate.value.with_group(Arc::clone(group)),
+                        ));
+                        matched = true;
+                    }
+                    if low_mark.is_none_or(|low| candidate.time >= low) {
+                        break;
+                    }
+                    i += 1;
+                }
+                if all_reported {
+                    buffer.drain(..i);
+                }
+            }
+            if !matched {
+                if low_mark.is_some_and(|low| t < low) {
+                    collect.push((src, t, value));
+                } else {
+                    m.specifics.entry(id).or_default().push_back(Waiting {
+                        src,
+                        time: t,
+                        value,
+                    });
+                }
+            }
+        } else {
+            m.matches.entry(id.clone()).or_default().push_back(Waiting {
+                src,
+                time: t,
+                value: value.clone(),
+            });
+            if let Some(buffer) = m.specifics.get_mut(&id) {
+                while buffer.front().is_some_and(|w| w.time == t) {
+                    let w = buffer.pop_front().expect("front exists");
+                    let specific_group = Arc::clone(w.value.group());
+                    collect.push((w.src, t, w.value));
+                    collect.push((src, t, value.with_group(specific_group)));
+                }
+            }
+        }
+        for (src, t, value) in collect {
+            self.collect(src, t, value, out);
+        }
+    }
+}
+
+impl Value {
+    /// The same message in another group (a matched message joins the specific one's).
+    fn with_group(&self, group: Arc<Group>) -> Value {
+        match self {
+            Value::Point { name, row, .. } => Value::Point {
+                name: Arc::clone(name),
+                group,
+                row: row.clone(),
+            },
+            Value::Batch(b) => Value::Batch(Batch { group, ..b.clone() }),
+        }
+    }
+}
+
 /// The present fields of a one-row batch, by name.
 fn field_columns(row: &RecordBatch) -> Vec<(String, ArrayRef)> {
     let schema = row.schema();
@@ -363,12 +498,21 @@ impl Operator for JoinOperator {
                         group: Arc::clone(&points.groups[row]),
                         row: points.data.slice(row, 1),
                     };
-                    self.collect(parent, round(t, self.spec.tolerance), value, out);
+                    let t = round(t, self.spec.tolerance);
+                    if self.spec.on.is_empty() {
+                        self.collect(parent, t, value, out);
+                    } else {
+                        self.match_on(parent, t, value, out);
+                    }
                 }
             }
             Message::Batch(batch) => {
                 let t = round(batch.tmax, self.spec.tolerance);
-                self.collect(parent, t, Value::Batch(batch), out);
+                if self.spec.on.is_empty() {
+                    self.collect(parent, t, Value::Batch(batch), out);
+                } else {
+                    self.match_on(parent, t, Value::Batch(batch), out);
+                }
             }
         }
     }

@@ -22,7 +22,7 @@ pub mod window;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, new_null_array};
-use arrow::datatypes::{Field, Schema};
+use arrow::datatypes::{DataType, Field, Schema};
 
 use crate::message::Message;
 
@@ -57,8 +57,19 @@ pub fn concat_points(batches: &[RecordBatch]) -> RecordBatch {
     let mut fields: Vec<Arc<Field>> = Vec::new();
     for batch in batches {
         for field in batch.schema().fields() {
-            if !fields.iter().any(|f| f.name() == field.name()) {
-                fields.push(Arc::clone(field));
+            match fields.iter_mut().find(|f| f.name() == field.name()) {
+                // A field that is an integer in some points and a float in others (which
+                // Kapacitor allows point by point) becomes a float column.
+                Some(existing)
+                    if existing.data_type() != field.data_type()
+                        && matches!(existing.data_type(), DataType::Int64 | DataType::Float64)
+                        && matches!(field.data_type(), DataType::Int64 | DataType::Float64) =>
+                {
+                    *existing =
+                        Arc::new(existing.as_ref().clone().with_data_type(DataType::Float64));
+                }
+                Some(_) => {}
+                None => fields.push(Arc::clone(field)),
             }
         }
     }
@@ -70,6 +81,13 @@ pub fn concat_points(batches: &[RecordBatch]) -> RecordBatch {
                 .iter()
                 .map(|field| match batch.column_by_name(field.name()) {
                     Some(column) if column.data_type() == field.data_type() => Arc::clone(column),
+                    Some(column)
+                        if column.data_type() == &DataType::Int64
+                            && field.data_type() == &DataType::Float64 =>
+                    {
+                        arrow::compute::cast(column, &DataType::Float64)
+                            .expect("integers cast to floats")
+                    }
                     _ => new_null_array(field.data_type(), batch.num_rows()),
                 })
                 .collect();
