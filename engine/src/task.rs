@@ -15,6 +15,7 @@ use condenser_planner::{Diagnostic, Diagnostics};
 use crate::message::Message;
 use crate::operators::Operator;
 use crate::operators::change_detect::ChangeDetectOperator;
+use crate::operators::combine::{CombineOperator, CombineSpec};
 use crate::operators::default::{DefaultOperator, DefaultSpec};
 use crate::operators::derivative::{DerivativeOperator, DerivativeSpec};
 use crate::operators::eval::{EvalOperator, EvalSpec};
@@ -529,6 +530,27 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 } else {
                     StateMeasure::Duration(if unit == 0 { 1_000_000_000 } else { unit })
                 },
+            })))
+        }
+        "combine" => {
+            only(node, &["As", "Delimiter", "Tolerance", "Max"])?;
+            let max = match node
+                .setting("Max")
+                .and_then(|s| s.args.first())
+                .map(|a| &a.value)
+            {
+                Some(Value::Int(m)) => *m,
+                _ => 10_000,
+            };
+            Runner::Operator(Box::new(CombineOperator::new(CombineSpec {
+                expressions: node.args.iter().filter_map(|a| lambda(&a.value)).collect(),
+                names: node
+                    .setting("As")
+                    .map(|s| strings(&s.args))
+                    .unwrap_or_default(),
+                delimiter: string_arg(node.setting("Delimiter")).unwrap_or_else(|| ".".to_owned()),
+                tolerance: duration_arg(node.setting("Tolerance")),
+                max,
             })))
         }
         "union" => {

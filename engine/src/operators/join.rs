@@ -54,7 +54,7 @@ pub struct JoinSpec {
 const ZERO_TIME_TO_EPOCH: i128 = 62_135_596_800 * 1_000_000_000;
 
 /// `t` rounded to the nearest multiple of `d` since Go's zero time, halfway up.
-fn round(t: i64, d: i64) -> i64 {
+pub(crate) fn round(t: i64, d: i64) -> i64 {
     if d <= 0 {
         return t;
     }

@@ -2,6 +2,7 @@
 //! (record batches of points, or batches) and appends what it emits.
 
 pub mod change_detect;
+pub mod combine;
 pub mod default;
 pub mod derivative;
 pub mod eval;
