@@ -478,12 +478,13 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
             {
                 None => JoinFill::None,
                 Some(Value::String(s)) if s == "none" => JoinFill::None,
+                Some(Value::String(s)) if s == "null" => JoinFill::Null,
                 Some(Value::Int(i)) => JoinFill::Int(*i),
                 Some(Value::Float(f)) => JoinFill::Float(*f),
                 Some(_) => {
                     return Err(unsupported(
                         node.setting("Fill").map_or(node.span, |s| s.span),
-                        "join().fill() other than none or a number".to_owned(),
+                        "join().fill() other than none, null or a number".to_owned(),
                     ));
                 }
             };

@@ -24,6 +24,9 @@ use crate::message::{Batch, Group, Message, Points, role, times};
 pub enum JoinFill {
     /// Nothing: the set is dropped (an inner join).
     None,
+    /// `fill('null')`: the missing parent's fields are null, which in Condenser's
+    /// columns is the same as absent (a full outer join).
+    Null,
     /// This integer for each field.
     Int(i64),
     /// This float for each field.
@@ -300,6 +303,7 @@ impl JoinOperator {
                 None => {
                     let (fill, field_type): (ArrayRef, FieldType) = match self.spec.fill {
                         JoinFill::None => return None,
+                        JoinFill::Null => continue,
                         JoinFill::Int(v) => {
                             (Arc::new(Int64Array::from(vec![v])), FieldType::Integer)
                         }
