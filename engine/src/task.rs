@@ -19,6 +19,7 @@ use crate::operators::combine::{CombineOperator, CombineSpec};
 use crate::operators::default::{DefaultOperator, DefaultSpec};
 use crate::operators::derivative::{DerivativeOperator, DerivativeSpec};
 use crate::operators::eval::{EvalOperator, EvalSpec};
+use crate::operators::flatten::{FlattenOperator, FlattenSpec};
 use crate::operators::from::{FromOperator, FromSpec};
 use crate::operators::group_by::{Dimensions, GroupByOperator};
 use crate::operators::http_out::{HttpOutOperator, HttpOutResult};
@@ -552,6 +553,28 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 delimiter: string_arg(node.setting("Delimiter")).unwrap_or_else(|| ".".to_owned()),
                 tolerance: duration_arg(node.setting("Tolerance")),
                 max,
+            })))
+        }
+        "flatten" => {
+            only(
+                node,
+                &["On", "Delimiter", "Tolerance", "DropOriginalFieldName"],
+            )?;
+            if node.wants == condenser_planner::catalog::Edge::Batch {
+                return Err(unsupported(node.span, "flatten() of batches".to_owned()));
+            }
+            // One argument sets it; none (or several) means TRUE, as in Kapacitor.
+            let drop = node.setting("DropOriginalFieldName").is_some_and(
+                |s| !matches!(s.args.as_slice(), [only] if only.value == Value::Bool(false)),
+            );
+            Runner::Operator(Box::new(FlattenOperator::new(FlattenSpec {
+                on: node
+                    .setting("On")
+                    .map(|s| strings(&s.args))
+                    .unwrap_or_default(),
+                delimiter: string_arg(node.setting("Delimiter")).unwrap_or_else(|| ".".to_owned()),
+                tolerance: duration_arg(node.setting("Tolerance")),
+                drop_original_field_name: drop,
             })))
         }
         "union" => {

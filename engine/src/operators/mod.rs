@@ -6,6 +6,7 @@ pub mod combine;
 pub mod default;
 pub mod derivative;
 pub mod eval;
+pub mod flatten;
 pub mod from;
 pub mod group_by;
 pub mod http_out;

@@ -1,0 +1,151 @@
+//! `flatten()`: the points of a group that share a time (rounded to `.tolerance()`) become
+//! one point whose fields are named by the points' `.on()` tag values, the delimiter and
+//! the original field name (left out with `.dropOriginalFieldName()`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, TimestampNanosecondArray};
+use arrow::datatypes::{Field, Schema};
+use condenser_model::schema::{ColumnRole, TIME_COLUMN, tag_data_type, tag_field, time_data_type};
+
+use super::Operator;
+use crate::message::{Group, Message, Points, role, tag_value, times};
+
+/// The resolved properties of a `flatten()` node.
+#[derive(Debug, Clone)]
+pub struct FlattenSpec {
+    /// `.on()`: the tags whose values name the fields.
+    pub on: Vec<String>,
+    /// `.delimiter()` (default `.`).
+    pub delimiter: String,
+    /// `.tolerance()`, nanoseconds.
+    pub tolerance: i64,
+    /// `.dropOriginalFieldName()`.
+    pub drop_original_field_name: bool,
+}
+
+/// One group's points of the current time.
+#[derive(Debug)]
+struct Buffer {
+    name: Arc<str>,
+    group: Arc<Group>,
+    time: i64,
+    rows: Vec<RecordBatch>,
+}
+
+/// Flattens points.
+#[derive(Debug)]
+pub struct FlattenOperator {
+    spec: FlattenSpec,
+    buffers: HashMap<String, Buffer>,
+}
+
+impl FlattenOperator {
+    /// A node with `spec`.
+    pub fn new(spec: FlattenSpec) -> Self {
+        Self {
+            spec,
+            buffers: HashMap::new(),
+        }
+    }
+
+    fn flatten(
+        &self,
+        name: &Arc<str>,
+        group: &Arc<Group>,
+        time: i64,
+        rows: &[RecordBatch],
+    ) -> Option<Points> {
+        let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
+        let mut columns: Vec<ArrayRef> = vec![Arc::new(
+            TimestampNanosecondArray::from(vec![time]).with_timezone("UTC"),
+        )];
+        for (key, value) in &group.tags {
+            fields.push(tag_field(key));
+            let values: ArrayRef = Arc::new(StringArray::from(vec![value.as_str()]));
+            columns.push(arrow::compute::cast(&values, &tag_data_type()).expect("tags cast"));
+        }
+        let mut named: Vec<(String, Field, ArrayRef)> = Vec::new();
+        'points: for row in rows {
+            let schema = row.schema();
+            let mut prefix = Vec::with_capacity(self.spec.on.len());
+            for tag in &self.spec.on {
+                match row.column_by_name(tag).and_then(|c| tag_value(c, 0)) {
+                    Some(v) => prefix.push(v),
+                    // Kapacitor logs a point missing a tag and leaves it out.
+                    None => continue 'points,
+                }
+            }
+            let prefix = prefix.join(&self.spec.delimiter);
+            for (i, field) in schema.fields().iter().enumerate() {
+                if role(&schema, i) != ColumnRole::Field || row.column(i).is_null(0) {
+                    continue;
+                }
+                let name = if self.spec.drop_original_field_name {
+                    prefix.clone()
+                } else if prefix.is_empty() {
+                    field.name().clone()
+                } else {
+                    format!("{prefix}{}{}", self.spec.delimiter, field.name())
+                };
+                named.retain(|(n, _, _)| *n != name);
+                named.push((
+                    name.clone(),
+                    field.as_ref().clone().with_name(name),
+                    Arc::clone(row.column(i)),
+                ));
+            }
+        }
+        if named.is_empty() {
+            return None;
+        }
+        for (_, field, column) in named {
+            fields.push(field);
+            columns.push(column);
+        }
+        Some(Points {
+            name: Arc::clone(name),
+            data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()?,
+            groups: vec![Arc::clone(group)],
+        })
+    }
+}
+
+impl Operator for FlattenOperator {
+    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
+        // Flattening batches is refused when the task is built.
+        let Message::Points(points) = message else {
+            return;
+        };
+        for (row, t) in times(&points.data).to_vec().into_iter().enumerate() {
+            let t = super::join::round(t, self.spec.tolerance);
+            let group = Arc::clone(&points.groups[row]);
+            let slice = points.data.slice(row, 1);
+            let buffer = self
+                .buffers
+                .entry(group.id.clone())
+                .or_insert_with(|| Buffer {
+                    name: Arc::clone(&points.name),
+                    group,
+                    time: t,
+                    rows: Vec::new(),
+                });
+            if buffer.time != t {
+                let rows = std::mem::take(&mut buffer.rows);
+                let (name, group, time) = (
+                    Arc::clone(&buffer.name),
+                    Arc::clone(&buffer.group),
+                    buffer.time,
+                );
+                buffer.time = t;
+                buffer.rows.push(slice);
+                if let Some(point) = self.flatten(&name, &group, time, &rows) {
+                    out.push(Message::Points(point));
+                }
+            } else {
+                buffer.rows.push(slice);
+            }
+        }
+    }
+}
