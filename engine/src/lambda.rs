@@ -6,6 +6,7 @@
 //! against a regex, `AND`/`OR` want booleans. A row where the expression fails (a missing
 //! field, mismatched types) is null in the result: Kapacitor's error for that point.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -18,8 +19,40 @@ use arrow::datatypes::{DataType, TimeUnit};
 use condenser_planner::tick::ast::{Expr, ExprKind, Number};
 use condenser_planner::tick::token::Operator;
 
-/// Evaluates `expr` on every row of `batch`; null where it fails.
+/// The state of the stateful lambda functions (`count()`, `sigma()`, `spread()`) of one
+/// node: kept per call site and per group, as Kapacitor keeps one expression per group.
+#[derive(Debug, Default)]
+pub struct LambdaState {
+    /// Per (call site, group): points seen, running mean, sum of squared deviations, min
+    /// and max.
+    running: HashMap<(usize, String), Running>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Running {
+    n: i64,
+    mean: f64,
+    m2: f64,
+    min: f64,
+    max: f64,
+}
+
+/// What stateful functions need: the group of each row and the node's state.
+#[derive(Debug)]
+pub struct Stateful<'a> {
+    /// The group id of each row.
+    pub groups: Vec<String>,
+    /// The node's state.
+    pub state: &'a mut LambdaState,
+}
+
+/// Evaluates `expr` on every row of `batch`; null where it fails. Stateful functions fail.
 pub fn evaluate(expr: &Expr, batch: &RecordBatch) -> ArrayRef {
+    evaluate_in(expr, batch, &mut None)
+}
+
+/// Evaluates `expr` on every row of `batch`, with the state stateful functions keep.
+pub fn evaluate_in(expr: &Expr, batch: &RecordBatch, ctx: &mut Option<Stateful<'_>>) -> ArrayRef {
     let rows = batch.num_rows();
     match &expr.kind {
         ExprKind::Number(Number::Int { value, .. }) => {
@@ -33,7 +66,7 @@ pub fn evaluate(expr: &Expr, batch: &RecordBatch) -> ArrayRef {
         }
         ExprKind::Reference(name) => reference(batch, name),
         ExprKind::Unary { op, operand } => {
-            let value = evaluate(operand, batch);
+            let value = evaluate_in(operand, batch, ctx);
             let result = match (op, value.data_type()) {
                 (Operator::Not, DataType::Boolean) => {
                     boolean::not(value.as_boolean()).map(|a| Arc::new(a) as ArrayRef)
@@ -53,7 +86,7 @@ pub fn evaluate(expr: &Expr, batch: &RecordBatch) -> ArrayRef {
                 ExprKind::Regex { pattern, .. },
             ) = (op, &right.kind)
             {
-                let value = evaluate(left, batch);
+                let value = evaluate_in(left, batch, ctx);
                 if value.data_type() != &DataType::Utf8 {
                     return new_null_array(&DataType::Null, rows);
                 }
@@ -65,15 +98,94 @@ pub fn evaluate(expr: &Expr, batch: &RecordBatch) -> ArrayRef {
                     Err(_) => new_null_array(&DataType::Null, rows),
                 };
             }
-            let (l, r) = (evaluate(left, batch), evaluate(right, batch));
+            let (l, r) = (
+                evaluate_in(left, batch, ctx),
+                evaluate_in(right, batch, ctx),
+            );
             binary(*op, &l, &r).unwrap_or_else(|| new_null_array(&DataType::Null, rows))
         }
         ExprKind::Call { name, args, .. } => {
-            let args: Vec<ArrayRef> = args.iter().map(|a| evaluate(a, batch)).collect();
+            let args: Vec<ArrayRef> = args.iter().map(|a| evaluate_in(a, batch, ctx)).collect();
+            if let Some(result) = stateful(&name.name, name.span.start, &args, rows, ctx) {
+                return result;
+            }
             call(&name.name, &args, rows).unwrap_or_else(|| new_null_array(&DataType::Null, rows))
         }
         _ => new_null_array(&DataType::Null, rows),
     }
+}
+
+/// The stateful functions, row by row in order: `count()` counts the group's points,
+/// `spread(x)` is the running max − min, `sigma(x)` how many standard deviations `x` lies
+/// from the running mean (0 until two values are seen). `None` for other functions.
+fn stateful(
+    name: &str,
+    site: usize,
+    args: &[ArrayRef],
+    rows: usize,
+    ctx: &mut Option<Stateful<'_>>,
+) -> Option<ArrayRef> {
+    if !matches!(name, "count" | "spread" | "sigma") {
+        return None;
+    }
+    let Some(ctx) = ctx else {
+        return Some(new_null_array(&DataType::Null, rows));
+    };
+    if name == "count" {
+        if !args.is_empty() {
+            return Some(new_null_array(&DataType::Null, rows));
+        }
+        let counts: Int64Array = (0..rows)
+            .map(|row| {
+                let running = ctx
+                    .state
+                    .running
+                    .entry((site, ctx.groups[row].clone()))
+                    .or_default();
+                running.n += 1;
+                Some(running.n)
+            })
+            .collect();
+        return Some(Arc::new(counts));
+    }
+    let [arg] = args else {
+        return Some(new_null_array(&DataType::Null, rows));
+    };
+    if arg.data_type() != &DataType::Float64 {
+        return Some(new_null_array(&DataType::Null, rows));
+    }
+    let values = arg.as_primitive::<arrow::datatypes::Float64Type>();
+    let out: Float64Array = (0..rows)
+        .map(|row| {
+            if values.is_null(row) {
+                return None;
+            }
+            let x = values.value(row);
+            let r = ctx
+                .state
+                .running
+                .entry((site, ctx.groups[row].clone()))
+                .or_default();
+            if r.n == 0 {
+                r.min = x;
+                r.max = x;
+            }
+            r.n += 1;
+            r.min = r.min.min(x);
+            r.max = r.max.max(x);
+            let delta = x - r.mean;
+            r.mean += delta / r.n as f64;
+            r.m2 += delta * (x - r.mean);
+            Some(if name == "spread" {
+                r.max - r.min
+            } else if r.n < 2 || r.m2 == 0.0 {
+                0.0
+            } else {
+                (x - r.mean).abs() / (r.m2 / (r.n - 1) as f64).sqrt()
+            })
+        })
+        .collect();
+    Some(Arc::new(out))
 }
 
 /// Calls a lambda function on whole columns; `None` when the function or its argument
@@ -95,6 +207,15 @@ fn call(name: &str, args: &[ArrayRef], rows: usize) -> Option<ArrayRef> {
     };
     Some(match name {
         "isPresent" => Arc::new(arrow::compute::is_not_null(one()?).ok()?),
+        // The wall clock, as Kapacitor reads it (not the replay clock).
+        "now" if args.is_empty() => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as i64);
+            Arc::new(
+                arrow::array::TimestampNanosecondArray::from(vec![now; rows]).with_timezone("UTC"),
+            )
+        }
         "string" => {
             let arg = one()?;
             match arg.data_type() {

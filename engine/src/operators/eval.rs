@@ -17,7 +17,7 @@ use condenser_model::schema::{
 use condenser_planner::tick::ast::Expr;
 
 use super::Operator;
-use crate::lambda::evaluate;
+use crate::lambda::{LambdaState, Stateful, evaluate_in};
 use crate::message::{Batch, Message, Points, role};
 
 /// The resolved properties of an `eval()` node.
@@ -37,22 +37,30 @@ pub struct EvalSpec {
 #[derive(Debug)]
 pub struct EvalOperator {
     spec: EvalSpec,
+    state: LambdaState,
 }
 
 impl EvalOperator {
     /// An `eval()` node with `spec`.
     pub fn new(spec: EvalSpec) -> Self {
-        Self { spec }
+        Self {
+            spec,
+            state: LambdaState::default(),
+        }
     }
 
     /// The evaluated points of `data`, without the rows where an expression failed, and
     /// which rows those are (false).
-    fn apply(&self, data: &RecordBatch) -> (RecordBatch, Vec<bool>) {
+    fn apply(&mut self, data: &RecordBatch, groups: Vec<String>) -> (RecordBatch, Vec<bool>) {
+        let mut ctx = Some(Stateful {
+            groups,
+            state: &mut self.state,
+        });
         let mut working = data.clone();
         let mut ok = vec![true; data.num_rows()];
         let mut results: Vec<(String, ArrayRef)> = Vec::new();
         for (expr, name) in self.spec.expressions.iter().zip(&self.spec.names) {
-            let result = evaluate(expr, &working);
+            let result = evaluate_in(expr, &working, &mut ctx);
             // A failed expression is null (a `Null`-typed column when it failed everywhere).
             let nulls = result.logical_nulls();
             for (row, flag) in ok.iter_mut().enumerate() {
@@ -135,7 +143,8 @@ impl Operator for EvalOperator {
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Points(points) => {
-                let (data, kept) = self.apply(&points.data);
+                let ids = points.groups.iter().map(|g| g.id.clone()).collect();
+                let (data, kept) = self.apply(&points.data, ids);
                 if data.num_rows() == 0 {
                     return;
                 }
@@ -152,7 +161,8 @@ impl Operator for EvalOperator {
                 }));
             }
             Message::Batch(batch) => {
-                let (data, _) = self.apply(&batch.data);
+                let ids = vec![batch.group.id.clone(); batch.data.num_rows()];
+                let (data, _) = self.apply(&batch.data, ids);
                 out.push(Message::Batch(Batch { data, ..batch }));
             }
         }

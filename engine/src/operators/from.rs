@@ -29,6 +29,7 @@ pub struct FromSpec {
 #[derive(Debug)]
 pub struct FromOperator {
     spec: FromSpec,
+    state: crate::lambda::LambdaState,
     grouper: Grouper,
 }
 
@@ -36,6 +37,7 @@ impl FromOperator {
     /// A `from()` node with `spec`.
     pub fn new(spec: FromSpec) -> Self {
         Self {
+            state: crate::lambda::LambdaState::default(),
             grouper: Grouper::new(spec.dimensions.clone()),
             spec,
         }
@@ -57,7 +59,7 @@ impl FromOperator {
             groups: vec![Group::none(); write.batch.num_rows()],
         };
         let points = match &self.spec.predicate {
-            Some(predicate) => match filter_points(predicate, points) {
+            Some(predicate) => match filter_points(predicate, points, Some(&mut self.state)) {
                 Some(points) => points,
                 None => return,
             },

@@ -4,25 +4,38 @@ use arrow::compute::filter_record_batch;
 use condenser_planner::tick::ast::Expr;
 
 use super::Operator;
-use crate::lambda::{evaluate, is_true};
+use crate::lambda::{LambdaState, Stateful, evaluate_in, is_true};
 use crate::message::{Batch, Message, Points};
 
 /// Filters points (and the points of batches) by a lambda.
 #[derive(Debug)]
 pub struct WhereOperator {
     predicate: Expr,
+    state: LambdaState,
 }
 
 impl WhereOperator {
     /// Keeps what `predicate` holds for.
     pub fn new(predicate: Expr) -> Self {
-        Self { predicate }
+        Self {
+            predicate,
+            state: LambdaState::default(),
+        }
     }
 }
 
 /// Keeps the rows of `points` for which `predicate` is true; `None` when none is left.
-pub fn filter_points(predicate: &Expr, points: Points) -> Option<Points> {
-    let mask = is_true(&evaluate(predicate, &points.data));
+/// Stateful functions (`count()`, `sigma()`) keep their state in `state` when given.
+pub fn filter_points(
+    predicate: &Expr,
+    points: Points,
+    state: Option<&mut LambdaState>,
+) -> Option<Points> {
+    let mut ctx = state.map(|state| Stateful {
+        groups: points.groups.iter().map(|g| g.id.clone()).collect(),
+        state,
+    });
+    let mask = is_true(&evaluate_in(predicate, &points.data, &mut ctx));
     if mask.true_count() == 0 {
         return None;
     }
@@ -43,12 +56,16 @@ impl Operator for WhereOperator {
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Points(points) => {
-                if let Some(kept) = filter_points(&self.predicate, points) {
+                if let Some(kept) = filter_points(&self.predicate, points, Some(&mut self.state)) {
                     out.push(Message::Points(kept));
                 }
             }
             Message::Batch(batch) => {
-                let mask = is_true(&evaluate(&self.predicate, &batch.data));
+                let mut ctx = Some(Stateful {
+                    groups: vec![batch.group.id.clone(); batch.data.num_rows()],
+                    state: &mut self.state,
+                });
+                let mask = is_true(&evaluate_in(&self.predicate, &batch.data, &mut ctx));
                 out.push(Message::Batch(Batch {
                     data: filter_record_batch(&batch.data, &mask)
                         .expect("mask of the batch's length"),
