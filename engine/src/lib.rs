@@ -13,6 +13,7 @@ pub mod message;
 pub mod operators;
 pub mod router;
 pub mod task;
+pub mod template;
 
 pub use router::{Router, RouterStats, Writes};
 pub use task::Task;

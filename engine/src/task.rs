@@ -22,7 +22,9 @@ use crate::operators::eval::{EvalOperator, EvalSpec};
 use crate::operators::flatten::{FlattenOperator, FlattenSpec};
 use crate::operators::from::{FromOperator, FromSpec};
 use crate::operators::group_by::{Dimensions, GroupByOperator};
+use crate::operators::holt_winters::HoltWinters;
 use crate::operators::http_out::{HttpOutOperator, HttpOutResult};
+use crate::operators::http_post::{HttpPostOperator, HttpPostSpec};
 use crate::operators::influxql::{InfluxQlOperator, InfluxQlSpec, Reducer};
 use crate::operators::join::{JoinFill, JoinOperator, JoinSpec};
 use crate::operators::noop::NoOpOperator;
@@ -33,6 +35,7 @@ use crate::operators::transform::{Transform, TransformOperator, TransformSpec};
 use crate::operators::union::UnionOperator;
 use crate::operators::where_::WhereOperator;
 use crate::operators::window::{WindowOperator, WindowSpec};
+use crate::template::Template;
 
 /// What a node of a running task is.
 enum Runner {
@@ -370,6 +373,20 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 node.args.get(1).map(|a| &a.value),
             ) {
                 (Reducer::Percentile(_), Some(Value::Float(p))) => Reducer::Percentile(*p),
+                (Reducer::HoltWinters(hw), _) => match node.args.as_slice() {
+                    [_, h, m, interval] => match (&h.value, &m.value, &interval.value) {
+                        (Value::Int(h), Value::Int(m), Value::Duration(interval)) => {
+                            Reducer::HoltWinters(HoltWinters {
+                                h: usize::try_from(*h).unwrap_or(0),
+                                m: usize::try_from(*m).unwrap_or(0),
+                                interval: *interval,
+                                ..hw
+                            })
+                        }
+                        _ => Reducer::HoltWinters(hw),
+                    },
+                    _ => Reducer::HoltWinters(hw),
+                },
                 (Reducer::Top(_), _) | (Reducer::Bottom(_), _) => {
                     let n = match node.args.first().map(|a| &a.value) {
                         Some(Value::Int(n)) => usize::try_from(*n).unwrap_or(0),
@@ -386,7 +403,15 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
             Runner::Operator(Box::new(InfluxQlOperator::new(InfluxQlSpec {
                 reducer,
                 field,
-                as_name: string_arg(node.setting("As")).unwrap_or_else(|| name.to_owned()),
+                // Both Holt-Winters functions are InfluxQL's `holtWinters`.
+                as_name: string_arg(node.setting("As")).unwrap_or_else(|| {
+                    if name == "holtWintersWithFit" {
+                        "holtWinters"
+                    } else {
+                        name
+                    }
+                    .to_owned()
+                }),
                 use_point_times: node.setting("UsePointTimes").is_some(),
             })))
         }
@@ -575,6 +600,38 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 delimiter: string_arg(node.setting("Delimiter")).unwrap_or_else(|| ".".to_owned()),
                 tolerance: duration_arg(node.setting("Tolerance")),
                 drop_original_field_name: drop,
+            })))
+        }
+        "httpPost" => {
+            only(node, &["Header", "CodeField", "Timeout", "Endpoint"])?;
+            if node.setting("Endpoint").is_some() {
+                return Err(unsupported(
+                    node.setting("Endpoint").map_or(node.span, |s| s.span),
+                    ".endpoint() of httpPost() (configured endpoints)".to_owned(),
+                ));
+            }
+            let url = strings(&node.args).into_iter().next().unwrap_or_default();
+            let url = Template::parse(&url).map_err(|e| Diagnostic::error(node.args[0].span, e))?;
+            let headers = node
+                .settings_of("Header")
+                .filter_map(|s| match s.args.as_slice() {
+                    [k, v] => match (&k.value, &v.value) {
+                        (Value::String(k), Value::String(v)) => Some((k.clone(), v.clone())),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            let timeout = duration_arg(node.setting("Timeout"));
+            Runner::Operator(Box::new(HttpPostOperator::new(HttpPostSpec {
+                url,
+                headers,
+                code_field: string_arg(node.setting("CodeField")),
+                timeout: std::time::Duration::from_nanos(if timeout > 0 {
+                    timeout as u64
+                } else {
+                    30_000_000_000
+                }),
             })))
         }
         "union" => {

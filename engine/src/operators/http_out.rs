@@ -10,7 +10,7 @@ use condenser_model::schema::ColumnRole;
 use serde_json::{Map, Value, json};
 
 use super::Operator;
-use crate::message::{Message, role, tag_value};
+use crate::message::{Batch, Message, Points, role, tag_value};
 
 /// The series an httpOut node serves, shared with whoever reads them.
 #[derive(Debug, Clone, Default)]
@@ -53,86 +53,91 @@ impl Operator for HttpOutOperator {
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match &message {
             Message::Points(points) => {
-                let schema = points.data.schema();
                 for row in 0..points.data.num_rows() {
-                    let mut tags = Map::new();
-                    let mut fields: Vec<(String, Value)> = Vec::new();
-                    let mut time = Value::Null;
-                    for (i, field) in schema.fields().iter().enumerate() {
-                        let column = points.data.column(i);
-                        match role(&schema, i) {
-                            ColumnRole::Time => time = json_value(column, row),
-                            ColumnRole::Tag => {
-                                if let Some(v) = tag_value(column, row) {
-                                    tags.insert(field.name().clone(), Value::String(v));
-                                }
-                            }
-                            ColumnRole::Field => {
-                                if column.is_valid(row) {
-                                    fields.push((field.name().clone(), json_value(column, row)));
-                                }
-                            }
-                        }
-                    }
-                    fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-                    let mut columns = vec![Value::String("time".into())];
-                    let mut values = vec![time];
-                    for (name, value) in fields {
-                        columns.push(Value::String(name));
-                        values.push(value);
-                    }
-                    let series =
-                        row_object(&points.name, tags, columns, vec![Value::Array(values)]);
-                    self.result.set(&points.groups[row].id, series);
+                    self.result
+                        .set(&points.groups[row].id, point_row(points, row));
                 }
             }
-            Message::Batch(batch) => {
-                let mut tags = Map::new();
-                for (k, v) in &batch.group.tags {
-                    tags.insert(k.clone(), Value::String(v.clone()));
-                }
-                let data = &batch.data;
-                let schema = data.schema();
-                // Columns: time, then the first point's fields and non-group tags, sorted.
-                let mut names: Vec<(String, usize)> = Vec::new();
-                if data.num_rows() > 0 {
-                    for (i, field) in schema.fields().iter().enumerate() {
-                        let present = data.column(i).is_valid(0);
-                        let wanted = match role(&schema, i) {
-                            ColumnRole::Time => false,
-                            ColumnRole::Tag => !tags.contains_key(field.name()),
-                            ColumnRole::Field => true,
-                        };
-                        if present && wanted {
-                            names.push((field.name().clone(), i));
-                        }
-                    }
-                }
-                names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-                let time_index = schema.index_of("time").ok();
-                let mut rows = Vec::with_capacity(data.num_rows());
-                for row in 0..data.num_rows() {
-                    let mut values =
-                        vec![time_index.map_or(Value::Null, |i| json_value(data.column(i), row))];
-                    for (_, i) in &names {
-                        values.push(json_value(data.column(*i), row));
-                    }
-                    rows.push(Value::Array(values));
-                }
-                let columns = if rows.is_empty() {
-                    Vec::new()
-                } else {
-                    std::iter::once("time".to_owned())
-                        .chain(names.into_iter().map(|(n, _)| n))
-                        .map(Value::String)
-                        .collect()
-                };
-                let series = row_object(&batch.name, tags, columns, rows);
-                self.result.set(&batch.group.id, series);
-            }
+            Message::Batch(batch) => self.result.set(&batch.group.id, batch_row(batch)),
         }
         out.push(message);
     }
+}
+
+/// One point as a Kapacitor row: its name, all its tags, `time` and its fields sorted.
+pub(crate) fn point_row(points: &Points, row: usize) -> Value {
+    let schema = points.data.schema();
+    let mut tags = Map::new();
+    let mut fields: Vec<(String, Value)> = Vec::new();
+    let mut time = Value::Null;
+    for (i, field) in schema.fields().iter().enumerate() {
+        let column = points.data.column(i);
+        match role(&schema, i) {
+            ColumnRole::Time => time = json_value(column, row),
+            ColumnRole::Tag => {
+                if let Some(v) = tag_value(column, row) {
+                    tags.insert(field.name().clone(), Value::String(v));
+                }
+            }
+            ColumnRole::Field => {
+                if column.is_valid(row) {
+                    fields.push((field.name().clone(), json_value(column, row)));
+                }
+            }
+        }
+    }
+    fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut columns = vec![Value::String("time".into())];
+    let mut values = vec![time];
+    for (name, value) in fields {
+        columns.push(Value::String(name));
+        values.push(value);
+    }
+    row_object(&points.name, tags, columns, vec![Value::Array(values)])
+}
+
+/// A batch as a Kapacitor row: its group's tags, `time` then the first point's fields and
+/// other tags sorted, one value row per point.
+pub(crate) fn batch_row(batch: &Batch) -> Value {
+    let mut tags = Map::new();
+    for (k, v) in &batch.group.tags {
+        tags.insert(k.clone(), Value::String(v.clone()));
+    }
+    let data = &batch.data;
+    let schema = data.schema();
+    let mut names: Vec<(String, usize)> = Vec::new();
+    if data.num_rows() > 0 {
+        for (i, field) in schema.fields().iter().enumerate() {
+            let present = data.column(i).is_valid(0);
+            let wanted = match role(&schema, i) {
+                ColumnRole::Time => false,
+                ColumnRole::Tag => !tags.contains_key(field.name()),
+                ColumnRole::Field => true,
+            };
+            if present && wanted {
+                names.push((field.name().clone(), i));
+            }
+        }
+    }
+    names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let time_index = schema.index_of("time").ok();
+    let mut rows = Vec::with_capacity(data.num_rows());
+    for row in 0..data.num_rows() {
+        let mut values = vec![time_index.map_or(Value::Null, |i| json_value(data.column(i), row))];
+        for (_, i) in &names {
+            values.push(json_value(data.column(*i), row));
+        }
+        rows.push(Value::Array(values));
+    }
+    let columns = if rows.is_empty() {
+        Vec::new()
+    } else {
+        std::iter::once("time".to_owned())
+            .chain(names.into_iter().map(|(n, _)| n))
+            .map(Value::String)
+            .collect()
+    };
+    row_object(&batch.name, tags, columns, rows)
 }
 
 /// A series object with Kapacitor's key order, leaving out what is empty.

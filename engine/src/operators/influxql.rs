@@ -16,6 +16,7 @@ use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use condenser_model::FieldType;
 use condenser_model::schema::{TIME_COLUMN, field_field, tag_field, time_data_type};
 
+use super::holt_winters::HoltWinters;
 use super::{Operator, concat_points};
 use crate::message::{Batch, Group, Message, Points, times};
 
@@ -52,6 +53,8 @@ pub enum Reducer {
     Bottom(usize),
     /// Each distinct value once, as a batch.
     Distinct,
+    /// A Holt-Winters forecast, as a batch.
+    HoltWinters(HoltWinters),
 }
 
 impl Reducer {
@@ -73,6 +76,12 @@ impl Reducer {
             "top" => Reducer::Top(0),
             "bottom" => Reducer::Bottom(0),
             "distinct" => Reducer::Distinct,
+            "holtWinters" | "holtWintersWithFit" => Reducer::HoltWinters(HoltWinters {
+                h: 0,
+                m: 0,
+                interval: 0,
+                include_fit: name == "holtWintersWithFit",
+            }),
             _ => return None,
         })
     }
@@ -129,6 +138,9 @@ impl InfluxQlOperator {
         data: &RecordBatch,
     ) -> Option<Message> {
         match self.spec.reducer {
+            Reducer::HoltWinters(hw) => self
+                .forecast(hw, name, group, time, data)
+                .map(Message::Batch),
             Reducer::Top(_) | Reducer::Bottom(_) | Reducer::Distinct => self
                 .reduce_to_batch(name, group, time, data)
                 .map(Message::Batch),
@@ -214,12 +226,52 @@ impl InfluxQlOperator {
                 _ => {}
             }
         }
+        if spec.reducer == Reducer::Distinct {
+            push_group_tags(&mut fields, &mut columns, group, chosen.len());
+        }
         let values = arrow::compute::take(column, &indices, None).ok()?;
         fields.push(field_field(
             &spec.as_name,
             FieldType::from_data_type(values.data_type())?,
         ));
         columns.push(values);
+        Some(Batch {
+            name: Arc::clone(name),
+            group: Arc::clone(group),
+            tmax,
+            data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()?,
+        })
+    }
+
+    /// The Holt-Winters forecast of a group's points, as a batch at the forecast times.
+    fn forecast(
+        &self,
+        hw: HoltWinters,
+        name: &Arc<str>,
+        group: &Arc<Group>,
+        time: i64,
+        data: &RecordBatch,
+    ) -> Option<Batch> {
+        let column = data.column_by_name(&self.spec.field)?;
+        let values = arrow::compute::cast(column, &DataType::Float64).ok()?;
+        let values = values.as_primitive::<Float64Type>();
+        let point_times = times(data);
+        let points: Vec<(i64, f64)> = (0..data.num_rows())
+            .filter(|&r| values.is_valid(r))
+            .map(|r| (point_times[r], values.value(r)))
+            .collect();
+        let forecast = hw.emit(&points);
+        let tmax = forecast.iter().map(|p| p.0).fold(time, i64::max);
+        let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
+        let mut columns: Vec<ArrayRef> = vec![Arc::new(
+            TimestampNanosecondArray::from(forecast.iter().map(|p| p.0).collect::<Vec<_>>())
+                .with_timezone("UTC"),
+        )];
+        push_group_tags(&mut fields, &mut columns, group, forecast.len());
+        fields.push(field_field(&self.spec.as_name, FieldType::Float));
+        columns.push(Arc::new(Float64Array::from(
+            forecast.iter().map(|p| p.1).collect::<Vec<_>>(),
+        )));
         Some(Batch {
             name: Arc::clone(name),
             group: Arc::clone(group),
@@ -431,6 +483,23 @@ fn select(
         }
     }
     Some(best)
+}
+
+/// Appends the group's tags as tag columns of `rows` rows: a batch's points carry them.
+fn push_group_tags(
+    fields: &mut Vec<Field>,
+    columns: &mut Vec<ArrayRef>,
+    group: &Group,
+    rows: usize,
+) {
+    for (key, value) in &group.tags {
+        fields.push(tag_field(key));
+        let values = arrow::array::StringArray::from(vec![value.as_str(); rows]);
+        columns.push(
+            arrow::compute::cast(&values, &condenser_model::schema::tag_data_type())
+                .expect("tags cast"),
+        );
+    }
 }
 
 /// A point made of the group's tags and one field.
