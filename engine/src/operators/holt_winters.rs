@@ -224,6 +224,8 @@ impl Model<'_> {
 
 /// Nelder-Mead minimisation from `start` (reflection 1, contraction 0.5, expansion 2, at
 /// most 1,000 iterations), as InfluxQL's; the objective may adjust the points it is given.
+// Indexed loops keep the vertex arithmetic in the order the reference uses.
+#[allow(clippy::needless_range_loop)]
 fn nelder_mead(
     mut objective: impl FnMut(&mut [f64]) -> f64,
     start: &[f64],
