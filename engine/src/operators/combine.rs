@@ -2,7 +2,6 @@
 //! (rounded to `.tolerance()`) in which each lambda matches a different point becomes one
 //! point, fields and non-group tags prefixed with the `.as()` names.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, TimestampNanosecondArray};
@@ -10,9 +9,9 @@ use arrow::datatypes::{DataType, Field, Schema};
 use condenser_model::schema::{ColumnRole, TIME_COLUMN, tag_field, time_data_type};
 use condenser_planner::tick::ast::Expr;
 
-use super::{Operator, concat_points};
+use super::{Operator, TimeBuffer, TimeBuffers, concat_points};
 use crate::lambda::{evaluate, is_true};
-use crate::message::{Group, Message, Points, role, times};
+use crate::message::{Message, Points, role, times};
 
 /// The resolved properties of a `combine()` node.
 #[derive(Debug, Clone)]
@@ -29,20 +28,11 @@ pub struct CombineSpec {
     pub max: i64,
 }
 
-/// One group's points of the current time.
-#[derive(Debug)]
-struct Buffer {
-    name: Arc<str>,
-    group: Arc<Group>,
-    time: i64,
-    rows: Vec<RecordBatch>,
-}
-
 /// Combines points.
 #[derive(Debug)]
 pub struct CombineOperator {
     spec: CombineSpec,
-    buffers: HashMap<String, Buffer>,
+    buffers: TimeBuffers,
 }
 
 /// `C(n, k)`, or `None` when `n < k`.
@@ -59,11 +49,11 @@ impl CombineOperator {
     pub fn new(spec: CombineSpec) -> Self {
         Self {
             spec,
-            buffers: HashMap::new(),
+            buffers: TimeBuffers::default(),
         }
     }
 
-    fn combine(&self, buffer: &Buffer, out: &mut Vec<Message>) {
+    fn combine(&self, buffer: &TimeBuffer, out: &mut Vec<Message>) {
         let k = self.spec.expressions.len();
         let n = buffer.rows.len();
         match combinations(n, k) {
@@ -106,7 +96,7 @@ impl CombineOperator {
         }
     }
 
-    fn merge(&self, buffer: &Buffer, set: &[usize]) -> Points {
+    fn merge(&self, buffer: &TimeBuffer, set: &[usize]) -> Points {
         let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
         let mut columns: Vec<ArrayRef> = vec![Arc::new(
             TimestampNanosecondArray::from(vec![buffer.time]).with_timezone("UTC"),
@@ -169,28 +159,8 @@ impl Operator for CombineOperator {
             let t = super::join::round(t, self.spec.tolerance);
             let group = Arc::clone(&points.groups[row]);
             let slice = points.data.slice(row, 1);
-            // A group's buffer keeps the name of the group's first point, as in Kapacitor.
-            let buffer = self
-                .buffers
-                .entry(group.id.clone())
-                .or_insert_with(|| Buffer {
-                    name: Arc::clone(&points.name),
-                    group,
-                    time: t,
-                    rows: Vec::new(),
-                });
-            if buffer.time != t {
-                let finished = Buffer {
-                    name: Arc::clone(&buffer.name),
-                    group: Arc::clone(&buffer.group),
-                    time: buffer.time,
-                    rows: std::mem::take(&mut buffer.rows),
-                };
-                buffer.time = t;
-                buffer.rows.push(slice);
+            if let Some(finished) = self.buffers.push(&points.name, &group, t, slice) {
                 self.combine(&finished, out);
-            } else {
-                buffer.rows.push(slice);
             }
         }
     }

@@ -5,13 +5,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, RecordBatch};
-use arrow::compute::{cast, filter_record_batch};
-use arrow::datatypes::{DataType, Float64Type, Schema};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type};
 use condenser_model::FieldType;
-use condenser_model::schema::field_field;
 
-use super::Operator;
+use super::{Operator, keep_groups, keep_rows, set_field};
 use crate::message::{Batch, Message, Points, times};
 
 /// The resolved properties of a `derivative()` node.
@@ -78,24 +77,13 @@ impl DerivativeOperator {
                 keep[row] = true;
             }
         }
-        let schema = data.schema();
-        let mut fields: Vec<_> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-        let mut columns = data.columns().to_vec();
-        let derivative: ArrayRef = Arc::new(Float64Array::from(out));
-        match schema.index_of(&self.spec.as_name) {
-            Ok(i) => {
-                fields[i] = field_field(&self.spec.as_name, FieldType::Float);
-                columns[i] = derivative;
-            }
-            Err(_) => {
-                fields.push(field_field(&self.spec.as_name, FieldType::Float));
-                columns.push(derivative);
-            }
-        }
-        let with = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
-            .expect("derivative column");
-        let kept = filter_record_batch(&with, &BooleanArray::from(keep.clone()))
-            .expect("mask of the batch's length");
+        let with = set_field(
+            data,
+            &self.spec.as_name,
+            FieldType::Float,
+            Arc::new(Float64Array::from(out)),
+        );
+        let kept = keep_rows(&with, &keep);
         (kept, keep)
     }
 }
@@ -109,11 +97,7 @@ impl Operator for DerivativeOperator {
                 if data.num_rows() == 0 {
                     return;
                 }
-                let groups = groups
-                    .into_iter()
-                    .zip(keep)
-                    .filter_map(|(g, k)| k.then_some(g))
-                    .collect();
+                let groups = keep_groups(groups, &keep);
                 out.push(Message::Points(Points {
                     data,
                     groups,

@@ -16,7 +16,7 @@ use condenser_model::schema::{
 };
 use condenser_planner::tick::ast::Expr;
 
-use super::Operator;
+use super::{Operator, keep_groups};
 use crate::lambda::{LambdaState, Stateful, evaluate_in};
 use crate::message::{Batch, Message, Points, role};
 
@@ -148,12 +148,7 @@ impl Operator for EvalOperator {
                 if data.num_rows() == 0 {
                     return;
                 }
-                let groups = points
-                    .groups
-                    .into_iter()
-                    .zip(kept)
-                    .filter_map(|(g, k)| k.then_some(g))
-                    .collect();
+                let groups = keep_groups(points.groups, &kept);
                 out.push(Message::Points(Points {
                     data,
                     groups,

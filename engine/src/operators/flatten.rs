@@ -2,14 +2,13 @@
 //! one point whose fields are named by the points' `.on()` tag values, the delimiter and
 //! the original field name (left out with `.dropOriginalFieldName()`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, TimestampNanosecondArray};
 use arrow::datatypes::{Field, Schema};
 use condenser_model::schema::{ColumnRole, TIME_COLUMN, tag_data_type, tag_field, time_data_type};
 
-use super::Operator;
+use super::{Operator, TimeBuffers};
 use crate::message::{Group, Message, Points, role, tag_value, times};
 
 /// The resolved properties of a `flatten()` node.
@@ -25,20 +24,11 @@ pub struct FlattenSpec {
     pub drop_original_field_name: bool,
 }
 
-/// One group's points of the current time.
-#[derive(Debug)]
-struct Buffer {
-    name: Arc<str>,
-    group: Arc<Group>,
-    time: i64,
-    rows: Vec<RecordBatch>,
-}
-
 /// Flattens points.
 #[derive(Debug)]
 pub struct FlattenOperator {
     spec: FlattenSpec,
-    buffers: HashMap<String, Buffer>,
+    buffers: TimeBuffers,
 }
 
 impl FlattenOperator {
@@ -46,7 +36,7 @@ impl FlattenOperator {
     pub fn new(spec: FlattenSpec) -> Self {
         Self {
             spec,
-            buffers: HashMap::new(),
+            buffers: TimeBuffers::default(),
         }
     }
 
@@ -122,29 +112,15 @@ impl Operator for FlattenOperator {
             let t = super::join::round(t, self.spec.tolerance);
             let group = Arc::clone(&points.groups[row]);
             let slice = points.data.slice(row, 1);
-            let buffer = self
-                .buffers
-                .entry(group.id.clone())
-                .or_insert_with(|| Buffer {
-                    name: Arc::clone(&points.name),
-                    group,
-                    time: t,
-                    rows: Vec::new(),
-                });
-            if buffer.time != t {
-                let rows = std::mem::take(&mut buffer.rows);
-                let (name, group, time) = (
-                    Arc::clone(&buffer.name),
-                    Arc::clone(&buffer.group),
-                    buffer.time,
-                );
-                buffer.time = t;
-                buffer.rows.push(slice);
-                if let Some(point) = self.flatten(&name, &group, time, &rows) {
-                    out.push(Message::Points(point));
-                }
-            } else {
-                buffer.rows.push(slice);
+            if let Some(finished) = self.buffers.push(&points.name, &group, t, slice)
+                && let Some(point) = self.flatten(
+                    &finished.name,
+                    &finished.group,
+                    finished.time,
+                    &finished.rows,
+                )
+            {
+                out.push(Message::Points(point));
             }
         }
     }

@@ -9,13 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arrow::array::{ArrayRef, Int64Array, RecordBatch};
-use arrow::datatypes::Schema;
 use condenser_model::FieldType;
-use condenser_model::schema::field_field;
 use serde_json::{Value, json};
 
-use super::Operator;
 use super::http_out::{batch_row, point_row};
+use super::{Operator, set_field};
 use crate::message::{Batch, Message, Points};
 use crate::template::{Template, TemplateData};
 
@@ -91,21 +89,8 @@ impl HttpPostOperator {
         let Some(name) = &self.spec.code_field else {
             return data.clone();
         };
-        let schema = data.schema();
-        let mut fields: Vec<_> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-        let mut columns = data.columns().to_vec();
         let codes: ArrayRef = Arc::new(Int64Array::from(vec![code; data.num_rows()]));
-        match schema.index_of(name) {
-            Ok(i) => {
-                fields[i] = field_field(name, FieldType::Integer);
-                columns[i] = codes;
-            }
-            Err(_) => {
-                fields.push(field_field(name, FieldType::Integer));
-                columns.push(codes);
-            }
-        }
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("code column")
+        set_field(data, name, FieldType::Integer, codes)
     }
 }
 

@@ -142,3 +142,97 @@ pub fn filter_rows(
         }
     }
 }
+
+/// `data` with field `name` set to `column` (replaced where it exists, else appended).
+pub fn set_field(
+    data: &RecordBatch,
+    name: &str,
+    field_type: condenser_model::FieldType,
+    column: ArrayRef,
+) -> RecordBatch {
+    let schema = data.schema();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns = data.columns().to_vec();
+    let field = condenser_model::schema::field_field(name, field_type);
+    match schema.index_of(name) {
+        Ok(i) => {
+            fields[i] = field;
+            columns[i] = column;
+        }
+        Err(_) => {
+            fields.push(field);
+            columns.push(column);
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .expect("a column of the batch's length")
+}
+
+/// The rows of `data` where `keep` is true.
+pub fn keep_rows(data: &RecordBatch, keep: &[bool]) -> RecordBatch {
+    arrow::compute::filter_record_batch(data, &arrow::array::BooleanArray::from(keep.to_vec()))
+        .expect("mask of the batch's length")
+}
+
+/// The groups of the rows where `keep` is true.
+pub fn keep_groups(
+    groups: Vec<Arc<crate::message::Group>>,
+    keep: &[bool],
+) -> Vec<Arc<crate::message::Group>> {
+    groups
+        .into_iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(g, _)| g)
+        .collect()
+}
+
+/// Points of each group gathered until one with another time arrives (combine, flatten).
+#[derive(Debug, Default)]
+pub struct TimeBuffers {
+    buffers: std::collections::HashMap<String, TimeBuffer>,
+}
+
+/// One group's points of one time.
+#[derive(Debug)]
+pub struct TimeBuffer {
+    /// The measurement of the group's first point (Kapacitor names the buffer after it).
+    pub name: Arc<str>,
+    /// The group.
+    pub group: Arc<crate::message::Group>,
+    /// The (rounded) time of the points.
+    pub time: i64,
+    /// The points, one row each.
+    pub rows: Vec<RecordBatch>,
+}
+
+impl TimeBuffers {
+    /// Adds a point at (rounded) time `t`; when it starts a new time for its group, the
+    /// finished buffer of the previous time is returned.
+    pub fn push(
+        &mut self,
+        name: &Arc<str>,
+        group: &Arc<crate::message::Group>,
+        t: i64,
+        row: RecordBatch,
+    ) -> Option<TimeBuffer> {
+        let buffer = self
+            .buffers
+            .entry(group.id.clone())
+            .or_insert_with(|| TimeBuffer {
+                name: Arc::clone(name),
+                group: Arc::clone(group),
+                time: t,
+                rows: Vec::new(),
+            });
+        let finished = (buffer.time != t).then(|| TimeBuffer {
+            name: Arc::clone(&buffer.name),
+            group: Arc::clone(&buffer.group),
+            time: buffer.time,
+            rows: std::mem::take(&mut buffer.rows),
+        });
+        buffer.time = t;
+        buffer.rows.push(row);
+        finished
+    }
+}

@@ -5,14 +5,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch};
-use arrow::compute::filter_record_batch;
-use arrow::datatypes::{DataType, Schema};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch};
+use arrow::datatypes::DataType;
 use condenser_model::FieldType;
-use condenser_model::schema::field_field;
 use condenser_planner::tick::ast::Expr;
 
-use super::Operator;
+use super::{Operator, keep_groups, keep_rows, set_field};
 use crate::lambda::evaluate;
 use crate::message::{Batch, Message, Points, times};
 
@@ -95,23 +93,8 @@ impl StateOperator {
                 (Arc::new(Float64Array::from(durations)), FieldType::Float)
             }
         };
-        let schema = data.schema();
-        let mut fields: Vec<_> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-        let mut columns = data.columns().to_vec();
-        match schema.index_of(&self.spec.as_name) {
-            Ok(i) => {
-                fields[i] = field_field(&self.spec.as_name, field_type);
-                columns[i] = column;
-            }
-            Err(_) => {
-                fields.push(field_field(&self.spec.as_name, field_type));
-                columns.push(column);
-            }
-        }
-        let with =
-            RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("state column");
-        let kept = filter_record_batch(&with, &BooleanArray::from(keep.clone()))
-            .expect("mask of the batch's length");
+        let with = set_field(data, &self.spec.as_name, field_type, column);
+        let kept = keep_rows(&with, &keep);
         (kept, keep)
     }
 }
@@ -125,12 +108,7 @@ impl Operator for StateOperator {
                 if data.num_rows() == 0 {
                     return;
                 }
-                let groups = groups
-                    .into_iter()
-                    .zip(keep)
-                    .filter(|(_, k)| *k)
-                    .map(|(g, _)| g)
-                    .collect();
+                let groups = keep_groups(groups, &keep);
                 out.push(Message::Points(Points {
                     data,
                     groups,
