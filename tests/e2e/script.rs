@@ -135,3 +135,56 @@ fn fmt_prints_canonical_tickscript_and_rewrites_in_place() {
     assert!(stderr.contains("unexpected end of script"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "stream|from(\n");
 }
+
+#[test]
+fn test_replays_a_recording_and_prints_the_http_out_json() {
+    let dir = scratch_dir("replay");
+    let script = dir.join("cpu.tick");
+    std::fs::write(
+        &script,
+        "stream\n    |from()\n        .measurement('cpu')\n        .groupBy('host')\n    |window()\n        .period(10s)\n        .every(10s)\n    |sum('n')\n    |httpOut('out')\n",
+    )
+    .unwrap();
+    let recording = dir.join("cpu.srpl");
+    let mut text = String::new();
+    for (t, n) in [(100, 1), (105, 2), (110, 4), (111, 8)] {
+        text.push_str(&format!("db\nrp\ncpu,host=a n={n}i {t}\n"));
+    }
+    std::fs::write(&recording, text).unwrap();
+    let (out, stdout, stderr) = run(&[
+        "test",
+        script.to_str().unwrap(),
+        "--data",
+        recording.to_str().unwrap(),
+        "--type",
+        "stream",
+        "--duration",
+        "20s",
+    ]);
+    assert!(out.status.success(), "{stderr}");
+    // The first point is shifted to 1971-01-01T00:00:00Z; the window [0s, 10s) closes when
+    // the point at 10s arrives; the sum of integers is an integer.
+    assert_eq!(
+        stdout.trim(),
+        r#"{"series":[{"columns":["time","sum"],"name":"cpu","tags":{"host":"a"},"values":[["1971-01-01T00:00:10Z",3]]}]}"#
+    );
+    // A node the engine does not run yet is refused by name, with its place.
+    std::fs::write(
+        &script,
+        "stream\n    |from()\n    |barrier()\n        .idle(1s)\n    |httpOut('out')\n",
+    )
+    .unwrap();
+    let (out, _, stderr) = run(&[
+        "test",
+        script.to_str().unwrap(),
+        "--data",
+        recording.to_str().unwrap(),
+        "--type",
+        "stream",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains(":3:6: the barrier() node is not supported by Condenser's engine yet"),
+        "{stderr}"
+    );
+}
