@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, TimestampNanosecondArray};
+use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::{Field, Schema};
-use condenser_model::schema::{ColumnRole, TIME_COLUMN, tag_data_type, tag_field, time_data_type};
+use condenser_model::schema::ColumnRole;
 
-use super::{Operator, TimeBuffers};
+use super::{Operator, TimeBuffers, time_and_group_tags};
 use crate::message::{Group, Message, Points, role, tag_value, times};
 
 /// The resolved properties of a `flatten()` node.
@@ -47,15 +47,7 @@ impl FlattenOperator {
         time: i64,
         rows: &[RecordBatch],
     ) -> Option<Points> {
-        let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
-        let mut columns: Vec<ArrayRef> = vec![Arc::new(
-            TimestampNanosecondArray::from(vec![time]).with_timezone("UTC"),
-        )];
-        for (key, value) in &group.tags {
-            fields.push(tag_field(key));
-            let values: ArrayRef = Arc::new(StringArray::from(vec![value.as_str()]));
-            columns.push(arrow::compute::cast(&values, &tag_data_type()).expect("tags cast"));
-        }
+        let (mut fields, mut columns) = time_and_group_tags(vec![time], group);
         let mut named: Vec<(String, Field, ArrayRef)> = Vec::new();
         'points: for row in rows {
             let schema = row.schema();

@@ -14,10 +14,10 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use condenser_model::FieldType;
-use condenser_model::schema::{TIME_COLUMN, field_field, tag_field, time_data_type};
+use condenser_model::schema::{TIME_COLUMN, field_field};
 
 use super::holt_winters::HoltWinters;
-use super::{Operator, concat_points};
+use super::{Operator, concat_points, push_group_tags, time_and_group_tags};
 use crate::message::{Batch, Group, Message, Points, times};
 
 /// Which reducer a node applies.
@@ -262,12 +262,8 @@ impl InfluxQlOperator {
             .collect();
         let forecast = hw.emit(&points);
         let tmax = forecast.iter().map(|p| p.0).fold(time, i64::max);
-        let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
-        let mut columns: Vec<ArrayRef> = vec![Arc::new(
-            TimestampNanosecondArray::from(forecast.iter().map(|p| p.0).collect::<Vec<_>>())
-                .with_timezone("UTC"),
-        )];
-        push_group_tags(&mut fields, &mut columns, group, forecast.len());
+        let (mut fields, mut columns) =
+            time_and_group_tags(forecast.iter().map(|p| p.0).collect(), group);
         fields.push(field_field(&self.spec.as_name, FieldType::Float));
         columns.push(Arc::new(Float64Array::from(
             forecast.iter().map(|p| p.1).collect::<Vec<_>>(),
@@ -485,23 +481,6 @@ fn select(
     Some(best)
 }
 
-/// Appends the group's tags as tag columns of `rows` rows: a batch's points carry them.
-fn push_group_tags(
-    fields: &mut Vec<Field>,
-    columns: &mut Vec<ArrayRef>,
-    group: &Group,
-    rows: usize,
-) {
-    for (key, value) in &group.tags {
-        fields.push(tag_field(key));
-        let values = arrow::array::StringArray::from(vec![value.as_str(); rows]);
-        columns.push(
-            arrow::compute::cast(&values, &condenser_model::schema::tag_data_type())
-                .expect("tags cast"),
-        );
-    }
-}
-
 /// A point made of the group's tags and one field.
 fn aggregate_point(
     name: &Arc<str>,
@@ -510,18 +489,7 @@ fn aggregate_point(
     field: &str,
     value: ArrayRef,
 ) -> Points {
-    let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
-    let mut columns: Vec<ArrayRef> = vec![Arc::new(
-        TimestampNanosecondArray::from(vec![time]).with_timezone("UTC"),
-    )];
-    for (key, tag) in &group.tags {
-        fields.push(tag_field(key));
-        let values = arrow::array::StringArray::from(vec![tag.as_str()]);
-        columns.push(
-            arrow::compute::cast(&values, &condenser_model::schema::tag_data_type())
-                .expect("tags cast"),
-        );
-    }
+    let (mut fields, mut columns) = time_and_group_tags(vec![time], group);
     let field_type =
         FieldType::from_data_type(value.data_type()).expect("reducers give field types");
     fields.push(field_field(field, field_type));

@@ -7,16 +7,12 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, ArrayRef, Float64Array, Int64Array, RecordBatch, TimestampNanosecondArray,
-};
-use arrow::datatypes::{Field, Schema};
+use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch};
+use arrow::datatypes::Schema;
 use condenser_model::FieldType;
-use condenser_model::schema::{
-    ColumnRole, TIME_COLUMN, field_field, tag_data_type, tag_field, time_data_type,
-};
+use condenser_model::schema::{ColumnRole, field_field};
 
-use super::{Operator, concat_points};
+use super::{Operator, concat_points, time_and_group_tags};
 use crate::message::{Batch, Group, Message, Points, role, times};
 
 /// What a join puts in place of a parent with no data at a time.
@@ -277,15 +273,7 @@ impl JoinOperator {
         rows: &[Option<&RecordBatch>],
         first: &RecordBatch,
     ) -> Option<RecordBatch> {
-        let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
-        let mut columns: Vec<ArrayRef> = vec![Arc::new(
-            TimestampNanosecondArray::from(vec![time]).with_timezone("UTC"),
-        )];
-        for (key, value) in &group.tags {
-            fields.push(tag_field(key));
-            let values = arrow::array::StringArray::from(vec![value.as_str()]);
-            columns.push(arrow::compute::cast(&values, &tag_data_type()).expect("tags cast"));
-        }
+        let (mut fields, mut columns) = time_and_group_tags(vec![time], group);
         for (i, row) in rows.iter().enumerate() {
             let prefix = format!(
                 "{}{}",

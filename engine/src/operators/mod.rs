@@ -236,3 +236,39 @@ impl TimeBuffers {
         finished
     }
 }
+
+/// Appends the group's tags as tag columns of `rows` rows (a batch's points carry them).
+pub fn push_group_tags(
+    fields: &mut Vec<Field>,
+    columns: &mut Vec<ArrayRef>,
+    group: &crate::message::Group,
+    rows: usize,
+) {
+    for (key, value) in &group.tags {
+        fields.push(condenser_model::schema::tag_field(key));
+        let values = arrow::array::StringArray::from(vec![value.as_str(); rows]);
+        columns.push(
+            arrow::compute::cast(&values, &condenser_model::schema::tag_data_type())
+                .expect("strings cast to tags"),
+        );
+    }
+}
+
+/// The start of every point an operator makes: a `time` column of `times`, then the
+/// group's tags.
+pub fn time_and_group_tags(
+    times: Vec<i64>,
+    group: &crate::message::Group,
+) -> (Vec<Field>, Vec<ArrayRef>) {
+    let rows = times.len();
+    let mut fields = vec![Field::new(
+        condenser_model::schema::TIME_COLUMN,
+        condenser_model::schema::time_data_type(),
+        false,
+    )];
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(
+        arrow::array::TimestampNanosecondArray::from(times).with_timezone("UTC"),
+    )];
+    push_group_tags(&mut fields, &mut columns, group, rows);
+    (fields, columns)
+}

@@ -6,14 +6,12 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, TimestampNanosecondArray,
-};
-use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, Schema};
 use condenser_model::FieldType;
-use condenser_model::schema::{TIME_COLUMN, field_field, tag_data_type, tag_field, time_data_type};
+use condenser_model::schema::field_field;
 
-use super::{Operator, concat_points};
+use super::{Operator, concat_points, time_and_group_tags};
 use crate::message::{Batch, Group, Message, Points, times};
 
 /// Which transformation a node applies.
@@ -138,17 +136,8 @@ impl TransformOperator {
 
 /// Points with the group's tags, the given times and one field.
 fn build(group: &Group, field: &str, results: &[(usize, i64, Number)]) -> RecordBatch {
-    let rows = results.len();
-    let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
     let times: Vec<i64> = results.iter().map(|r| r.1).collect();
-    let mut columns: Vec<ArrayRef> = vec![Arc::new(
-        TimestampNanosecondArray::from(times).with_timezone("UTC"),
-    )];
-    for (key, value) in &group.tags {
-        fields.push(tag_field(key));
-        let values = arrow::array::StringArray::from(vec![value.as_str(); rows]);
-        columns.push(arrow::compute::cast(&values, &tag_data_type()).expect("tags cast"));
-    }
+    let (mut fields, mut columns) = time_and_group_tags(times, group);
     let (values, field_type): (ArrayRef, FieldType) = match results.first().map(|r| r.2) {
         Some(Number::Int(_)) => (
             Arc::new(Int64Array::from_iter_values(results.iter().map(
