@@ -27,6 +27,7 @@ use crate::operators::http_out::{HttpOutOperator, HttpOutResult};
 use crate::operators::http_post::{HttpPostOperator, HttpPostSpec};
 use crate::operators::influxql::{InfluxQlOperator, InfluxQlSpec, Reducer};
 use crate::operators::join::{JoinFill, JoinOperator, JoinSpec};
+use crate::operators::log::{LogLevel, LogOperator};
 use crate::operators::noop::NoOpOperator;
 use crate::operators::sample::{SampleOperator, SampleRate};
 use crate::operators::shift::ShiftOperator;
@@ -660,7 +661,17 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
         }
         "log" => {
             only(node, &["Level", "Prefix"])?;
-            Runner::Operator(Box::new(NoOpOperator))
+            let level = match string_arg(node.setting("Level")) {
+                None => LogLevel::Info,
+                Some(name) => LogLevel::parse(&name).ok_or_else(|| {
+                    Diagnostic::error(
+                        node.setting("Level").map_or(node.span, |s| s.span),
+                        format!("invalid log level {name:?}: use DEBUG, INFO, WARN or ERROR"),
+                    )
+                })?,
+            };
+            let prefix = string_arg(node.setting("Prefix")).unwrap_or_default();
+            Runner::Operator(Box::new(LogOperator::new(level, prefix)))
         }
         other => return Err(unsupported(node.span, format!("the {other}() node"))),
     })

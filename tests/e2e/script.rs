@@ -188,3 +188,31 @@ fn test_replays_a_recording_and_prints_the_http_out_json() {
         "{stderr}"
     );
 }
+
+#[test]
+fn test_logs_what_a_log_node_sees() {
+    let dir = scratch_dir("replay-log");
+    let script = dir.join("log.tick");
+    std::fs::write(
+        &script,
+        "stream\n    |from()\n    |log()\n        .prefix('seen')\n        .level('warn')\n    |httpOut('out')\n",
+    )
+    .unwrap();
+    let recording = dir.join("log.srpl");
+    std::fs::write(&recording, "db\nrp\ncpu,host=a n=1i 100\n").unwrap();
+    let (out, _, stderr) = run(&[
+        "test",
+        script.to_str().unwrap(),
+        "--data",
+        recording.to_str().unwrap(),
+        "--type",
+        "stream",
+    ]);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("WARN"), "{stderr}");
+    assert!(stderr.contains("prefix=\"seen\""), "{stderr}");
+    assert!(
+        stderr.contains(r#"row={"columns":["time","n"],"name":"cpu","tags":{"host":"a"}"#),
+        "{stderr}"
+    );
+}

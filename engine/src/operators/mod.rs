@@ -14,6 +14,7 @@ pub mod http_out;
 pub mod http_post;
 pub mod influxql;
 pub mod join;
+pub mod log;
 pub mod noop;
 pub mod sample;
 pub mod shift;

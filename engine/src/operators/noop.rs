@@ -1,4 +1,5 @@
-//! `log()` and `noOp`: pass every message on unchanged.
+//! `noOp` (and a node the engine could not build, while the task is being refused): passes
+//! every message on unchanged.
 
 use super::Operator;
 use crate::message::Message;
