@@ -432,6 +432,24 @@ fn binary(op: Operator, l: &ArrayRef, r: &ArrayRef) -> Option<ArrayRef> {
 }
 
 /// Whether each row of a predicate's result is true; null (an error) and false drop it.
+/// Unless `quiet`, the points the predicate failed on are logged, as Kapacitor logs them.
+pub fn predicate_mask(result: &ArrayRef, node: &str, quiet: bool) -> BooleanArray {
+    log_failures(result.logical_null_count(), node, quiet);
+    is_true(result)
+}
+
+/// Logs that an expression failed on `failed` points of `node` (unless `quiet`).
+pub fn log_failures(failed: usize, node: &str, quiet: bool) {
+    if failed > 0 && !quiet {
+        tracing::error!(
+            node,
+            failed,
+            "expression failed on points (missing field or mismatched types); they were dropped"
+        );
+    }
+}
+
+/// Whether each row of a predicate's result is true; null (an error) and false drop it.
 pub fn is_true(result: &ArrayRef) -> BooleanArray {
     match result.data_type() {
         DataType::Boolean => result

@@ -231,6 +231,11 @@ fn lambda(value: &Value) -> Option<Expr> {
     }
 }
 
+/// Whether `.quiet()` was set: the node does not log the points it fails on.
+fn quiet(node: &Node) -> bool {
+    node.setting("Quiet").is_some()
+}
+
 /// `left AND right`.
 fn and(left: Expr, right: Expr) -> Expr {
     Expr {
@@ -283,12 +288,13 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                     .filter_map(|s| lambda(&s.args[0].value))
                     .reduce(and),
                 dimensions: dims,
+                quiet: quiet(node),
             })))
         }
         "where" => {
             only(node, &[])?;
             let predicate = lambda(&node.args[0].value).expect("where takes a lambda");
-            Runner::Operator(Box::new(WhereOperator::new(predicate)))
+            Runner::Operator(Box::new(WhereOperator::new(predicate, quiet(node))))
         }
         "eval" => {
             only(node, &["As", "Tags", "Keep"])?;
@@ -304,6 +310,7 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                     .map(|s| strings(&s.args))
                     .unwrap_or_default(),
                 keep,
+                quiet: quiet(node),
             })))
         }
         "groupBy" => {

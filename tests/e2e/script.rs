@@ -216,3 +216,33 @@ fn test_logs_what_a_log_node_sees() {
         "{stderr}"
     );
 }
+
+#[test]
+fn test_logs_points_an_expression_fails_on_unless_quiet() {
+    let dir = scratch_dir("replay-fail");
+    let recording = dir.join("fail.srpl");
+    std::fs::write(&recording, "db\nrp\ncpu n=1i 100\n").unwrap();
+    let script = dir.join("fail.tick");
+    for (quiet, logged) in [("", true), ("\n        .quiet()", false)] {
+        std::fs::write(
+            &script,
+            format!("stream\n    |from()\n    |eval(lambda: \"missing\" * 2.0)\n        .as('x'){quiet}\n    |httpOut('out')\n"),
+        )
+        .unwrap();
+        let (out, stdout, stderr) = run(&[
+            "test",
+            script.to_str().unwrap(),
+            "--data",
+            recording.to_str().unwrap(),
+            "--type",
+            "stream",
+        ]);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(stdout.trim(), r#"{"series":null}"#);
+        assert_eq!(
+            stderr.contains("expression failed on points"),
+            logged,
+            "{stderr}"
+        );
+    }
+}

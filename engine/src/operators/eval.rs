@@ -31,6 +31,8 @@ pub struct EvalSpec {
     pub tags: Vec<String>,
     /// `.keep()`: `Some(empty)` keeps every field, `Some(names)` those named.
     pub keep: Option<Vec<String>>,
+    /// `.quiet()`: do not log the points an expression fails on.
+    pub quiet: bool,
 }
 
 /// Evaluates the expressions of an `eval()` node.
@@ -112,6 +114,7 @@ impl EvalOperator {
                 columns.push(result);
             }
         }
+        crate::lambda::log_failures(ok.iter().filter(|k| !**k).count(), "eval", self.spec.quiet);
         let out =
             RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("eval output");
         let out = filter_record_batch(&out, &BooleanArray::from(ok.clone()))

@@ -23,6 +23,8 @@ pub struct FromSpec {
     pub predicate: Option<Expr>,
     /// `.groupBy()` / `.groupByMeasurement()`.
     pub dimensions: Dimensions,
+    /// `.quiet()`: do not log the points `.where()` fails on.
+    pub quiet: bool,
 }
 
 /// Selects, filters and groups incoming writes.
@@ -59,10 +61,12 @@ impl FromOperator {
             groups: vec![Group::none(); write.batch.num_rows()],
         };
         let points = match &self.spec.predicate {
-            Some(predicate) => match filter_points(predicate, points, Some(&mut self.state)) {
-                Some(points) => points,
-                None => return,
-            },
+            Some(predicate) => {
+                match filter_points(predicate, points, Some(&mut self.state), self.spec.quiet) {
+                    Some(points) => points,
+                    None => return,
+                }
+            }
             None => points,
         };
         let groups = self.grouper.assign(&write.measurement, &points.data);

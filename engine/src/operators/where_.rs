@@ -4,21 +4,23 @@ use arrow::compute::filter_record_batch;
 use condenser_planner::tick::ast::Expr;
 
 use super::Operator;
-use crate::lambda::{LambdaState, Stateful, evaluate_in, is_true};
+use crate::lambda::{LambdaState, Stateful, evaluate_in, predicate_mask};
 use crate::message::{Batch, Message, Points};
 
 /// Filters points (and the points of batches) by a lambda.
 #[derive(Debug)]
 pub struct WhereOperator {
     predicate: Expr,
+    quiet: bool,
     state: LambdaState,
 }
 
 impl WhereOperator {
-    /// Keeps what `predicate` holds for.
-    pub fn new(predicate: Expr) -> Self {
+    /// Keeps what `predicate` holds for; `quiet` does not log the points it fails on.
+    pub fn new(predicate: Expr, quiet: bool) -> Self {
         Self {
             predicate,
+            quiet,
             state: LambdaState::default(),
         }
     }
@@ -30,12 +32,17 @@ pub fn filter_points(
     predicate: &Expr,
     points: Points,
     state: Option<&mut LambdaState>,
+    quiet: bool,
 ) -> Option<Points> {
     let mut ctx = state.map(|state| Stateful {
         groups: points.groups.iter().map(|g| g.id.clone()).collect(),
         state,
     });
-    let mask = is_true(&evaluate_in(predicate, &points.data, &mut ctx));
+    let mask = predicate_mask(
+        &evaluate_in(predicate, &points.data, &mut ctx),
+        "where",
+        quiet,
+    );
     if mask.true_count() == 0 {
         return None;
     }
@@ -56,7 +63,9 @@ impl Operator for WhereOperator {
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Points(points) => {
-                if let Some(kept) = filter_points(&self.predicate, points, Some(&mut self.state)) {
+                if let Some(kept) =
+                    filter_points(&self.predicate, points, Some(&mut self.state), self.quiet)
+                {
                     out.push(Message::Points(kept));
                 }
             }
@@ -65,7 +74,11 @@ impl Operator for WhereOperator {
                     groups: vec![batch.group.id.clone(); batch.data.num_rows()],
                     state: &mut self.state,
                 });
-                let mask = is_true(&evaluate_in(&self.predicate, &batch.data, &mut ctx));
+                let mask = predicate_mask(
+                    &evaluate_in(&self.predicate, &batch.data, &mut ctx),
+                    "where",
+                    self.quiet,
+                );
                 out.push(Message::Batch(Batch {
                     data: filter_record_batch(&batch.data, &mask)
                         .expect("mask of the batch's length"),
