@@ -438,7 +438,11 @@ fn float_statistic(reducer: Reducer, mut values: Vec<f64>) -> Option<f64> {
     if n < 2 {
         return None;
     }
-    let mean = values.iter().sum::<f64>() / n as f64;
+    // InfluxQL's order: a running mean, then the squared deviations.
+    let mut mean = 0.0;
+    for (i, v) in values.iter().enumerate() {
+        mean += (v - mean) / (i + 1) as f64;
+    }
     let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
     Some(variance.sqrt())
 }
@@ -574,5 +578,25 @@ impl Operator for InfluxQlOperator {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stddev_sums_in_influxqls_order_to_the_last_bit() {
+        // With a plain sum-then-divide mean the result ends in …156; InfluxQL's running mean
+        // gives …153, and so must we.
+        let values = vec![41.0, 15.1, 29.4, 76.9, 87.3, 4.4, 61.5];
+        assert_eq!(
+            float_statistic(Reducer::Stddev, values),
+            Some(31.307157252585153)
+        );
+        assert_eq!(
+            float_statistic(Reducer::Median, vec![3.0, 1.0, 2.0, 10.0]),
+            Some(2.5)
+        );
     }
 }
