@@ -72,6 +72,20 @@ impl EvalOperator {
             results.push((name.clone(), result));
         }
         let schema = data.schema();
+        // `.keep(names…)` fails on a point where a name is neither a result nor a field of it
+        // (Kapacitor: "cannot keep field …, field does not exist").
+        if let Some(names) = &self.spec.keep {
+            for name in names.iter().filter(|n| !self.spec.names.contains(n)) {
+                let field = schema
+                    .index_of(name)
+                    .ok()
+                    .filter(|&i| role(&schema, i) == ColumnRole::Field)
+                    .map(|i| data.column(i));
+                for (row, flag) in ok.iter_mut().enumerate() {
+                    *flag &= field.is_some_and(|c| c.is_valid(row));
+                }
+            }
+        }
         let mut fields: Vec<Field> = Vec::new();
         let mut columns: Vec<ArrayRef> = Vec::new();
         for (i, field) in schema.fields().iter().enumerate() {

@@ -78,6 +78,11 @@ fn eval_keeps_only_its_results_unless_asked_and_drops_failed_points() {
         result(&t),
         json!({"series": [{"name": "m", "tags": {"host": "x"}, "columns": ["time", "b"], "values": [["1970-01-01T00:00:00Z", 3.0]]}]})
     );
+    // Keeping a name that is no field of the point fails the point (a tag is not a field).
+    let mut t =
+        task("stream|from()|eval(lambda: \"a\" * 2.0).as('b').keep('b', 'host')|httpOut('out')");
+    write(&mut t, "m,host=x a=1.5 0");
+    assert_eq!(result(&t), json!({"series": null}));
     let mut t = task("stream|from()|eval(lambda: \"a\" * 2.0).as('b').keep()|httpOut('out')");
     write(&mut t, "m a=1.5,c=1 0");
     assert_eq!(
