@@ -35,6 +35,9 @@ enum Command {
     Check(script::CheckArgs),
     /// Print a TICKscript in canonical form (Kapacitor's layout).
     Fmt(script::FmtArgs),
+    /// Print the logical plan a TICKscript lowers to: filters and projections for the
+    /// stateless nodes, one line per stateful node, inputs indented under what they feed.
+    Explain(script::CheckArgs),
     /// Run a task offline on recorded data and print what its httpOut node serves
     /// (Kapacitor's replay: the clock starts at 1971-01-01T00:00:00Z).
     Test(replay::TestArgs),
@@ -92,6 +95,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Check(args) => script::run_check(&args),
         Command::Fmt(args) => script::run_fmt(&args),
+        Command::Explain(args) => script::run_explain(&args),
         Command::Test(args) => replay::run_test(&args),
     }
 }

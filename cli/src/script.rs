@@ -1,5 +1,6 @@
 //! The script verbs, which need no daemon: `condenser check` validates a TICKscript as
-//! Kapacitor does when a task is defined, and `condenser fmt` prints it in canonical form.
+//! Kapacitor does when a task is defined, `condenser fmt` prints it in canonical form and
+//! `condenser explain` prints the DataFusion logical plan it lowers to.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,9 +56,16 @@ fn read(path: &Path) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }
 
-/// `condenser check FILE`: prints warnings and errors on standard error; exits 1 when the
-/// script cannot be defined.
-pub(crate) fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+/// A script that passed the check, with what was read.
+struct Checked {
+    path: String,
+    task_type: TaskType,
+    pipeline: condenser_planner::Pipeline,
+}
+
+/// Reads and checks the script of `args`, printing warnings and errors on standard error;
+/// `None` when the script cannot be defined.
+fn load(args: &CheckArgs) -> anyhow::Result<Option<Checked>> {
     let source = read(&args.file)?;
     let path = args.file.display().to_string();
     let vars = match &args.vars {
@@ -73,22 +81,57 @@ pub(crate) fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             Ok(program) => TaskType::infer(&program),
             Err(error) => {
                 eprint!("{}", error.render(&source, &path));
-                return Ok(ExitCode::FAILURE);
+                return Ok(None);
             }
         },
     };
     match check(&source, task_type, vars.as_ref()) {
         Ok(checked) => {
             eprint!("{}", Diagnostics(checked.warnings).render(&source, &path));
-            println!(
-                "{path}: ok ({} task, {} nodes)",
-                task_type.as_str(),
-                checked.pipeline.nodes.len()
-            );
-            Ok(ExitCode::SUCCESS)
+            Ok(Some(Checked {
+                path,
+                task_type,
+                pipeline: checked.pipeline,
+            }))
         }
         Err(diagnostics) => {
             eprint!("{}", diagnostics.render(&source, &path));
+            Ok(None)
+        }
+    }
+}
+
+/// `condenser check FILE`: prints warnings and errors on standard error; exits 1 when the
+/// script cannot be defined.
+pub(crate) fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    Ok(match load(args)? {
+        Some(checked) => {
+            println!(
+                "{}: ok ({} task, {} nodes)",
+                checked.path,
+                checked.task_type.as_str(),
+                checked.pipeline.nodes.len()
+            );
+            ExitCode::SUCCESS
+        }
+        None => ExitCode::FAILURE,
+    })
+}
+
+/// `condenser explain FILE`: prints the task's logical plan, one node a line, inputs
+/// indented under the node they feed; exits 1 when the script cannot be defined or planned.
+pub(crate) fn run_explain(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let Some(checked) = load(args)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    match condenser_planner::plan::lower(&checked.pipeline) {
+        Ok(plan) => {
+            print!("{}", condenser_planner::plan::explain(&plan));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(diagnostics) => {
+            let source = read(&args.file)?;
+            eprint!("{}", diagnostics.render(&source, &checked.path));
             Ok(ExitCode::FAILURE)
         }
     }

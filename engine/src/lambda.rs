@@ -1,8 +1,11 @@
 //! Lambda expressions evaluated on whole record batches with Arrow kernels.
 //!
-//! A lambda is evaluated once per batch: each reference is a column, each literal a
-//! constant column, each operator one kernel call. Kapacitor's type rules apply: integers
-//! and floats mix only in comparisons, strings concatenate with `+`, `=~` matches a string
+//! The planner lowers a lambda to a DataFusion expression; [`Lambda::compile`] turns that
+//! once into a tree ready to run (regexes compiled, functions resolved to the
+//! implementations of their scalar UDFs). It is evaluated once per batch: each reference is
+//! a column, each literal a constant column, each operator one kernel call. DataFusion's own
+//! physical expressions coerce types as SQL does; Kapacitor's rules differ, so they are
+//! applied here: integers and floats mix only in comparisons, strings concatenate with `+`, `=~` matches a string
 //! against a regex, `AND`/`OR` want booleans. A row where the expression fails (a missing
 //! field, mismatched types) is null in the result: Kapacitor's error for that point.
 
@@ -10,14 +13,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, DurationNanosecondArray, Float64Array, Int64Array,
-    RecordBatch, StringArray, new_null_array,
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch, new_null_array,
 };
+use arrow::compute::cast;
 use arrow::compute::kernels::{boolean, cmp, numeric};
-use arrow::compute::{cast, regexp_is_match_scalar};
 use arrow::datatypes::{DataType, TimeUnit};
-use condenser_planner::tick::ast::{Expr, ExprKind, Number};
-use condenser_planner::tick::token::Operator;
+use condenser_planner::Diagnostic;
+use condenser_planner::plan::functions;
+use datafusion_common::ScalarValue;
+use datafusion_expr::{BinaryExpr, Expr, Operator};
 
 /// The state of the stateful lambda functions (`count()`, `sigma()`, `spread()`) of one
 /// node: kept per call site and per group, as Kapacitor keeps one expression per group.
@@ -46,72 +50,170 @@ pub struct Stateful<'a> {
     pub state: &'a mut LambdaState,
 }
 
-/// Evaluates `expr` on every row of `batch`; null where it fails. Stateful functions fail.
-pub fn evaluate(expr: &Expr, batch: &RecordBatch) -> ArrayRef {
-    evaluate_in(expr, batch, &mut None)
+/// A lambda compiled once from its lowered DataFusion expression: columns are looked up by
+/// name, literals are ready, regexes compiled, functions resolved.
+#[derive(Debug, Clone)]
+pub struct Lambda {
+    root: Node,
 }
 
-/// Evaluates `expr` on every row of `batch`, with the state stateful functions keep.
-pub fn evaluate_in(expr: &Expr, batch: &RecordBatch, ctx: &mut Option<Stateful<'_>>) -> ArrayRef {
+#[derive(Debug, Clone)]
+enum Node {
+    Column(String),
+    Literal(ScalarValue),
+    Not(Box<Node>),
+    Negative(Box<Node>),
+    Binary(Operator, Box<Node>, Box<Node>),
+    /// `value =~ /regex/` (or `!~` when `negated`).
+    Regex {
+        value: Box<Node>,
+        regex: regex::Regex,
+        negated: bool,
+    },
+    /// A stateless function: the implementation of its scalar UDF.
+    Call(String, Vec<Node>),
+    /// A stateful function (`count`, `sigma`, `spread`); `site` tells its calls apart.
+    Stateful {
+        name: String,
+        site: usize,
+        args: Vec<Node>,
+    },
+}
+
+impl Lambda {
+    /// Compiles a lowered lambda (see [`condenser_planner::plan::lower_lambda`]).
+    pub fn compile(expr: &Expr) -> Result<Lambda, String> {
+        let mut sites = 0;
+        Ok(Lambda {
+            root: compile(expr, &mut sites)?,
+        })
+    }
+
+    /// Lowers and compiles a lambda of a script.
+    pub fn from_script(expr: &condenser_planner::tick::ast::Expr) -> Result<Lambda, Diagnostic> {
+        let lowered = condenser_planner::plan::lower_lambda(expr)?;
+        Lambda::compile(&lowered).map_err(|e| Diagnostic::error(expr.span, e))
+    }
+
+    /// Evaluates the lambda on every row of `batch`; null where it fails. Stateful
+    /// functions fail.
+    pub fn evaluate(&self, batch: &RecordBatch) -> ArrayRef {
+        evaluate_node(&self.root, batch, &mut None)
+    }
+
+    /// Evaluates the lambda on every row of `batch`, with the state stateful functions keep.
+    pub fn evaluate_in(&self, batch: &RecordBatch, ctx: &mut Option<Stateful<'_>>) -> ArrayRef {
+        evaluate_node(&self.root, batch, ctx)
+    }
+
+    /// `self AND other`.
+    pub fn and(self, other: Lambda) -> Lambda {
+        Lambda {
+            root: Node::Binary(Operator::And, Box::new(self.root), Box::new(other.root)),
+        }
+    }
+}
+
+fn compile(expr: &Expr, sites: &mut usize) -> Result<Node, String> {
+    Ok(match expr {
+        Expr::Column(column) => Node::Column(column.name.clone()),
+        Expr::Literal(value, _) => Node::Literal(value.clone()),
+        Expr::Not(operand) => Node::Not(Box::new(compile(operand, sites)?)),
+        Expr::Negative(operand) => Node::Negative(Box::new(compile(operand, sites)?)),
+        Expr::Alias(alias) => compile(&alias.expr, sites)?,
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => match (op, right.as_ref()) {
+            (
+                Operator::RegexMatch | Operator::RegexNotMatch,
+                Expr::Literal(ScalarValue::Utf8(Some(pattern)), _),
+            ) => Node::Regex {
+                value: Box::new(compile(left, sites)?),
+                regex: regex::Regex::new(pattern).map_err(|e| e.to_string())?,
+                negated: *op == Operator::RegexNotMatch,
+            },
+            _ => Node::Binary(
+                *op,
+                Box::new(compile(left, sites)?),
+                Box::new(compile(right, sites)?),
+            ),
+        },
+        Expr::ScalarFunction(call) => {
+            let name = call.name().to_owned();
+            let args = call
+                .args
+                .iter()
+                .map(|a| compile(a, sites))
+                .collect::<Result<_, _>>()?;
+            if functions::is_stateful(&name) {
+                *sites += 1;
+                Node::Stateful {
+                    name,
+                    site: *sites,
+                    args,
+                }
+            } else {
+                Node::Call(name, args)
+            }
+        }
+        other => return Err(format!("a lambda cannot hold {other}")),
+    })
+}
+
+fn evaluate_node(node: &Node, batch: &RecordBatch, ctx: &mut Option<Stateful<'_>>) -> ArrayRef {
     let rows = batch.num_rows();
-    match &expr.kind {
-        ExprKind::Number(Number::Int { value, .. }) => {
-            Arc::new(Int64Array::from(vec![*value; rows]))
-        }
-        ExprKind::Number(Number::Float(value)) => Arc::new(Float64Array::from(vec![*value; rows])),
-        ExprKind::Bool(value) => Arc::new(BooleanArray::from(vec![*value; rows])),
-        ExprKind::String { value, .. } => Arc::new(StringArray::from(vec![value.as_str(); rows])),
-        ExprKind::Duration { nanos, .. } => {
-            Arc::new(DurationNanosecondArray::from(vec![*nanos; rows]))
-        }
-        ExprKind::Reference(name) => reference(batch, name),
-        ExprKind::Unary { op, operand } => {
-            let value = evaluate_in(operand, batch, ctx);
-            let result = match (op, value.data_type()) {
-                (Operator::Not, DataType::Boolean) => {
-                    boolean::not(value.as_boolean()).map(|a| Arc::new(a) as ArrayRef)
+    let failed = || new_null_array(&DataType::Null, rows);
+    match node {
+        Node::Literal(value) => value.to_array_of_size(rows).unwrap_or_else(|_| failed()),
+        Node::Column(name) => reference(batch, name),
+        Node::Not(operand) => {
+            let value = evaluate_node(operand, batch, ctx);
+            match value.data_type() {
+                DataType::Boolean => {
+                    Arc::new(boolean::not(value.as_boolean()).expect("not of a boolean array"))
                 }
-                (Operator::Minus, DataType::Int64 | DataType::Float64 | DataType::Duration(_)) => {
-                    numeric::neg_wrapping(&value)
-                }
-                _ => return new_null_array(&DataType::Null, rows),
-            };
-            result.unwrap_or_else(|_| new_null_array(&DataType::Null, rows))
+                _ => failed(),
+            }
         }
-        ExprKind::Binary {
-            op, left, right, ..
+        Node::Negative(operand) => {
+            let value = evaluate_node(operand, batch, ctx);
+            match value.data_type() {
+                DataType::Int64 | DataType::Float64 | DataType::Duration(_) => {
+                    numeric::neg_wrapping(&value).unwrap_or_else(|_| failed())
+                }
+                _ => failed(),
+            }
+        }
+        Node::Regex {
+            value,
+            regex,
+            negated,
         } => {
-            if let (
-                Operator::RegexEqual | Operator::RegexNotEqual,
-                ExprKind::Regex { pattern, .. },
-            ) = (op, &right.kind)
-            {
-                let value = evaluate_in(left, batch, ctx);
-                if value.data_type() != &DataType::Utf8 {
-                    return new_null_array(&DataType::Null, rows);
-                }
-                return match regexp_is_match_scalar(value.as_string::<i32>(), pattern, None) {
-                    Ok(matched) if *op == Operator::RegexEqual => Arc::new(matched),
-                    Ok(matched) => {
-                        Arc::new(boolean::not(&matched).expect("not of a boolean array"))
-                    }
-                    Err(_) => new_null_array(&DataType::Null, rows),
-                };
+            let value = evaluate_node(value, batch, ctx);
+            if value.data_type() != &DataType::Utf8 {
+                return failed();
             }
+            Arc::new(
+                value
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| v.map(|v| regex.is_match(v) != *negated))
+                    .collect::<BooleanArray>(),
+            )
+        }
+        Node::Binary(op, left, right) => {
             let (l, r) = (
-                evaluate_in(left, batch, ctx),
-                evaluate_in(right, batch, ctx),
+                evaluate_node(left, batch, ctx),
+                evaluate_node(right, batch, ctx),
             );
-            binary(*op, &l, &r).unwrap_or_else(|| new_null_array(&DataType::Null, rows))
+            binary(*op, &l, &r).unwrap_or_else(failed)
         }
-        ExprKind::Call { name, args, .. } => {
-            let args: Vec<ArrayRef> = args.iter().map(|a| evaluate_in(a, batch, ctx)).collect();
-            if let Some(result) = stateful(&name.name, name.span.start, &args, rows, ctx) {
-                return result;
-            }
-            call(&name.name, &args, rows).unwrap_or_else(|| new_null_array(&DataType::Null, rows))
+        Node::Call(name, args) => {
+            let args: Vec<ArrayRef> = args.iter().map(|a| evaluate_node(a, batch, ctx)).collect();
+            functions::invoke(name, &args, rows)
         }
-        _ => new_null_array(&DataType::Null, rows),
+        Node::Stateful { name, site, args } => {
+            let args: Vec<ArrayRef> = args.iter().map(|a| evaluate_node(a, batch, ctx)).collect();
+            stateful(name, *site, &args, rows, ctx)
+        }
     }
 }
 
@@ -124,16 +226,14 @@ fn stateful(
     args: &[ArrayRef],
     rows: usize,
     ctx: &mut Option<Stateful<'_>>,
-) -> Option<ArrayRef> {
-    if !matches!(name, "count" | "spread" | "sigma") {
-        return None;
-    }
+) -> ArrayRef {
+    let failed = || new_null_array(&DataType::Null, rows);
     let Some(ctx) = ctx else {
-        return Some(new_null_array(&DataType::Null, rows));
+        return failed();
     };
     if name == "count" {
         if !args.is_empty() {
-            return Some(new_null_array(&DataType::Null, rows));
+            return failed();
         }
         let counts: Int64Array = (0..rows)
             .map(|row| {
@@ -146,13 +246,13 @@ fn stateful(
                 Some(running.n)
             })
             .collect();
-        return Some(Arc::new(counts));
+        return Arc::new(counts);
     }
     let [arg] = args else {
-        return Some(new_null_array(&DataType::Null, rows));
+        return failed();
     };
-    if arg.data_type() != &DataType::Float64 {
-        return Some(new_null_array(&DataType::Null, rows));
+    if arg.data_type() != &DataType::Float64 || !matches!(name, "sigma" | "spread") {
+        return failed();
     }
     let values = arg.as_primitive::<arrow::datatypes::Float64Type>();
     let out: Float64Array = (0..rows)
@@ -185,163 +285,7 @@ fn stateful(
             })
         })
         .collect();
-    Some(Arc::new(out))
-}
-
-/// Calls a lambda function on whole columns; `None` when the function or its argument
-/// types are not supported (every row fails).
-fn call(name: &str, args: &[ArrayRef], rows: usize) -> Option<ArrayRef> {
-    use arrow::compute::kernels::temporal::{DatePart, date_part};
-    let one = || match args {
-        [arg] => Some(arg),
-        _ => None,
-    };
-    let float_math = |f: fn(f64) -> f64| -> Option<ArrayRef> {
-        let arg = one()?;
-        (arg.data_type() == &DataType::Float64).then(|| {
-            Arc::new(
-                arg.as_primitive::<arrow::datatypes::Float64Type>()
-                    .unary::<_, arrow::datatypes::Float64Type>(f),
-            ) as ArrayRef
-        })
-    };
-    Some(match name {
-        "isPresent" => Arc::new(arrow::compute::is_not_null(one()?).ok()?),
-        // The wall clock, as Kapacitor reads it (not the replay clock).
-        "now" if args.is_empty() => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as i64);
-            Arc::new(
-                arrow::array::TimestampNanosecondArray::from(vec![now; rows]).with_timezone("UTC"),
-            )
-        }
-        "string" => {
-            let arg = one()?;
-            match arg.data_type() {
-                DataType::Utf8 => Arc::clone(arg),
-                DataType::Float64 => Arc::new(
-                    arg.as_primitive::<arrow::datatypes::Float64Type>()
-                        .iter()
-                        .map(|v| v.map(|v| v.to_string()))
-                        .collect::<StringArray>(),
-                ),
-                DataType::Int64 | DataType::Boolean => cast(arg, &DataType::Utf8).ok()?,
-                _ => return None,
-            }
-        }
-        "int" => {
-            let arg = one()?;
-            match arg.data_type() {
-                DataType::Int64 => Arc::clone(arg),
-                DataType::Float64 => Arc::new(
-                    arg.as_primitive::<arrow::datatypes::Float64Type>()
-                        .unary::<_, arrow::datatypes::Int64Type>(|v| v as i64),
-                ),
-                DataType::Boolean => cast(arg, &DataType::Int64).ok()?,
-                DataType::Utf8 => cast(arg, &DataType::Int64).ok()?,
-                _ => return None,
-            }
-        }
-        "float" => {
-            let arg = one()?;
-            match arg.data_type() {
-                DataType::Float64 => Arc::clone(arg),
-                DataType::Int64 | DataType::Boolean | DataType::Utf8 => {
-                    cast(arg, &DataType::Float64).ok()?
-                }
-                _ => return None,
-            }
-        }
-        "bool" => {
-            let arg = one()?;
-            match arg.data_type() {
-                DataType::Boolean => Arc::clone(arg),
-                DataType::Int64 | DataType::Float64 => {
-                    let zero = cast(&Int64Array::from(vec![0]), arg.data_type()).ok()?;
-                    Arc::new(cmp::neq(arg, &arrow::array::Scalar::new(zero)).ok()?)
-                }
-                _ => return None,
-            }
-        }
-        "abs" => float_math(f64::abs)?,
-        "floor" => float_math(f64::floor)?,
-        "ceil" => float_math(f64::ceil)?,
-        "sqrt" => float_math(f64::sqrt)?,
-        "log" => float_math(f64::ln)?,
-        "log10" => float_math(f64::log10)?,
-        "exp" => float_math(f64::exp)?,
-        "minute" | "hour" | "day" | "weekday" | "month" | "year" => {
-            let arg = one()?;
-            if !matches!(arg.data_type(), DataType::Timestamp(_, _)) {
-                return None;
-            }
-            let part = match name {
-                "minute" => DatePart::Minute,
-                "hour" => DatePart::Hour,
-                "day" => DatePart::Day,
-                "weekday" => DatePart::DayOfWeekSunday0,
-                "month" => DatePart::Month,
-                _ => DatePart::Year,
-            };
-            // Times are read in UTC (Kapacitor reads them in the server's zone; run it
-            // with TZ=UTC to compare).
-            let utc = cast(arg, &DataType::Timestamp(TimeUnit::Nanosecond, None)).ok()?;
-            cast(&date_part(&utc, part).ok()?, &DataType::Int64).ok()?
-        }
-        "unixNano" => {
-            let arg = one()?;
-            if !matches!(arg.data_type(), DataType::Timestamp(_, _)) {
-                return None;
-            }
-            cast(arg, &DataType::Int64).ok()?
-        }
-        "strLength" => {
-            let arg = one()?;
-            (arg.data_type() == &DataType::Utf8).then(|| {
-                Arc::new(
-                    arg.as_string::<i32>()
-                        .iter()
-                        .map(|v| v.map(|v| v.len() as i64))
-                        .collect::<Int64Array>(),
-                ) as ArrayRef
-            })?
-        }
-        "strToLower" | "strToUpper" | "strTrimSpace" => {
-            let arg = one()?;
-            let f: fn(&str) -> String = match name {
-                "strToLower" => str::to_lowercase,
-                "strToUpper" => str::to_uppercase,
-                _ => |s| s.trim().to_owned(),
-            };
-            (arg.data_type() == &DataType::Utf8).then(|| {
-                Arc::new(
-                    arg.as_string::<i32>()
-                        .iter()
-                        .map(|v| v.map(f))
-                        .collect::<StringArray>(),
-                ) as ArrayRef
-            })?
-        }
-        "strContains" | "strHasPrefix" | "strHasSuffix" => {
-            let [a, b] = args else { return None };
-            if a.data_type() != &DataType::Utf8 || b.data_type() != &DataType::Utf8 {
-                return None;
-            }
-            let f: fn(&str, &str) -> bool = match name {
-                "strContains" => |a, b| a.contains(b),
-                "strHasPrefix" => |a, b| a.starts_with(b),
-                _ => |a, b| a.ends_with(b),
-            };
-            let (a, b) = (a.as_string::<i32>(), b.as_string::<i32>());
-            Arc::new(
-                (0..rows)
-                    .map(|i| (a.is_valid(i) && b.is_valid(i)).then(|| f(a.value(i), b.value(i))))
-                    .collect::<BooleanArray>(),
-            )
-        }
-        _ => return None,
-    })
+    Arc::new(out)
 }
 
 /// The column a reference names: a field, a tag (as strings) or `time`; all null when the
@@ -361,10 +305,7 @@ fn reference(batch: &RecordBatch, name: &str) -> ArrayRef {
 fn binary(op: Operator, l: &ArrayRef, r: &ArrayRef) -> Option<ArrayRef> {
     use DataType::*;
     use Operator::*;
-    let comparison = matches!(
-        op,
-        Equal | NotEqual | Less | Greater | LessEqual | GreaterEqual
-    );
+    let comparison = matches!(op, Eq | NotEq | Lt | Gt | LtEq | GtEq);
     let (lt, rt) = (l.data_type().clone(), r.data_type().clone());
     if comparison {
         let (l, r) = match (&lt, &rt) {
@@ -381,15 +322,15 @@ fn binary(op: Operator, l: &ArrayRef, r: &ArrayRef) -> Option<ArrayRef> {
             }
             _ => return None,
         };
-        if lt == Boolean && !matches!(op, Equal | NotEqual) {
+        if lt == Boolean && !matches!(op, Eq | NotEq) {
             return None;
         }
         let result = match op {
-            Equal => cmp::eq(&l, &r),
-            NotEqual => cmp::neq(&l, &r),
-            Less => cmp::lt(&l, &r),
-            Greater => cmp::gt(&l, &r),
-            LessEqual => cmp::lt_eq(&l, &r),
+            Eq => cmp::eq(&l, &r),
+            NotEq => cmp::neq(&l, &r),
+            Lt => cmp::lt(&l, &r),
+            Gt => cmp::gt(&l, &r),
+            LtEq => cmp::lt_eq(&l, &r),
             _ => cmp::gt_eq(&l, &r),
         };
         return result.ok().map(|a| Arc::new(a) as ArrayRef);
@@ -401,22 +342,24 @@ fn binary(op: Operator, l: &ArrayRef, r: &ArrayRef) -> Option<ArrayRef> {
         (Or, Boolean, Boolean) => {
             boolean::or(l.as_boolean(), r.as_boolean()).map(|a| Arc::new(a) as ArrayRef)
         }
-        (Plus, Utf8, Utf8) => arrow::compute::kernels::concat_elements::concat_elements_utf8(
-            l.as_string::<i32>(),
-            r.as_string::<i32>(),
-        )
-        .map(|a| Arc::new(a) as ArrayRef),
-        (Plus | Minus | Mult | Div | Mod, Int64, Int64) => match op {
+        (Plus | StringConcat, Utf8, Utf8) => {
+            arrow::compute::kernels::concat_elements::concat_elements_utf8(
+                l.as_string::<i32>(),
+                r.as_string::<i32>(),
+            )
+            .map(|a| Arc::new(a) as ArrayRef)
+        }
+        (Plus | Minus | Multiply | Divide | Modulo, Int64, Int64) => match op {
             Plus => numeric::add_wrapping(l, r),
             Minus => numeric::sub_wrapping(l, r),
-            Mult => numeric::mul_wrapping(l, r),
-            Div => numeric::div(l, r),
+            Multiply => numeric::mul_wrapping(l, r),
+            Divide => numeric::div(l, r),
             _ => numeric::rem(l, r),
         },
-        (Plus | Minus | Mult | Div, Float64, Float64) => match op {
+        (Plus | Minus | Multiply | Divide, Float64, Float64) => match op {
             Plus => numeric::add(l, r),
             Minus => numeric::sub(l, r),
-            Mult => numeric::mul(l, r),
+            Multiply => numeric::mul(l, r),
             _ => numeric::div(l, r),
         },
         (Plus | Minus, Duration(TimeUnit::Nanosecond), Duration(TimeUnit::Nanosecond)) => {

@@ -8,10 +8,9 @@
 
 use condenser_model::WriteBatch;
 use condenser_planner::pipeline::{Node, Pipeline, Setting, Value};
-use condenser_planner::tick::ast::{Expr, ExprKind, MultiLine};
-use condenser_planner::tick::token::Operator as TickOperator;
 use condenser_planner::{Diagnostic, Diagnostics};
 
+use crate::lambda::Lambda;
 use crate::message::Message;
 use crate::operators::Operator;
 use crate::operators::change_detect::ChangeDetectOperator;
@@ -69,8 +68,10 @@ impl std::fmt::Debug for Task {
 }
 
 impl Task {
-    /// Builds the operators of `pipeline`.
+    /// Builds the operators of `pipeline`, after lowering it to its logical plan (a
+    /// pipeline that cannot be planned does not run).
     pub fn try_new(pipeline: &Pipeline) -> Result<Task, Diagnostics> {
+        condenser_planner::plan::lower(pipeline)?;
         let mut errors = Vec::new();
         let mut nodes = Vec::with_capacity(pipeline.nodes.len());
         let mut http_outs = Vec::new();
@@ -224,31 +225,28 @@ fn dimensions(args: &[condenser_planner::pipeline::Arg]) -> Dimensions {
     }
 }
 
-fn lambda(value: &Value) -> Option<Expr> {
-    match value {
-        Value::Lambda(expr) => Some((**expr).clone()),
-        _ => None,
+/// The compiled lambda of an argument; an error when it is none or cannot be compiled.
+fn lambda(arg: &condenser_planner::pipeline::Arg) -> Result<Lambda, Diagnostic> {
+    match &arg.value {
+        Value::Lambda(expr) => Lambda::from_script(expr),
+        other => Err(Diagnostic::error(
+            arg.span,
+            format!("expected a lambda, got {}", other.describe()),
+        )),
     }
+}
+
+/// The compiled lambdas among `args`.
+fn lambdas(args: &[condenser_planner::pipeline::Arg]) -> Result<Vec<Lambda>, Diagnostic> {
+    args.iter()
+        .filter(|a| matches!(a.value, Value::Lambda(_)))
+        .map(lambda)
+        .collect()
 }
 
 /// Whether `.quiet()` was set: the node does not log the points it fails on.
 fn quiet(node: &Node) -> bool {
     node.setting("Quiet").is_some()
-}
-
-/// `left AND right`.
-fn and(left: Expr, right: Expr) -> Expr {
-    Expr {
-        span: left.span.to(right.span),
-        kind: ExprKind::Binary {
-            op: TickOperator::And,
-            left: Box::new(left),
-            right: Box::new(right),
-            parens: false,
-            multi_line: MultiLine(false),
-        },
-        comment: None,
-    }
 }
 
 /// The runner of one node: the one place that maps node names to operators.
@@ -285,22 +283,24 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 // Each `.where()` is ANDed to the ones before, as in Kapacitor.
                 predicate: node
                     .settings_of("Where")
-                    .filter_map(|s| lambda(&s.args[0].value))
-                    .reduce(and),
+                    .map(|s| lambda(&s.args[0]))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .reduce(Lambda::and),
                 dimensions: dims,
                 quiet: quiet(node),
             })))
         }
         "where" => {
             only(node, &[])?;
-            let predicate = lambda(&node.args[0].value).expect("where takes a lambda");
+            let predicate = lambda(&node.args[0])?;
             Runner::Operator(Box::new(WhereOperator::new(predicate, quiet(node))))
         }
         "eval" => {
             only(node, &["As", "Tags", "Keep"])?;
             let keep = node.setting("Keep").map(|s| strings(&s.args));
             Runner::Operator(Box::new(EvalOperator::new(EvalSpec {
-                expressions: node.args.iter().filter_map(|a| lambda(&a.value)).collect(),
+                expressions: lambdas(&node.args)?,
                 names: node
                     .setting("As")
                     .map(|s| strings(&s.args))
@@ -551,7 +551,7 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
             let count = node.name == "stateCount";
             let unit = duration_arg(node.setting("Unit"));
             Runner::Operator(Box::new(StateOperator::new(StateSpec {
-                predicate: lambda(&node.args[0].value).expect("state nodes take a lambda"),
+                predicate: lambda(&node.args[0])?,
                 as_name: string_arg(node.setting("As")).unwrap_or_else(|| {
                     if count {
                         "state_count"
@@ -578,7 +578,7 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 _ => 10_000,
             };
             Runner::Operator(Box::new(CombineOperator::new(CombineSpec {
-                expressions: node.args.iter().filter_map(|a| lambda(&a.value)).collect(),
+                expressions: lambdas(&node.args)?,
                 names: node
                     .setting("As")
                     .map(|s| strings(&s.args))

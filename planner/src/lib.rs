@@ -9,12 +9,16 @@
 //! - [`pipeline`]: evaluates a program against the catalog into a pipeline, applying
 //!   Kapacitor's define-time rules (edge types, argument types, undefined names, template
 //!   vars).
+//! - [`plan`]: lowers a pipeline to a DataFusion logical plan (lambdas as DataFusion
+//!   expressions over Kapacitor's functions as scalar UDFs, stateful nodes as extension
+//!   nodes) and prints it.
 //!
 //! The entry point is [`check`].
 
 pub mod catalog;
 mod diagnostic;
 pub mod pipeline;
+pub mod plan;
 pub mod tick;
 mod value_type;
 

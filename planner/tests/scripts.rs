@@ -7,12 +7,15 @@
 //! - `scripts/warnings/NAME.KIND.tick` with `NAME.KIND.warn`: a script Kapacitor accepts
 //!   but that cannot work, and the warnings it must print.
 //! - `scripts/format/NAME.tick` with `NAME.fmt`: a script and its canonical form.
+//! - `scripts/plans/NAME.KIND.tick` with `NAME.KIND.plan`: a script and the logical plan
+//!   `condenser explain` prints for it. Every corpus script must lower to a plan too.
 //!
 //! Expected files are refreshed with `CONDENSER_BLESS=1 cargo test -p condenser-planner
 //! --test scripts`, then reviewed; they are never edited by hand to make a test pass.
 
 use std::path::{Path, PathBuf};
 
+use condenser_planner::plan::{explain, lower};
 use condenser_planner::tick::{format, parse};
 use condenser_planner::{TaskType, check};
 
@@ -171,6 +174,39 @@ fn scripts_format_to_their_canonical_form() {
             "{}",
             path.display()
         );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_corpus_script_lowers_to_a_plan() {
+    let mut failures = Vec::new();
+    for path in scripts("corpus") {
+        let source = std::fs::read_to_string(&path).unwrap();
+        let checked = check(&source, task_type(&path), None).expect("corpus scripts check");
+        if let Err(diagnostics) = lower(&checked.pipeline) {
+            failures.push(diagnostics.render(&source, &path.display().to_string()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn scripts_explain_to_their_plans() {
+    let files = scripts("plans");
+    assert!(!files.is_empty());
+    let mut failures = Vec::new();
+    for path in &files {
+        let source = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let rendered = match check(&source, task_type(path), None) {
+            Ok(checked) => match lower(&checked.pipeline) {
+                Ok(plan) => explain(&plan),
+                Err(diagnostics) => diagnostics.render(&source, &name),
+            },
+            Err(diagnostics) => diagnostics.render(&source, &name),
+        };
+        expect_file(&path.with_extension("plan"), &rendered, &mut failures);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

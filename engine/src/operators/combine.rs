@@ -7,17 +7,16 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, RecordBatch, TimestampNanosecondArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use condenser_model::schema::{ColumnRole, TIME_COLUMN, tag_field, time_data_type};
-use condenser_planner::tick::ast::Expr;
 
 use super::{Operator, TimeBuffer, TimeBuffers, concat_points};
-use crate::lambda::{evaluate, is_true};
+use crate::lambda::{Lambda, is_true};
 use crate::message::{Message, Points, role, times};
 
 /// The resolved properties of a `combine()` node.
 #[derive(Debug, Clone)]
 pub struct CombineSpec {
     /// The lambdas, one per member of a combination.
-    pub expressions: Vec<Expr>,
+    pub expressions: Vec<Lambda>,
     /// `.as()`: one prefix per lambda.
     pub names: Vec<String>,
     /// `.delimiter()` (default `.`).
@@ -66,7 +65,7 @@ impl CombineOperator {
             .expressions
             .iter()
             .map(|e| {
-                is_true(&evaluate(e, &data))
+                is_true(&e.evaluate(&data))
                     .iter()
                     .map(|v| v == Some(true))
                     .collect()

@@ -14,17 +14,16 @@ use condenser_model::FieldType;
 use condenser_model::schema::{
     ColumnRole, ROLE_KEY, TIME_COLUMN, field_field, tag_data_type, tag_field,
 };
-use condenser_planner::tick::ast::Expr;
 
 use super::{Operator, keep_groups};
-use crate::lambda::{LambdaState, Stateful, evaluate_in};
+use crate::lambda::{Lambda, LambdaState, Stateful};
 use crate::message::{Batch, Message, Points, role};
 
 /// The resolved properties of an `eval()` node.
 #[derive(Debug, Clone, Default)]
 pub struct EvalSpec {
     /// The expressions, in order.
-    pub expressions: Vec<Expr>,
+    pub expressions: Vec<Lambda>,
     /// `.as()`: the name of each result.
     pub names: Vec<String>,
     /// `.tags()`: results that become tags.
@@ -62,7 +61,7 @@ impl EvalOperator {
         let mut ok = vec![true; data.num_rows()];
         let mut results: Vec<(String, ArrayRef)> = Vec::new();
         for (expr, name) in self.spec.expressions.iter().zip(&self.spec.names) {
-            let result = evaluate_in(expr, &working, &mut ctx);
+            let result = expr.evaluate_in(&working, &mut ctx);
             // A failed expression is null (a `Null`-typed column when it failed everywhere).
             let nulls = result.logical_nulls();
             for (row, flag) in ok.iter_mut().enumerate() {

@@ -1,10 +1,10 @@
 //! `from()`: selects the points of a stream task by database, retention policy and
 //! measurement, filters them with `.where()` and groups them with `.groupBy()`.
 
+use crate::lambda::Lambda;
 use std::sync::Arc;
 
 use condenser_model::WriteBatch;
-use condenser_planner::tick::ast::Expr;
 
 use super::group_by::{Dimensions, Grouper};
 use super::where_::filter_points;
@@ -20,7 +20,7 @@ pub struct FromSpec {
     /// `.measurement()`.
     pub measurement: Option<String>,
     /// `.where()`.
-    pub predicate: Option<Expr>,
+    pub predicate: Option<Lambda>,
     /// `.groupBy()` / `.groupByMeasurement()`.
     pub dimensions: Dimensions,
     /// `.quiet()`: do not log the points `.where()` fails on.

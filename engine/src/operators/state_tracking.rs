@@ -8,10 +8,9 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch};
 use arrow::datatypes::DataType;
 use condenser_model::FieldType;
-use condenser_planner::tick::ast::Expr;
 
 use super::{Operator, keep_groups, keep_rows, set_field};
-use crate::lambda::evaluate;
+use crate::lambda::Lambda;
 use crate::message::{Batch, Message, Points, times};
 
 /// What a state node measures.
@@ -27,7 +26,7 @@ pub enum StateMeasure {
 #[derive(Debug, Clone)]
 pub struct StateSpec {
     /// The state.
-    pub predicate: Expr,
+    pub predicate: Lambda,
     /// The output field.
     pub as_name: String,
     /// Count or duration.
@@ -56,7 +55,7 @@ impl StateOperator {
         data: &RecordBatch,
         key: impl Fn(usize) -> String,
     ) -> (RecordBatch, Vec<bool>) {
-        let result = evaluate(&self.spec.predicate, data);
+        let result = self.spec.predicate.evaluate(data);
         let point_times = times(data).to_vec();
         let mut keep = vec![false; data.num_rows()];
         let mut counts = Vec::with_capacity(data.num_rows());

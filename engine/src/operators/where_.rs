@@ -1,23 +1,22 @@
 //! `where(lambda)`: keeps the points for which the lambda is true.
 
 use arrow::compute::filter_record_batch;
-use condenser_planner::tick::ast::Expr;
 
 use super::Operator;
-use crate::lambda::{LambdaState, Stateful, evaluate_in, predicate_mask};
+use crate::lambda::{Lambda, LambdaState, Stateful, predicate_mask};
 use crate::message::{Batch, Message, Points};
 
 /// Filters points (and the points of batches) by a lambda.
 #[derive(Debug)]
 pub struct WhereOperator {
-    predicate: Expr,
+    predicate: Lambda,
     quiet: bool,
     state: LambdaState,
 }
 
 impl WhereOperator {
     /// Keeps what `predicate` holds for; `quiet` does not log the points it fails on.
-    pub fn new(predicate: Expr, quiet: bool) -> Self {
+    pub fn new(predicate: Lambda, quiet: bool) -> Self {
         Self {
             predicate,
             quiet,
@@ -29,7 +28,7 @@ impl WhereOperator {
 /// Keeps the rows of `points` for which `predicate` is true; `None` when none is left.
 /// Stateful functions (`count()`, `sigma()`) keep their state in `state` when given.
 pub fn filter_points(
-    predicate: &Expr,
+    predicate: &Lambda,
     points: Points,
     state: Option<&mut LambdaState>,
     quiet: bool,
@@ -39,7 +38,7 @@ pub fn filter_points(
         state,
     });
     let mask = predicate_mask(
-        &evaluate_in(predicate, &points.data, &mut ctx),
+        &predicate.evaluate_in(&points.data, &mut ctx),
         "where",
         quiet,
     );
@@ -75,7 +74,7 @@ impl Operator for WhereOperator {
                     state: &mut self.state,
                 });
                 let mask = predicate_mask(
-                    &evaluate_in(&self.predicate, &batch.data, &mut ctx),
+                    &self.predicate.evaluate_in(&batch.data, &mut ctx),
                     "where",
                     self.quiet,
                 );

@@ -28,6 +28,16 @@ pub fn format(program: &Program) -> String {
     out
 }
 
+/// Prints one expression (a lambda's body, an argument) as TICKscript on one line.
+pub fn format_expression(expr: &Expr) -> String {
+    let mut out = String::new();
+    format_expr(&mut out, expr, "", false);
+    out.lines()
+        .map(str::trim_start)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn format_statement(out: &mut String, statement: &Statement) {
     match statement {
         Statement::Var {

@@ -15,7 +15,7 @@ pub mod token;
 mod tests;
 
 pub use ast::Program;
-pub use format::format;
+pub use format::{format, format_expression};
 pub use parser::parse;
 pub use span::{Position, Span};
 
