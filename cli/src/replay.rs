@@ -40,6 +40,10 @@ pub(crate) struct TestArgs {
     /// The httpOut node whose result is printed [default: the only one]
     #[arg(long, value_name = "NAME")]
     http_out: Option<String>,
+    /// Also write the task's DOT graph with each node's statistics (as `kapacitor show`
+    /// prints it) to this file
+    #[arg(long, value_name = "FILE")]
+    dot: Option<PathBuf>,
 }
 
 /// Runs the task on the recordings and prints the httpOut JSON.
@@ -90,6 +94,14 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
         }
     }
     task.finish();
+    if let Some(dot) = &args.dot {
+        let name = args
+            .file
+            .file_stem()
+            .map_or_else(|| "task".to_owned(), |s| s.to_string_lossy().into_owned());
+        std::fs::write(dot, task.dot(&name))
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", dot.display()))?;
+    }
     let name = match &args.http_out {
         Some(name) => name.clone(),
         None => match task.http_out_names().as_slice() {

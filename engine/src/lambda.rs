@@ -381,8 +381,10 @@ pub fn predicate_mask(result: &ArrayRef, node: &str, quiet: bool) -> BooleanArra
     is_true(result)
 }
 
-/// Logs that an expression failed on `failed` points of `node` (unless `quiet`).
+/// Counts that an expression failed on `failed` points of `node` in its errors, and logs
+/// it (unless `quiet`).
 pub fn log_failures(failed: usize, node: &str, quiet: bool) {
+    crate::statistics::record_errors(failed as u64);
     if failed > 0 && !quiet {
         tracing::error!(
             node,

@@ -12,6 +12,7 @@ pub mod lambda;
 pub mod message;
 pub mod operators;
 pub mod router;
+pub mod statistics;
 pub mod task;
 pub mod template;
 

@@ -78,6 +78,36 @@ pub enum Message {
     Batch(Batch),
 }
 
+impl Message {
+    /// How Kapacitor counts the message on an edge: each point of a stream edge, each batch
+    /// of a batch edge.
+    pub fn count(&self) -> u64 {
+        match self {
+            Message::Points(points) => points.data.num_rows() as u64,
+            Message::Batch(_) => 1,
+        }
+    }
+
+    /// Calls `f` with each group of the message and what it counts for that group.
+    pub fn for_each_group(&self, mut f: impl FnMut(&Arc<Group>, u64)) {
+        match self {
+            Message::Points(points) => {
+                let mut start = 0;
+                // Rows of one group usually come together: count runs, not rows.
+                for row in 1..=points.groups.len() {
+                    if row == points.groups.len()
+                        || !Arc::ptr_eq(&points.groups[row], &points.groups[start])
+                    {
+                        f(&points.groups[start], (row - start) as u64);
+                        start = row;
+                    }
+                }
+            }
+            Message::Batch(batch) => f(&batch.group, 1),
+        }
+    }
+}
+
 /// The nanosecond times of a batch's `time` column.
 pub fn times(data: &RecordBatch) -> &[i64] {
     data.column_by_name(TIME_COLUMN)

@@ -10,6 +10,8 @@ use condenser_model::WriteBatch;
 use condenser_planner::pipeline::{Node, Pipeline, Setting, Value};
 use condenser_planner::{Diagnostic, Diagnostics};
 
+use std::time::Instant;
+
 use crate::lambda::Lambda;
 use crate::message::Message;
 use crate::operators::Operator;
@@ -35,6 +37,7 @@ use crate::operators::transform::{Transform, TransformOperator, TransformSpec};
 use crate::operators::union::UnionOperator;
 use crate::operators::where_::WhereOperator;
 use crate::operators::window::{WindowOperator, WindowSpec};
+use crate::statistics::NodeStatistics;
 use crate::template::Template;
 
 /// What a node of a running task is.
@@ -51,6 +54,7 @@ struct TaskNode {
     runner: Runner,
     parents: Vec<usize>,
     children: Vec<usize>,
+    stats: NodeStatistics,
 }
 
 /// A stream task, ready to take writes.
@@ -87,6 +91,10 @@ impl Task {
                 runner,
                 parents: node.parents.iter().map(|p| p.0).collect(),
                 children: pipeline.children(node.id).map(|c| c.id.0).collect(),
+                stats: NodeStatistics {
+                    name: format!("{}{}", node.name, node.id.0),
+                    ..NodeStatistics::default()
+                },
             });
         }
         if !errors.is_empty() {
@@ -110,11 +118,21 @@ impl Task {
             }
             return;
         }
+        let source = &mut self.nodes[0].stats;
+        source.collected += write.num_points() as u64;
+        source.emitted += write.num_points() as u64;
         for child in children {
             let mut out = Vec::new();
+            let started = Instant::now();
             if let Runner::From(from) = &mut self.nodes[child].runner {
                 from.ingest(write, &mut out);
             }
+            let stats = &mut self.nodes[child].stats;
+            stats.collected += write.num_points() as u64;
+            stats.calls += 1;
+            stats.exec_time += started.elapsed();
+            stats.errors += crate::statistics::take_errors();
+            stats.record_emitted(&out);
             for message in out {
                 self.deliver(child, message);
             }
@@ -129,6 +147,7 @@ impl Task {
             if let Runner::Operator(operator) = &mut self.nodes[id].runner {
                 operator.finish(&mut out);
             }
+            self.nodes[id].stats.record_emitted(&out);
             for message in out {
                 self.deliver(id, message);
             }
@@ -144,13 +163,43 @@ impl Task {
                 .iter()
                 .position(|p| *p == from)
                 .unwrap_or(0);
+            let started = Instant::now();
             if let Runner::Operator(operator) = &mut self.nodes[child].runner {
                 operator.process_from(parent, message.clone(), &mut out);
             }
+            self.nodes[child]
+                .stats
+                .record(&message, &out, started.elapsed());
             for emitted in out {
                 self.deliver(child, emitted);
             }
         }
+    }
+
+    /// The statistics of every node, in pipeline order.
+    pub fn statistics(&self) -> Vec<NodeStatistics> {
+        self.nodes
+            .iter()
+            .map(|node| NodeStatistics {
+                working_cardinality: match &node.runner {
+                    Runner::Operator(operator) => operator.cardinality(),
+                    Runner::Source | Runner::From(_) => 0,
+                },
+                ..node.stats.clone()
+            })
+            .collect()
+    }
+
+    /// The task as Kapacitor's `show` prints it: a DOT graph of its nodes with their
+    /// statistics and its edges with the points they processed.
+    pub fn dot(&self, task_name: &str) -> String {
+        let nodes: Vec<(NodeStatistics, Vec<usize>)> = self
+            .statistics()
+            .into_iter()
+            .zip(&self.nodes)
+            .map(|(stats, node)| (stats, node.children.clone()))
+            .collect();
+        crate::statistics::dot(task_name, &nodes)
     }
 
     /// The result of the httpOut node named `name`.
@@ -269,6 +318,8 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                     "Where",
                     "GroupBy",
                     "GroupByMeasurement",
+                    "Truncate",
+                    "Round",
                 ],
             )?;
             let mut dims = node
@@ -289,6 +340,8 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                     .reduce(Lambda::and),
                 dimensions: dims,
                 quiet: quiet(node),
+                truncate: duration_arg(node.setting("Truncate")),
+                round: duration_arg(node.setting("Round")),
             })))
         }
         "where" => {

@@ -28,6 +28,10 @@ impl ChangeDetectOperator {
 }
 
 impl Operator for ChangeDetectOperator {
+    fn cardinality(&self) -> usize {
+        self.previous.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         let fields = &self.fields;
         let previous = &mut self.previous;

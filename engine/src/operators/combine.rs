@@ -150,6 +150,10 @@ impl CombineOperator {
 }
 
 impl Operator for CombineOperator {
+    fn cardinality(&self) -> usize {
+        self.buffers.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         let Message::Points(points) = message else {
             return;

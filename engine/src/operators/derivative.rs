@@ -89,6 +89,10 @@ impl DerivativeOperator {
 }
 
 impl Operator for DerivativeOperator {
+    fn cardinality(&self) -> usize {
+        self.previous.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Points(points) => {

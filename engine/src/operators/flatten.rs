@@ -95,6 +95,10 @@ impl FlattenOperator {
 }
 
 impl Operator for FlattenOperator {
+    fn cardinality(&self) -> usize {
+        self.buffers.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         // Flattening batches is refused when the task is built.
         let Message::Points(points) = message else {

@@ -1,13 +1,15 @@
 //! `from()`: selects the points of a stream task by database, retention policy and
-//! measurement, filters them with `.where()` and groups them with `.groupBy()`.
+//! measurement, filters them with `.where()`, truncates or rounds their times and groups
+//! them with `.groupBy()`.
 
-use crate::lambda::Lambda;
 use std::sync::Arc;
 
 use condenser_model::WriteBatch;
 
 use super::group_by::{Dimensions, Grouper};
 use super::where_::filter_points;
+use super::{map_times, window};
+use crate::lambda::Lambda;
 use crate::message::{Group, Message, Points};
 
 /// The resolved properties of a `from()` node.
@@ -25,6 +27,10 @@ pub struct FromSpec {
     pub dimensions: Dimensions,
     /// `.quiet()`: do not log the points `.where()` fails on.
     pub quiet: bool,
+    /// `.truncate()`: times are rounded down to a multiple of this (nanoseconds; 0: not).
+    pub truncate: i64,
+    /// `.round()`: times are rounded to the nearest multiple of this (0: not).
+    pub round: i64,
 }
 
 /// Selects, filters and groups incoming writes.
@@ -69,7 +75,21 @@ impl FromOperator {
             }
             None => points,
         };
-        let groups = self.grouper.assign(&write.measurement, &points.data);
-        out.push(Message::Points(Points { groups, ..points }));
+        // As Go's Time.Truncate and Time.Round: multiples counted from Go's zero time, and
+        // a half rounds up.
+        let (truncate, round) = (self.spec.truncate, self.spec.round);
+        let mut data = points.data;
+        if truncate > 0 {
+            data = map_times(&data, |t| window::truncate(t, truncate));
+        }
+        if round > 0 {
+            data = map_times(&data, |t| window::truncate(t + round / 2, round));
+        }
+        let groups = self.grouper.assign(&write.measurement, &data);
+        out.push(Message::Points(Points {
+            groups,
+            data,
+            name: points.name,
+        }));
     }
 }

@@ -30,6 +30,16 @@ pub struct Grouper {
 }
 
 impl Grouper {
+    /// How many distinct groups it has seen.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether it has seen no group yet.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
     /// A grouper by `dimensions`.
     pub fn new(dimensions: Dimensions) -> Self {
         Self {
@@ -90,6 +100,10 @@ impl GroupByOperator {
 }
 
 impl Operator for GroupByOperator {
+    fn cardinality(&self) -> usize {
+        self.grouper.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Points(mut points) => {

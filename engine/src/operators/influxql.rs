@@ -537,6 +537,10 @@ fn selected_point(
 }
 
 impl Operator for InfluxQlOperator {
+    fn cardinality(&self) -> usize {
+        self.runs.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Batch(Batch {

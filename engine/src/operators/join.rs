@@ -477,6 +477,10 @@ fn emit(group: &mut JoinGroup, only_ready: bool, emitted: &mut Vec<JoinSet>) {
 }
 
 impl Operator for JoinOperator {
+    fn cardinality(&self) -> usize {
+        self.groups.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         self.process_from(0, message, out);
     }

@@ -48,6 +48,28 @@ pub trait Operator: Send {
     fn finish(&mut self, out: &mut Vec<Message>) {
         let _ = out;
     }
+
+    /// How many groups the node keeps state for (Kapacitor's `working_cardinality`);
+    /// nodes that keep none have 0.
+    fn cardinality(&self) -> usize {
+        0
+    }
+}
+
+/// `data` with `f` applied to every time of its `time` column.
+pub fn map_times(data: &RecordBatch, f: impl Fn(i64) -> i64) -> RecordBatch {
+    use arrow::array::{AsArray, TimestampNanosecondArray};
+    use arrow::datatypes::TimestampNanosecondType;
+    let Ok(index) = data.schema().index_of(condenser_model::schema::TIME_COLUMN) else {
+        return data.clone();
+    };
+    let times = data.column(index).as_primitive::<TimestampNanosecondType>();
+    let mapped: TimestampNanosecondArray = times
+        .unary::<_, TimestampNanosecondType>(f)
+        .with_timezone_opt(times.timezone().map(str::to_owned));
+    let mut columns = data.columns().to_vec();
+    columns[index] = Arc::new(mapped);
+    RecordBatch::try_new(data.schema(), columns).expect("same schema")
 }
 
 /// Concatenates point batches whose schemas may differ (other fields, other tags): the
@@ -208,6 +230,16 @@ pub struct TimeBuffer {
 }
 
 impl TimeBuffers {
+    /// How many groups have a buffer.
+    pub fn len(&self) -> usize {
+        self.buffers.len()
+    }
+
+    /// Whether no group has a buffer.
+    pub fn is_empty(&self) -> bool {
+        self.buffers.is_empty()
+    }
+
     /// Adds a point at (rounded) time `t`; when it starts a new time for its group, the
     /// finished buffer of the previous time is returned.
     pub fn push(

@@ -34,6 +34,10 @@ impl SampleOperator {
 }
 
 impl Operator for SampleOperator {
+    fn cardinality(&self) -> usize {
+        self.counts.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         let rate = self.rate;
         let counts = &mut self.counts;

@@ -1,12 +1,6 @@
 //! `shift(duration)`: moves every point (and every batch) in time.
 
-use std::sync::Arc;
-
-use arrow::array::{AsArray, RecordBatch, TimestampNanosecondArray};
-use arrow::datatypes::TimestampNanosecondType;
-use condenser_model::schema::TIME_COLUMN;
-
-use super::Operator;
+use super::{Operator, map_times};
 use crate::message::{Batch, Message, Points};
 
 /// Shifts times.
@@ -20,30 +14,17 @@ impl ShiftOperator {
     pub fn new(shift: i64) -> Self {
         Self { shift }
     }
-
-    fn apply(&self, data: &RecordBatch) -> RecordBatch {
-        let Ok(index) = data.schema().index_of(TIME_COLUMN) else {
-            return data.clone();
-        };
-        let times = data.column(index).as_primitive::<TimestampNanosecondType>();
-        let shifted: TimestampNanosecondArray = times
-            .unary::<_, TimestampNanosecondType>(|t| t + self.shift)
-            .with_timezone_opt(times.timezone().map(str::to_owned));
-        let mut columns = data.columns().to_vec();
-        columns[index] = Arc::new(shifted);
-        RecordBatch::try_new(data.schema(), columns).expect("same schema")
-    }
 }
 
 impl Operator for ShiftOperator {
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         out.push(match message {
             Message::Points(points) => Message::Points(Points {
-                data: self.apply(&points.data),
+                data: map_times(&points.data, |t| t + self.shift),
                 ..points
             }),
             Message::Batch(batch) => Message::Batch(Batch {
-                data: self.apply(&batch.data),
+                data: map_times(&batch.data, |t| t + self.shift),
                 tmax: batch.tmax + self.shift,
                 ..batch
             }),

@@ -99,6 +99,10 @@ impl StateOperator {
 }
 
 impl Operator for StateOperator {
+    fn cardinality(&self) -> usize {
+        self.trackers.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Points(points) => {

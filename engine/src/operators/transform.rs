@@ -164,6 +164,10 @@ fn build(group: &Group, field: &str, results: &[(usize, i64, Number)]) -> Record
 }
 
 impl Operator for TransformOperator {
+    fn cardinality(&self) -> usize {
+        self.histories.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Points(points) => {

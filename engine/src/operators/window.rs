@@ -177,6 +177,10 @@ impl GroupWindow {
 }
 
 impl Operator for WindowOperator {
+    fn cardinality(&self) -> usize {
+        self.groups.len()
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         // A window after a batch edge is refused when the task is built.
         let Message::Points(points) = message else {

@@ -111,7 +111,7 @@ fn kapacitors_type_rules_hold_in_lambdas() {
 #[test]
 fn unsupported_nodes_and_properties_are_refused_by_name() {
     let checked = check(
-        "stream|from().truncate(1s)|httpOut('out')",
+        "stream|from()|httpPost().endpoint('alerts')",
         TaskType::Stream,
         None,
     )
@@ -119,6 +119,67 @@ fn unsupported_nodes_and_properties_are_refused_by_name() {
     let error = Task::try_new(&checked.pipeline).unwrap_err();
     assert_eq!(
         error.0[0].message,
-        ".truncate() of from() is not supported by Condenser's engine yet"
+        ".endpoint() of httpPost() (configured endpoints) is not supported by Condenser's engine yet"
     );
+}
+
+#[test]
+fn nodes_count_points_errors_and_groups() {
+    let mut t = task(
+        "stream|from().groupBy('host')|where(lambda: \"v\" > 1)|window().period(10s).every(10s).align()|count('v')|httpOut('out')",
+    );
+    // The point without `v` fails the where (an error); `v=1` is false (no error).
+    write(
+        &mut t,
+        "m,host=a v=1 0\nm,host=a v=2 1\nm,host=b v=3 2\nm,host=b w=3 3\nm,host=a v=5 10\nm,host=b v=6 11",
+    );
+    let stats = t.statistics();
+    let names: Vec<&str> = stats.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "stream0", "from1", "where2", "window3", "count4", "httpOut5"
+        ]
+    );
+    let (where_, window) = (&stats[2], &stats[3]);
+    assert_eq!((where_.collected, where_.emitted, where_.errors), (6, 4, 1));
+    assert_eq!(window.working_cardinality, 2, "hosts a and b");
+    // Each group's window [0s, 10s) closed: one batch per group.
+    assert_eq!(window.emitted, 2);
+    assert_eq!(window.emitted_by_group.len(), 2);
+    let dot = t.dot("t");
+    assert!(dot.contains("where2 [avg_exec_time_ns="), "{dot}");
+    assert!(dot.contains("errors=\"1\""), "{dot}");
+    assert!(
+        dot.contains("where2 -> window3 [processed=\"4\"];"),
+        "{dot}"
+    );
+}
+
+#[test]
+fn from_truncates_and_rounds_times_as_go_does() {
+    // Checked against Kapacitor: multiples count from Go's zero time (0001-01-01), so 7s
+    // steps fall on 3s past the Unix epoch, not on it; and a half rounds up.
+    for (property, expected) in [
+        (
+            "truncate(7s)",
+            ["1970-01-01T00:00:03Z", "1970-01-01T00:00:03Z"],
+        ),
+        (
+            "round(10s)",
+            ["1970-01-01T00:00:00Z", "1970-01-01T00:00:10Z"],
+        ),
+    ] {
+        let mut t = task(&format!(
+            "stream|from().{property}|window().period(100s).every(100s)|httpOut('out')"
+        ));
+        write(&mut t, "m v=1 4\nm v=2 5\nm v=3 200");
+        let times: Vec<Value> = result(&t)["series"][0]["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row[0].clone())
+            .collect();
+        assert_eq!(times, expected.map(Value::from), "{property}");
+    }
 }

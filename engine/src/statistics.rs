@@ -1,0 +1,148 @@
+//! What each node of a running task has done, as Kapacitor's `show` reports it: points in
+//! and out (per group too, for the `stats` node), errors, average execution time and working
+//! cardinality, and the task as a DOT graph with those numbers.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::message::{Group, Message};
+
+thread_local! {
+    /// Errors reported by the operator running on this thread since the task last read them.
+    static ERRORS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Records that the operator now running failed on `points` points (a lambda that failed,
+/// a request that could not be sent). The task adds them to that node's errors.
+pub fn record_errors(points: u64) {
+    ERRORS.with(|e| e.set(e.get() + points));
+}
+
+/// Takes the errors recorded since the last call.
+pub(crate) fn take_errors() -> u64 {
+    ERRORS.with(|e| e.replace(0))
+}
+
+/// The statistics of one node.
+#[derive(Debug, Clone, Default)]
+pub struct NodeStatistics {
+    /// Kapacitor's name of the node: its kind and index (`window2`).
+    pub name: String,
+    /// Points (or batches, on a batch edge) the node took in.
+    pub collected: u64,
+    /// Points (or batches) the node emitted; each child edge processed as many.
+    pub emitted: u64,
+    /// Points the node failed on.
+    pub errors: u64,
+    /// Time spent in the node, over all its calls.
+    pub exec_time: Duration,
+    /// How many times it was called.
+    pub calls: u64,
+    /// Groups the node keeps state for right now.
+    pub working_cardinality: usize,
+    /// Emitted points (or batches) by group id, with the group.
+    pub emitted_by_group: BTreeMap<String, (Arc<Group>, u64)>,
+}
+
+impl NodeStatistics {
+    /// The mean time of one call (zero before the first).
+    pub fn average_exec_time(&self) -> Duration {
+        match self.calls {
+            0 => Duration::ZERO,
+            calls => self.exec_time / u32::try_from(calls).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Counts what a call took in and emitted.
+    pub(crate) fn record(&mut self, input: &Message, output: &[Message], took: Duration) {
+        self.collected += input.count();
+        self.calls += 1;
+        self.exec_time += took;
+        self.errors += take_errors();
+        self.record_emitted(output);
+    }
+
+    /// Counts emitted messages, in total and by group.
+    pub(crate) fn record_emitted(&mut self, output: &[Message]) {
+        for message in output {
+            self.emitted += message.count();
+            message.for_each_group(|group, count| {
+                self.emitted_by_group
+                    .entry(group.id.clone())
+                    .or_insert_with(|| (Arc::clone(group), 0))
+                    .1 += count;
+            });
+        }
+    }
+}
+
+/// Go's `time.Duration` string, as Kapacitor prints `avg_exec_time_ns` (`0s`, `1.5µs`,
+/// `2.25ms`).
+pub fn go_duration(d: Duration) -> String {
+    let nanos = d.as_nanos();
+    let (value, unit) = match nanos {
+        0 => return "0s".to_owned(),
+        n if n < 1_000 => return format!("{n}ns"),
+        n if n < 1_000_000 => (n as f64 / 1e3, "µs"),
+        n if n < 1_000_000_000 => (n as f64 / 1e6, "ms"),
+        n => (n as f64 / 1e9, "s"),
+    };
+    let mut text = format!("{value:.9}");
+    while text.ends_with('0') {
+        text.pop();
+    }
+    if text.ends_with('.') {
+        text.pop();
+    }
+    format!("{text}{unit}")
+}
+
+/// The task as Kapacitor's `show` prints its DOT graph: each node with its statistics,
+/// each edge with the points it processed.
+pub fn dot(task_name: &str, nodes: &[(NodeStatistics, Vec<usize>)]) -> String {
+    let mut out = format!("digraph {task_name} {{\n");
+    for (stats, children) in nodes {
+        let _ = writeln!(
+            out,
+            "\n{} [avg_exec_time_ns=\"{}\" errors=\"{}\" working_cardinality=\"{}\" ];",
+            stats.name,
+            go_duration(stats.average_exec_time()),
+            stats.errors,
+            stats.working_cardinality
+        );
+        for child in children {
+            let _ = writeln!(
+                out,
+                "{} -> {} [processed=\"{}\"];",
+                stats.name, nodes[*child].0.name, stats.emitted
+            );
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_print_as_go_prints_them() {
+        assert_eq!(go_duration(Duration::ZERO), "0s");
+        assert_eq!(go_duration(Duration::from_nanos(750)), "750ns");
+        assert_eq!(go_duration(Duration::from_nanos(1_500)), "1.5µs");
+        assert_eq!(go_duration(Duration::from_micros(2_250)), "2.25ms");
+        assert_eq!(go_duration(Duration::from_secs(3)), "3s");
+    }
+
+    #[test]
+    fn errors_are_taken_once() {
+        record_errors(2);
+        record_errors(1);
+        assert_eq!(take_errors(), 3);
+        assert_eq!(take_errors(), 0);
+    }
+}
