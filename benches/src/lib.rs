@@ -1,6 +1,8 @@
 //! Inputs shared by the benchmarks in `benches/`: deterministic, realistic workloads.
 //!
 //! Every generator is seeded, so two runs (and two parsers in one run) see the same bytes.
+//! The engine benchmarks share [`compare_with_datafusion`]: a task against DataFusion's
+//! vectorized `GROUP BY` on the same batches.
 
 /// A small, fast, deterministic random number generator (xorshift64*).
 #[derive(Debug, Clone)]
@@ -125,6 +127,137 @@ pub fn high_cardinality(lines: usize) -> String {
         ));
     }
     out
+}
+
+/// Points of `series` series (`cpu,host=hN v=…`), one write per second for `seconds`
+/// seconds: each write holds one point of every series, as a Telegraf flush does.
+pub fn series_writes(series: usize, seconds: usize) -> Vec<condenser_model::WriteBatch> {
+    use condenser_ingest::line_protocol::{ParseOptions, parse};
+    let mut rng = Rng::new(7);
+    let start: u64 = 1_600_000_000;
+    (0..seconds)
+        .flat_map(|second| {
+            let mut body = String::with_capacity(series * 32);
+            for host in 0..series {
+                body.push_str(&format!(
+                    "cpu,host=h{host} v={:.2} {}\n",
+                    rng.float(100.0),
+                    start + second as u64
+                ));
+            }
+            let parsed = parse(
+                body.as_bytes(),
+                ParseOptions::new(condenser_model::Precision::Second, 0),
+            )
+            .expect("generated lines parse");
+            parsed
+                .tables
+                .into_iter()
+                .map(|table| {
+                    condenser_model::WriteBatch::try_new(
+                        "telegraf".into(),
+                        "autogen".into(),
+                        table.measurement.as_str().into(),
+                        table.batch,
+                    )
+                    .expect("ingest follows the schema conventions")
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Runs a stream task on `writes` and returns it (its httpOut result holds the output).
+pub fn run_task(
+    pipeline: &condenser_planner::Pipeline,
+    writes: &[condenser_model::WriteBatch],
+) -> condenser_engine::Task {
+    let mut task = condenser_engine::Task::try_new(pipeline).expect("the bench script runs");
+    for write in writes {
+        task.write(write);
+    }
+    task
+}
+
+/// The vectorized reference: DataFusion on one partition (one core), on the same batches.
+pub struct DataFusionReference {
+    runtime: tokio::runtime::Runtime,
+    context: datafusion::prelude::SessionContext,
+    batches: Vec<arrow::array::RecordBatch>,
+}
+
+impl DataFusionReference {
+    /// A single-partition session over the points of `writes`.
+    pub fn new(writes: &[condenser_model::WriteBatch]) -> Self {
+        let config = datafusion::prelude::SessionConfig::new().with_target_partitions(1);
+        Self {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("a current-thread runtime"),
+            context: datafusion::prelude::SessionContext::new_with_config(config),
+            batches: writes.iter().map(|w| w.batch.clone()).collect(),
+        }
+    }
+
+    /// `SELECT <aggregates> … GROUP BY host[, date_bin(10s, time)]`, collected; the number of
+    /// result rows.
+    pub fn group_by(&self, by_time: bool, aggregates: Vec<datafusion::prelude::Expr>) -> usize {
+        use datafusion::functions::datetime::expr_fn::date_bin;
+        use datafusion::prelude::{col, lit};
+        use datafusion::scalar::ScalarValue;
+        let mut keys = vec![col("host")];
+        if by_time {
+            let ten_seconds = ScalarValue::new_interval_dt(0, 10_000);
+            let epoch = ScalarValue::TimestampNanosecond(Some(0), Some("UTC".into()));
+            keys.push(date_bin(lit(ten_seconds), col("time"), lit(epoch)).alias("window"));
+        }
+        self.runtime.block_on(async {
+            let frame = self
+                .context
+                .read_batches(self.batches.clone())
+                .expect("batches of one schema")
+                .aggregate(keys, aggregates)
+                .expect("a valid aggregate");
+            frame
+                .collect()
+                .await
+                .expect("the query runs")
+                .iter()
+                .map(|b| b.num_rows())
+                .sum()
+        })
+    }
+}
+
+/// Benchmarks the stream task `script` on 1k and 100k series next to DataFusion computing
+/// `aggregates` grouped by host (and by 10 s time bins when `by_time`), on the same points,
+/// both on one core. Throughput is in points.
+pub fn compare_with_datafusion(
+    c: &mut criterion::Criterion,
+    name: &str,
+    script: &str,
+    by_time: bool,
+    aggregates: fn() -> Vec<datafusion::prelude::Expr>,
+) {
+    use criterion::{BenchmarkId, Throughput};
+    let checked = condenser_planner::check(script, condenser_planner::TaskType::Stream, None)
+        .expect("the bench script checks");
+    // 1k series over a minute; 100k series over 20 s: windows of 10 s close in both.
+    for (series, seconds) in [(1_000, 60), (100_000, 20)] {
+        let writes = series_writes(series, seconds);
+        let points = (series * seconds) as u64;
+        let reference = DataFusionReference::new(&writes);
+        let mut group = c.benchmark_group(format!("{name}/{series}_series"));
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(points));
+        group.bench_function(BenchmarkId::new("condenser_task", points), |b| {
+            b.iter(|| run_task(&checked.pipeline, std::hint::black_box(&writes)))
+        });
+        group.bench_function(BenchmarkId::new("datafusion_group_by", points), |b| {
+            b.iter(|| reference.group_by(by_time, aggregates()))
+        });
+        group.finish();
+    }
 }
 
 #[cfg(test)]

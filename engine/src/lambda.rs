@@ -50,6 +50,13 @@ pub struct Stateful<'a> {
     pub state: &'a mut LambdaState,
 }
 
+impl LambdaState {
+    /// Forgets the state of group `id` (a deleted group).
+    pub fn forget(&mut self, id: &str) {
+        self.running.retain(|(_, group), _| group != id);
+    }
+}
+
 /// A lambda compiled once from its lowered DataFusion expression: columns are looked up by
 /// name, literals are ready, regexes compiled, functions resolved.
 #[derive(Debug, Clone)]

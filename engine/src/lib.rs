@@ -8,6 +8,7 @@
 //! operators arrive with the stream engine work; today the router counts what it receives, so
 //! the whole ingest path (parse, hand over, back-pressure) is real and observable.
 
+pub mod clock;
 pub mod lambda;
 pub mod message;
 pub mod operators;

@@ -1,6 +1,7 @@
 //! What flows along a task's edges: points (a stream edge) and batches (a batch edge), both
 //! as Arrow record batches that follow [`condenser_model::schema`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
@@ -45,6 +46,100 @@ impl Group {
     }
 }
 
+/// A hash map with a fast, non-cryptographic hasher, for keys the task's data makes.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A value for each group, found by the group's instance (an address compare) before its
+/// id (a hash of text): operators see the same few shared [`Group`]s over and over.
+#[derive(Debug, Clone)]
+pub struct GroupTable<T> {
+    entries: Vec<(Arc<Group>, T)>,
+    by_id: FastMap<String, usize>,
+    /// The entry of each instance seen, by address; `instances` keeps them alive.
+    by_instance: FastMap<usize, usize>,
+    instances: Vec<Arc<Group>>,
+}
+
+impl<T> Default for GroupTable<T> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            by_id: FastMap::default(),
+            by_instance: FastMap::default(),
+            instances: Vec::new(),
+        }
+    }
+}
+
+impl<T> GroupTable<T> {
+    /// The index of `group`'s entry, made with `create` if the group is new.
+    pub fn index_or_insert_with(
+        &mut self,
+        group: &Arc<Group>,
+        create: impl FnOnce() -> T,
+    ) -> usize {
+        let address = Arc::as_ptr(group) as usize;
+        if let Some(&index) = self.by_instance.get(&address) {
+            return index;
+        }
+        let index = match self.by_id.get(&group.id) {
+            Some(&index) => index,
+            None => {
+                self.entries.push((Arc::clone(group), create()));
+                self.by_id.insert(group.id.clone(), self.entries.len() - 1);
+                self.entries.len() - 1
+            }
+        };
+        self.by_instance.insert(address, index);
+        self.instances.push(Arc::clone(group));
+        index
+    }
+
+    /// Removes the entry of the group with `id`, if any (indices after it move down one).
+    pub fn remove(&mut self, id: &str) -> Option<T> {
+        let index = self.by_id.remove(id)?;
+        for i in self.by_id.values_mut() {
+            if *i > index {
+                *i -= 1;
+            }
+        }
+        self.by_instance.retain(|_, i| *i != index);
+        for i in self.by_instance.values_mut() {
+            if *i > index {
+                *i -= 1;
+            }
+        }
+        self.instances.retain(|g| g.id != id);
+        Some(self.entries.remove(index).1)
+    }
+
+    /// The entry at `index`.
+    pub fn get_mut(&mut self, index: usize) -> &mut T {
+        &mut self.entries[index].1
+    }
+
+    /// The group and entry at `index`.
+    pub fn entry(&self, index: usize) -> (&Arc<Group>, &T) {
+        let (group, value) = &self.entries[index];
+        (group, value)
+    }
+
+    /// The groups and their entries, in the order the groups were first seen.
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<Group>, &T)> {
+        self.entries.iter().map(|(g, v)| (g, v))
+    }
+
+    /// How many groups have an entry.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no group has an entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 /// Points on a stream edge, in arrival order: one measurement, each row with its group.
 #[derive(Debug, Clone)]
 pub struct Points {
@@ -76,6 +171,21 @@ pub enum Message {
     Points(Points),
     /// A batch (batch edge).
     Batch(Batch),
+    /// Kapacitor's barrier: no data of `group` older than `time` comes any more.
+    Barrier(Barrier),
+    /// Kapacitor's delete-group message: nodes forget the group's state.
+    DeleteGroup(Arc<Group>),
+}
+
+/// A barrier message: a group's data has reached `time`.
+#[derive(Debug, Clone)]
+pub struct Barrier {
+    /// The measurement of the group's data.
+    pub name: Arc<str>,
+    /// The group.
+    pub group: Arc<Group>,
+    /// The time data has reached, in nanoseconds.
+    pub time: i64,
 }
 
 impl Message {
@@ -85,6 +195,7 @@ impl Message {
         match self {
             Message::Points(points) => points.data.num_rows() as u64,
             Message::Batch(_) => 1,
+            Message::Barrier(_) | Message::DeleteGroup(_) => 0,
         }
     }
 
@@ -104,6 +215,7 @@ impl Message {
                 }
             }
             Message::Batch(batch) => f(&batch.group, 1),
+            Message::Barrier(_) | Message::DeleteGroup(_) => {}
         }
     }
 }

@@ -3,12 +3,10 @@
 //! cardinality, and the task as a DOT graph with those numbers.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::message::{Group, Message};
+use crate::message::{GroupTable, Message};
 
 thread_local! {
     /// Errors reported by the operator running on this thread since the task last read them.
@@ -43,8 +41,9 @@ pub struct NodeStatistics {
     pub calls: u64,
     /// Groups the node keeps state for right now.
     pub working_cardinality: usize,
-    /// Emitted points (or batches) by group id, with the group.
-    pub emitted_by_group: BTreeMap<String, (Arc<Group>, u64)>,
+    /// Emitted points (or batches) by group, in the order the groups were first emitted;
+    /// counted only for a node that a `stats` node watches (`None` otherwise).
+    pub emitted_by_group: Option<GroupTable<u64>>,
 }
 
 impl NodeStatistics {
@@ -57,8 +56,8 @@ impl NodeStatistics {
     }
 
     /// Counts what a call took in and emitted.
-    pub(crate) fn record(&mut self, input: &Message, output: &[Message], took: Duration) {
-        self.collected += input.count();
+    pub(crate) fn record(&mut self, collected: u64, output: &[Message], took: Duration) {
+        self.collected += collected;
         self.calls += 1;
         self.exec_time += took;
         self.errors += take_errors();
@@ -69,12 +68,12 @@ impl NodeStatistics {
     pub(crate) fn record_emitted(&mut self, output: &[Message]) {
         for message in output {
             self.emitted += message.count();
-            message.for_each_group(|group, count| {
-                self.emitted_by_group
-                    .entry(group.id.clone())
-                    .or_insert_with(|| (Arc::clone(group), 0))
-                    .1 += count;
-            });
+            if let Some(by_group) = &mut self.emitted_by_group {
+                message.for_each_group(|group, count| {
+                    let index = by_group.index_or_insert_with(group, || 0);
+                    *by_group.get_mut(index) += count;
+                });
+            }
         }
     }
 }

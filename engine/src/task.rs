@@ -15,6 +15,7 @@ use std::time::Instant;
 use crate::lambda::Lambda;
 use crate::message::Message;
 use crate::operators::Operator;
+use crate::operators::barrier::{BarrierOperator, BarrierSpec};
 use crate::operators::change_detect::ChangeDetectOperator;
 use crate::operators::combine::{CombineOperator, CombineSpec};
 use crate::operators::default::{DefaultOperator, DefaultSpec};
@@ -26,6 +27,7 @@ use crate::operators::group_by::{Dimensions, GroupByOperator};
 use crate::operators::holt_winters::HoltWinters;
 use crate::operators::http_out::{HttpOutOperator, HttpOutResult};
 use crate::operators::http_post::{HttpPostOperator, HttpPostSpec};
+use crate::operators::influxdb_out::{InfluxDbOutOperator, InfluxDbOutSpec, WriteBack};
 use crate::operators::influxql::{InfluxQlOperator, InfluxQlSpec, Reducer};
 use crate::operators::join::{JoinFill, JoinOperator, JoinSpec};
 use crate::operators::log::{LogLevel, LogOperator};
@@ -46,8 +48,23 @@ enum Runner {
     Source,
     /// A `from()` node.
     From(Box<FromOperator>),
+    /// A `stats()` node: no input, it reads its source node's counts on the wall clock.
+    Stats(StatsSchedule),
     /// Any other node.
     Operator(Box<dyn Operator>),
+}
+
+/// When a `stats()` node emits, and about which node.
+#[derive(Debug, Clone, Copy)]
+struct StatsSchedule {
+    /// The node whose emitted counts it reports (the node it was called on).
+    source: usize,
+    /// The interval, nanoseconds.
+    interval: i64,
+    /// `.align()`: emit on multiples of the interval, with rounded times.
+    align: bool,
+    /// When it emits next (wall clock); set when the task starts.
+    due: Option<i64>,
 }
 
 struct TaskNode {
@@ -61,6 +78,7 @@ struct TaskNode {
 pub struct Task {
     nodes: Vec<TaskNode>,
     http_outs: Vec<(String, HttpOutResult)>,
+    write_back: WriteBack,
 }
 
 impl std::fmt::Debug for Task {
@@ -79,8 +97,9 @@ impl Task {
         let mut errors = Vec::new();
         let mut nodes = Vec::with_capacity(pipeline.nodes.len());
         let mut http_outs = Vec::new();
+        let write_back = WriteBack::default();
         for node in &pipeline.nodes {
-            let runner = match build(node, &mut http_outs) {
+            let runner = match build(node, &mut http_outs, &write_back) {
                 Ok(runner) => runner,
                 Err(error) => {
                     errors.push(error);
@@ -100,11 +119,126 @@ impl Task {
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
-        Ok(Task { nodes, http_outs })
+        // Only the nodes a stats() node watches count what they emit by group.
+        for id in 0..nodes.len() {
+            if let Runner::Stats(schedule) = nodes[id].runner {
+                nodes[schedule.source].stats.emitted_by_group = Some(Default::default());
+            }
+        }
+        Ok(Task {
+            nodes,
+            http_outs,
+            write_back,
+        })
     }
 
-    /// Processes one write, in order after the previous ones.
+    /// Processes one write, in order after the previous ones, at the system's wall-clock
+    /// time.
     pub fn write(&mut self, write: &WriteBatch) {
+        self.write_at(write, crate::clock::system_now());
+    }
+
+    /// Processes one write with the wall clock reading `now` (nanoseconds since the epoch).
+    pub fn write_at(&mut self, write: &WriteBatch, now: i64) {
+        crate::clock::at(now, || self.ingest(write));
+    }
+
+    /// Lets the nodes that act on the wall clock (barrier, stats) emit what is due at `now`
+    /// (nanoseconds since the epoch); whoever runs the task calls it as time goes by.
+    pub fn tick(&mut self, now: i64) {
+        crate::clock::at(now, || {
+            for id in 0..self.nodes.len() {
+                let mut out = Vec::new();
+                let started = Instant::now();
+                match &mut self.nodes[id].runner {
+                    Runner::Operator(operator) if operator.ticks() => {
+                        operator.tick(now, &mut out);
+                    }
+                    Runner::Stats(schedule) => {
+                        let schedule = *schedule;
+                        out = self.stats_points(id, schedule, now);
+                    }
+                    _ => continue,
+                }
+                let stats = &mut self.nodes[id].stats;
+                stats.exec_time += started.elapsed();
+                stats.record_emitted(&out);
+                for message in out {
+                    self.deliver(id, message);
+                }
+            }
+        });
+    }
+
+    /// What stats() node `id` emits at `now`: when due, one point per group its source
+    /// emitted, with the count as the integer field `emitted` (one point with 0 before any).
+    fn stats_points(&mut self, id: usize, schedule: StatsSchedule, now: i64) -> Vec<Message> {
+        use crate::message::{Group, Points};
+        let due = match schedule.due {
+            Some(due) => due,
+            None => {
+                // The first tick starts the schedule.
+                let start = if schedule.align {
+                    crate::operators::window::truncate(now, schedule.interval)
+                } else {
+                    now
+                };
+                let due = start + schedule.interval;
+                self.set_stats_due(id, due);
+                due
+            }
+        };
+        if now < due {
+            return Vec::new();
+        }
+        let mut next = due + schedule.interval;
+        if next <= now {
+            next = now + schedule.interval;
+        }
+        self.set_stats_due(id, next);
+        let time = if schedule.align {
+            crate::operators::join::round(now, schedule.interval)
+        } else {
+            now
+        };
+        let counts: Vec<(std::sync::Arc<Group>, u64)> =
+            match &self.nodes[schedule.source].stats.emitted_by_group {
+                Some(by_group) if !by_group.is_empty() => by_group
+                    .iter()
+                    .map(|(g, n)| (std::sync::Arc::clone(g), *n))
+                    .collect(),
+                _ => vec![(Group::none(), 0)],
+            };
+        counts
+            .into_iter()
+            .map(|(group, emitted)| {
+                let (mut fields, mut columns) =
+                    crate::operators::time_and_group_tags(vec![time], &group);
+                fields.push(condenser_model::schema::field_field(
+                    "emitted",
+                    condenser_model::FieldType::Integer,
+                ));
+                columns.push(std::sync::Arc::new(arrow::array::Int64Array::from(vec![
+                    i64::try_from(emitted).unwrap_or(i64::MAX),
+                ])));
+                let schema = std::sync::Arc::new(arrow::datatypes::Schema::new(fields));
+                Message::Points(Points {
+                    name: "stats".into(),
+                    data: arrow::array::RecordBatch::try_new(schema, columns)
+                        .expect("columns of one row"),
+                    groups: vec![group],
+                })
+            })
+            .collect()
+    }
+
+    fn set_stats_due(&mut self, id: usize, due: i64) {
+        if let Runner::Stats(schedule) = &mut self.nodes[id].runner {
+            schedule.due = Some(due);
+        }
+    }
+
+    fn ingest(&mut self, write: &WriteBatch) {
         let children = self.nodes[0].children.clone();
         if children.len() > 1 && write.batch.num_rows() > 1 {
             // Several from() branches may meet again (union, join): hand each point to
@@ -114,7 +248,7 @@ impl Task {
                     batch: write.batch.slice(row, 1),
                     ..write.clone()
                 };
-                self.write(&point);
+                self.ingest(&point);
             }
             return;
         }
@@ -156,20 +290,32 @@ impl Task {
 
     fn deliver(&mut self, from: usize, message: Message) {
         let children = self.nodes[from].children.clone();
-        for child in children {
+        let count = message.count();
+        let mut message = Some(message);
+        for (i, &child) in children.iter().enumerate() {
+            // A stats() node is called on a node but takes none of its data.
+            if matches!(self.nodes[child].runner, Runner::Stats(_)) {
+                continue;
+            }
             let mut out = Vec::new();
             let parent = self.nodes[child]
                 .parents
                 .iter()
                 .position(|p| *p == from)
                 .unwrap_or(0);
+            // The last child takes the message itself; the others a copy.
+            let input = if i + 1 == children.len() {
+                message.take().expect("the message until its last child")
+            } else {
+                message.clone().expect("the message until its last child")
+            };
             let started = Instant::now();
             if let Runner::Operator(operator) = &mut self.nodes[child].runner {
-                operator.process_from(parent, message.clone(), &mut out);
+                operator.process_from(parent, input, &mut out);
             }
             self.nodes[child]
                 .stats
-                .record(&message, &out, started.elapsed());
+                .record(count, &out, started.elapsed());
             for emitted in out {
                 self.deliver(child, emitted);
             }
@@ -183,7 +329,7 @@ impl Task {
             .map(|node| NodeStatistics {
                 working_cardinality: match &node.runner {
                     Runner::Operator(operator) => operator.cardinality(),
-                    Runner::Source | Runner::From(_) => 0,
+                    Runner::Source | Runner::From(_) | Runner::Stats(_) => 0,
                 },
                 ..node.stats.clone()
             })
@@ -200,6 +346,12 @@ impl Task {
             .map(|(stats, node)| (stats, node.children.clone()))
             .collect();
         crate::statistics::dot(task_name, &nodes)
+    }
+
+    /// Takes the writes the task's influxDBOut nodes made since the last call, for the
+    /// local ingest path.
+    pub fn take_writes(&self) -> Vec<WriteBatch> {
+        self.write_back.take()
     }
 
     /// The result of the httpOut node named `name`.
@@ -293,13 +445,24 @@ fn lambdas(args: &[condenser_planner::pipeline::Arg]) -> Result<Vec<Lambda>, Dia
         .collect()
 }
 
+/// Whether the boolean property `name` is set: `.name()` and `.name(TRUE)` set it,
+/// `.name(FALSE)` does not, as in Kapacitor.
+fn flag(node: &Node, name: &str) -> bool {
+    node.setting(name)
+        .is_some_and(|s| !matches!(s.args.as_slice(), [only] if only.value == Value::Bool(false)))
+}
+
 /// Whether `.quiet()` was set: the node does not log the points it fails on.
 fn quiet(node: &Node) -> bool {
     node.setting("Quiet").is_some()
 }
 
 /// The runner of one node: the one place that maps node names to operators.
-fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Runner, Diagnostic> {
+fn build(
+    node: &Node,
+    http_outs: &mut Vec<(String, HttpOutResult)>,
+    write_back: &WriteBack,
+) -> Result<Runner, Diagnostic> {
     if !node.handlers.is_empty() {
         return Err(unsupported(
             node.span,
@@ -556,7 +719,15 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
         "join" => {
             only(
                 node,
-                &["As", "On", "Delimiter", "StreamName", "Tolerance", "Fill"],
+                &[
+                    "As",
+                    "On",
+                    "Delimiter",
+                    "StreamName",
+                    "Tolerance",
+                    "Fill",
+                    "DeleteAll",
+                ],
             )?;
             let fill = match node
                 .setting("Fill")
@@ -585,11 +756,93 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
                 tolerance: duration_arg(node.setting("Tolerance")),
                 fill,
                 wants_batches: node.wants == condenser_planner::catalog::Edge::Batch,
+                delete_all: flag(node, "DeleteAll"),
                 on: node
                     .setting("On")
                     .map(|s| strings(&s.args))
                     .unwrap_or_default(),
             })))
+        }
+        "barrier" => {
+            only(node, &["Idle", "Period", "Delete"])?;
+            Runner::Operator(Box::new(BarrierOperator::new(BarrierSpec {
+                idle: duration_arg(node.setting("Idle")),
+                period: duration_arg(node.setting("Period")),
+                delete: flag(node, "Delete"),
+            })))
+        }
+        "stats" => {
+            only(node, &["Align"])?;
+            let interval = match node.args.first().map(|a| &a.value) {
+                Some(Value::Duration(d)) if *d > 0 => *d,
+                _ => {
+                    return Err(Diagnostic::error(
+                        node.span,
+                        "stats node must have positive interval".to_owned(),
+                    ));
+                }
+            };
+            Runner::Stats(StatsSchedule {
+                source: node.parents[0].0,
+                interval,
+                align: node.setting("Align").is_some(),
+                due: None,
+            })
+        }
+        "influxDBOut" => {
+            only(
+                node,
+                &[
+                    "Database",
+                    "RetentionPolicy",
+                    "Measurement",
+                    "Precision",
+                    "Tag",
+                ],
+            )?;
+            let required = |name: &str| {
+                string_arg(node.setting(name)).ok_or_else(|| {
+                    unsupported(
+                        node.span,
+                        format!(
+                            "influxDBOut() without .{}() (writing back where the point came from)",
+                            condenser_planner::catalog::script_name(name)
+                        ),
+                    )
+                })
+            };
+            let precision = match string_arg(node.setting("Precision")).as_deref() {
+                None | Some("" | "n" | "ns") => 1,
+                Some("u" | "us" | "µ" | "µs") => 1_000,
+                Some("ms") => 1_000_000,
+                Some("s") => 1_000_000_000,
+                Some("m") => 60_000_000_000,
+                Some("h") => 3_600_000_000_000,
+                Some(other) => {
+                    let setting = node.setting("Precision").expect("a precision was given");
+                    return Err(Diagnostic::error(
+                        setting.span,
+                        format!("invalid precision {other:?}: expected one of ns, u, ms, s, m, h"),
+                    ));
+                }
+            };
+            Runner::Operator(Box::new(InfluxDbOutOperator::new(
+                InfluxDbOutSpec {
+                    database: required("Database")?.into(),
+                    retention_policy: required("RetentionPolicy")?.into(),
+                    measurement: string_arg(node.setting("Measurement")).map(Into::into),
+                    precision,
+                    tags: node
+                        .settings_of("Tag")
+                        .map(|s| strings(&s.args))
+                        .filter_map(|kv| match kv.as_slice() {
+                            [k, v] => Some((k.clone(), v.clone())),
+                            _ => None,
+                        })
+                        .collect(),
+                },
+                write_back.clone(),
+            )))
         }
         "shift" => {
             only(node, &[])?;
@@ -649,10 +902,7 @@ fn build(node: &Node, http_outs: &mut Vec<(String, HttpOutResult)>) -> Result<Ru
             if node.wants == condenser_planner::catalog::Edge::Batch {
                 return Err(unsupported(node.span, "flatten() of batches".to_owned()));
             }
-            // One argument sets it; none (or several) means TRUE, as in Kapacitor.
-            let drop = node.setting("DropOriginalFieldName").is_some_and(
-                |s| !matches!(s.args.as_slice(), [only] if only.value == Value::Bool(false)),
-            );
+            let drop = flag(node, "DropOriginalFieldName");
             Runner::Operator(Box::new(FlattenOperator::new(FlattenSpec {
                 on: node
                     .setting("On")

@@ -171,7 +171,7 @@ fn test_replays_a_recording_and_prints_the_http_out_json() {
     // A node the engine does not run yet is refused by name, with its place.
     std::fs::write(
         &script,
-        "stream\n    |from()\n    |barrier()\n        .idle(1s)\n    |httpOut('out')\n",
+        "stream\n    |from()\n    |sideload()\n        .source('file:///tmp')\n    |httpOut('out')\n",
     )
     .unwrap();
     let (out, _, stderr) = run(&[
@@ -184,7 +184,7 @@ fn test_replays_a_recording_and_prints_the_http_out_json() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains(":3:6: the barrier() node is not supported by Condenser's engine yet"),
+        stderr.contains(":3:6: the sideload() node is not supported by Condenser's engine yet"),
         "{stderr}"
     );
 }

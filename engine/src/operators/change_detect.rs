@@ -33,6 +33,9 @@ impl Operator for ChangeDetectOperator {
     }
 
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
+        if let Message::DeleteGroup(group) = &message {
+            self.previous.remove(&group.id);
+        }
         let fields = &self.fields;
         let previous = &mut self.previous;
         out.extend(filter_rows(message, |group, data, row| {

@@ -155,8 +155,19 @@ impl Operator for CombineOperator {
     }
 
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        let Message::Points(points) = message else {
-            return;
+        let points = match message {
+            Message::Points(points) => points,
+            Message::DeleteGroup(group) => {
+                self.buffers.forget(&group.id);
+                out.push(Message::DeleteGroup(group));
+                return;
+            }
+            signal @ Message::Barrier(_) => {
+                out.push(signal);
+                return;
+            }
+            // Combining batches is refused when the task is built.
+            Message::Batch(_) => return,
         };
         for (row, t) in times(&points.data).to_vec().into_iter().enumerate() {
             let t = super::join::round(t, self.spec.tolerance);

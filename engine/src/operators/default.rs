@@ -140,6 +140,7 @@ impl Operator for DefaultOperator {
                 group: self.regroup(&batch.group),
                 ..batch
             }),
+            signal => signal,
         });
     }
 }

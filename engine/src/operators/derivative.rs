@@ -115,6 +115,11 @@ impl Operator for DerivativeOperator {
                 self.previous.remove(&batch.group.id);
                 out.push(Message::Batch(Batch { data, ..batch }));
             }
+            Message::DeleteGroup(group) => {
+                self.previous.remove(&group.id);
+                out.push(Message::DeleteGroup(group));
+            }
+            signal @ Message::Barrier(_) => out.push(signal),
         }
     }
 }

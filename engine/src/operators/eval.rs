@@ -176,6 +176,11 @@ impl Operator for EvalOperator {
                 let (data, _) = self.apply(&batch.data, ids);
                 out.push(Message::Batch(Batch { data, ..batch }));
             }
+            Message::DeleteGroup(group) => {
+                self.state.forget(&group.id);
+                out.push(Message::DeleteGroup(group));
+            }
+            signal @ Message::Barrier(_) => out.push(signal),
         }
     }
 }

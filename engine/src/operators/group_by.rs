@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::DataType;
+use arrow::row::{RowConverter, SortField};
 
 use super::{Operator, concat_points};
-use crate::message::{Batch, Group, Message, role, tag_value};
+use crate::message::{Batch, FastMap, Group, Message, role, tag_value};
 use condenser_model::schema::ColumnRole;
 
 /// What points are grouped by.
@@ -23,10 +25,25 @@ pub struct Dimensions {
 }
 
 /// Assigns groups, keeping one shared [`Group`] per distinct group.
+///
+/// A batch's grouping tag columns are encoded at once in Arrow's row format; a row whose
+/// bytes were seen before takes its group from a hash lookup, so only a new group costs
+/// building its tags and id.
 #[derive(Debug, Default)]
 pub struct Grouper {
     dimensions: Dimensions,
     groups: HashMap<String, Arc<Group>>,
+    keyers: Vec<Keyer>,
+}
+
+/// The row-format keys of one set of grouping columns (names and types, and the
+/// measurement when grouping by it).
+#[derive(Debug)]
+struct Keyer {
+    name: Option<String>,
+    columns: Vec<(String, DataType)>,
+    converter: RowConverter,
+    groups: FastMap<Box<[u8]>, Arc<Group>>,
 }
 
 impl Grouper {
@@ -44,7 +61,7 @@ impl Grouper {
     pub fn new(dimensions: Dimensions) -> Self {
         Self {
             dimensions,
-            groups: HashMap::new(),
+            ..Self::default()
         }
     }
 
@@ -63,20 +80,78 @@ impl Grouper {
             })
             .collect();
         let by_name = self.dimensions.by_name.then(|| name.to_owned());
-        (0..data.num_rows())
-            .map(|row| {
-                let tags: Vec<(String, String)> = tag_columns
+        if tag_columns.is_empty() {
+            let group = self.intern(Group::new(Vec::new(), by_name));
+            return vec![group; data.num_rows()];
+        }
+        let signature: Vec<(String, DataType)> = tag_columns
+            .iter()
+            .map(|(n, i)| (n.clone(), data.column(*i).data_type().clone()))
+            .collect();
+        let keyer = match self
+            .keyers
+            .iter()
+            .position(|k| k.name == by_name && k.columns == signature)
+        {
+            Some(keyer) => keyer,
+            None => {
+                let fields = signature
                     .iter()
-                    .filter_map(|(n, i)| tag_value(data.column(*i), row).map(|v| (n.clone(), v)))
+                    .map(|(_, t)| SortField::new(t.clone()))
                     .collect();
-                let group = Group::new(tags, by_name.clone());
-                Arc::clone(
-                    self.groups
-                        .entry(group.id.clone())
-                        .or_insert_with(|| Arc::new(group)),
-                )
-            })
-            .collect()
+                let converter = RowConverter::new(fields).expect("tag columns have a row format");
+                self.keyers.push(Keyer {
+                    name: by_name.clone(),
+                    columns: signature,
+                    converter,
+                    groups: FastMap::default(),
+                });
+                self.keyers.len() - 1
+            }
+        };
+        let columns: Vec<ArrayRef> = tag_columns
+            .iter()
+            .map(|(_, i)| Arc::clone(data.column(*i)))
+            .collect();
+        let rows = self.keyers[keyer]
+            .converter
+            .convert_columns(&columns)
+            .expect("tag columns convert to rows");
+        let mut assigned: Vec<Arc<Group>> = Vec::with_capacity(data.num_rows());
+        for row in 0..data.num_rows() {
+            let key = rows.row(row);
+            // Rows of one series often come together.
+            if row > 0 && rows.row(row - 1) == key {
+                assigned.push(Arc::clone(&assigned[row - 1]));
+                continue;
+            }
+            if let Some(group) = self.keyers[keyer].groups.get(key.as_ref()) {
+                assigned.push(Arc::clone(group));
+                continue;
+            }
+            let tags: Vec<(String, String)> = tag_columns
+                .iter()
+                .filter_map(|(n, i)| tag_value(data.column(*i), row).map(|v| (n.clone(), v)))
+                .collect();
+            let group = self.intern(Group::new(tags, by_name.clone()));
+            self.keyers[keyer]
+                .groups
+                .insert(key.as_ref().into(), Arc::clone(&group));
+            assigned.push(group);
+        }
+        assigned
+    }
+
+    /// The one shared instance of `group`.
+    fn intern(&mut self, group: Group) -> Arc<Group> {
+        match self.groups.get(&group.id) {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                let shared = Arc::new(group);
+                self.groups.insert(shared.id.clone(), Arc::clone(&shared));
+                shared
+            }
+        }
     }
 }
 
@@ -132,6 +207,7 @@ impl Operator for GroupByOperator {
                     }
                 }
             }
+            signal @ (Message::Barrier(_) | Message::DeleteGroup(_)) => out.push(signal),
         }
     }
 }

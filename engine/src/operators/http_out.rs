@@ -10,28 +10,72 @@ use condenser_model::schema::ColumnRole;
 use serde_json::{Map, Value, json};
 
 use super::Operator;
-use crate::message::{Batch, Message, Points, role, tag_value};
+use crate::message::{Batch, FastMap, Message, Points, role, tag_value};
+
+/// The latest message of one group, kept as Arrow and encoded only when read.
+#[derive(Debug, Clone)]
+enum Latest {
+    /// Row `1` of the points `0`.
+    Point(Arc<Points>, usize),
+    /// A batch.
+    Batch(Batch),
+}
+
+impl Latest {
+    fn to_json(&self) -> Value {
+        match self {
+            Latest::Point(points, row) => point_row(points, *row),
+            Latest::Batch(batch) => batch_row(batch),
+        }
+    }
+}
+
+/// The groups of an httpOut node in the order first seen, each with its latest message
+/// (none yet for a group made by a barrier).
+#[derive(Debug, Default)]
+struct Series {
+    entries: Vec<(String, Option<Latest>)>,
+    /// Whether any group ever had an entry (all deleted serves `[]`, never any `null`).
+    seen: bool,
+    index: FastMap<String, usize>,
+}
 
 /// The series an httpOut node serves, shared with whoever reads them.
 #[derive(Debug, Clone, Default)]
-pub struct HttpOutResult(Arc<Mutex<Vec<(String, Value)>>>);
+pub struct HttpOutResult(Arc<Mutex<Series>>);
 
 impl HttpOutResult {
     /// The JSON Kapacitor serves: `{"series": [...]}`, or `{"series": null}` when nothing
     /// has reached the node.
     pub fn to_json(&self) -> Value {
         let series = self.0.lock().expect("httpOut lock");
-        if series.is_empty() {
+        if !series.seen {
             return json!({ "series": null });
         }
-        json!({ "series": series.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>() })
+        json!({ "series": series.entries.iter().map(|(_, s)| s.as_ref().map_or(Value::Null, Latest::to_json)).collect::<Vec<_>>() })
+    }
+}
+
+impl Series {
+    fn remove(&mut self, group: &str) {
+        if let Some(index) = self.index.remove(group) {
+            self.entries.remove(index);
+            for i in self.index.values_mut() {
+                if *i > index {
+                    *i -= 1;
+                }
+            }
+        }
     }
 
-    fn set(&self, group: &str, row: Value) {
-        let mut series = self.0.lock().expect("httpOut lock");
-        match series.iter_mut().find(|(g, _)| g == group) {
-            Some(entry) => entry.1 = row,
-            None => series.push((group.to_owned(), row)),
+    fn set(&mut self, group: &str, latest: Option<Latest>) {
+        self.seen = true;
+        match self.index.get(group) {
+            Some(&i) => self.entries[i].1 = latest,
+            None => {
+                self.index.insert(group.to_owned(), self.entries.len());
+                self.entries.push((group.to_owned(), latest));
+            }
         }
     }
 }
@@ -51,14 +95,26 @@ impl HttpOutOperator {
 
 impl Operator for HttpOutOperator {
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        match &message {
-            Message::Points(points) => {
-                for row in 0..points.data.num_rows() {
-                    self.result
-                        .set(&points.groups[row].id, point_row(points, row));
+        {
+            let mut series = self.result.0.lock().expect("httpOut lock");
+            match &message {
+                Message::Points(points) => {
+                    let shared = Arc::new(points.clone());
+                    for (row, group) in points.groups.iter().enumerate() {
+                        series.set(&group.id, Some(Latest::Point(Arc::clone(&shared), row)));
+                    }
                 }
+                Message::Batch(batch) => {
+                    series.set(&batch.group.id, Some(Latest::Batch(batch.clone())))
+                }
+                // A barrier makes the group's entry, empty until data comes.
+                Message::Barrier(barrier) => {
+                    if !series.index.contains_key(&barrier.group.id) {
+                        series.set(&barrier.group.id, None);
+                    }
+                }
+                Message::DeleteGroup(group) => series.remove(&group.id),
             }
-            Message::Batch(batch) => self.result.set(&batch.group.id, batch_row(batch)),
         }
         out.push(message);
     }

@@ -114,6 +114,7 @@ impl Operator for HttpPostOperator {
                     ..batch
                 }));
             }
+            signal @ (Message::Barrier(_) | Message::DeleteGroup(_)) => out.push(signal),
         }
     }
 }

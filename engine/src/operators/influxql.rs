@@ -581,6 +581,11 @@ impl Operator for InfluxQlOperator {
                     }
                 }
             }
+            Message::DeleteGroup(group) => {
+                self.runs.remove(&group.id);
+                out.push(Message::DeleteGroup(group));
+            }
+            signal @ Message::Barrier(_) => out.push(signal),
         }
     }
 }

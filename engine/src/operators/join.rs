@@ -47,6 +47,8 @@ pub struct JoinSpec {
     /// `.on()`: join on these group tags only; a message grouped by more tags is matched
     /// with the messages grouped by exactly these.
     pub on: Vec<String>,
+    /// `.deleteAll()`: a deleted group resets every parent's low mark, not only its own.
+    pub delete_all: bool,
 }
 
 /// Nanoseconds from Go's zero time to the Unix epoch, for Go's `Time.Round`.
@@ -144,21 +146,41 @@ impl JoinOperator {
         }
     }
 
-    fn collect(&mut self, src: usize, t: i64, value: Value, out: &mut Vec<Message>) {
+    /// The sets of group `id`, made if new.
+    fn group_mut(&mut self, id: &str, src: usize) -> &mut JoinGroup {
         let parents = self.spec.prefixes.len().max(src + 1);
-        let id = value.group().id.clone();
-        if !self.groups.contains_key(&id) {
-            self.order.push(id.clone());
+        if !self.groups.contains_key(id) {
+            self.order.push(id.to_owned());
         }
-        let group = self.groups.entry(id).or_insert_with(|| JoinGroup {
-            sets: BTreeMap::new(),
-            head: vec![None; parents],
-        });
+        self.groups
+            .entry(id.to_owned())
+            .or_insert_with(|| JoinGroup {
+                sets: BTreeMap::new(),
+                head: vec![None; parents],
+            })
+    }
+
+    /// Drops a deleted group's sets and waiting messages, and its parent's low mark (with
+    /// `.deleteAll()`, every low mark).
+    fn forget(&mut self, src: usize, id: &str) {
+        self.groups.remove(id);
+        self.order.retain(|o| o != id);
+        self.matcher.matches.remove(id);
+        self.matcher.specifics.remove(id);
+        if self.spec.delete_all {
+            self.matcher.low_marks.clear();
+        } else {
+            self.matcher.low_marks.remove(&(src, id.to_owned()));
+        }
+    }
+
+    fn collect(&mut self, src: usize, t: i64, value: Value, out: &mut Vec<Message>) {
+        let group = self.group_mut(&value.group().id, src);
         let sets = group.sets.entry(t).or_default();
         match sets.iter_mut().find(|s| s.values[src].is_none()) {
             Some(set) => set.values[src] = Some(value),
             None => {
-                let mut values = vec![None; parents];
+                let mut values = vec![None; group.head.len()];
                 values[src] = Some(value);
                 sets.push_back(JoinSet { time: t, values });
             }
@@ -509,6 +531,22 @@ impl Operator for JoinOperator {
                 } else {
                     self.match_on(parent, t, Value::Batch(batch), out);
                 }
+            }
+            // A barrier moves its parent's head: sets older than every head go out.
+            Message::Barrier(barrier) => {
+                let t = round(barrier.time, self.spec.tolerance);
+                let group = self.group_mut(&barrier.group.id, parent);
+                group.head[parent] = Some(t);
+                let mut emitted = Vec::new();
+                emit(group, Self::only_ready(group), &mut emitted);
+                for set in emitted {
+                    out.extend(self.join(set));
+                }
+                out.push(Message::Barrier(barrier));
+            }
+            Message::DeleteGroup(group) => {
+                self.forget(parent, &group.id);
+                out.push(Message::DeleteGroup(group));
             }
         }
     }

@@ -66,6 +66,7 @@ impl Operator for LogOperator {
                 }
             }
             Message::Batch(batch) => self.write(&batch_row(batch)),
+            Message::Barrier(_) | Message::DeleteGroup(_) => {}
         }
         out.push(message);
     }

@@ -1,6 +1,7 @@
 //! Operators: one per TICKscript node, named as the nodes are. Each takes whole messages
 //! (record batches of points, or batches) and appends what it emits.
 
+pub mod barrier;
 pub mod change_detect;
 pub mod combine;
 pub mod default;
@@ -12,6 +13,7 @@ pub mod group_by;
 pub mod holt_winters;
 pub mod http_out;
 pub mod http_post;
+pub mod influxdb_out;
 pub mod influxql;
 pub mod join;
 pub mod log;
@@ -47,6 +49,17 @@ pub trait Operator: Send {
     /// incomplete sets). Most nodes hold nothing that must come out.
     fn finish(&mut self, out: &mut Vec<Message>) {
         let _ = out;
+    }
+
+    /// Called as the wall clock moves on ([`crate::clock::now`] is `now`), to emit what is
+    /// due by real time (a barrier's idle timer). Most nodes do not look at the clock.
+    fn tick(&mut self, now: i64, out: &mut Vec<Message>) {
+        let _ = (now, out);
+    }
+
+    /// Whether the node acts on the wall clock, so that the task ticks it.
+    fn ticks(&self) -> bool {
+        false
     }
 
     /// How many groups the node keeps state for (Kapacitor's `working_cardinality`);
@@ -125,7 +138,8 @@ pub fn concat_points(batches: &[RecordBatch]) -> RecordBatch {
 }
 
 /// Keeps the rows of a message for which `keep(group, data, row)` is true, in order; a
-/// stream message with no row left is dropped, a batch is kept (possibly empty).
+/// stream message with no row left is dropped, a batch is kept (possibly empty); signals
+/// pass.
 pub fn filter_rows(
     message: Message,
     mut keep: impl FnMut(&Arc<crate::message::Group>, &RecordBatch, usize) -> bool,
@@ -163,6 +177,7 @@ pub fn filter_rows(
                 .expect("mask of the batch's length");
             Some(Message::Batch(crate::message::Batch { data, ..batch }))
         }
+        signal @ (Message::Barrier(_) | Message::DeleteGroup(_)) => Some(signal),
     }
 }
 
@@ -238,6 +253,11 @@ impl TimeBuffers {
     /// Whether no group has a buffer.
     pub fn is_empty(&self) -> bool {
         self.buffers.is_empty()
+    }
+
+    /// Drops the buffer of group `id` (a deleted group).
+    pub fn forget(&mut self, id: &str) {
+        self.buffers.remove(id);
     }
 
     /// Adds a point at (rounded) time `t`; when it starts a new time for its group, the

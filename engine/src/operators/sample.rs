@@ -39,6 +39,9 @@ impl Operator for SampleOperator {
     }
 
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
+        if let Message::DeleteGroup(group) = &message {
+            self.counts.remove(&group.id);
+        }
         let rate = self.rate;
         let counts = &mut self.counts;
         out.extend(filter_rows(message, |group, data, row| {

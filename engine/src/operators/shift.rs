@@ -28,6 +28,7 @@ impl Operator for ShiftOperator {
                 tmax: batch.tmax + self.shift,
                 ..batch
             }),
+            signal => signal,
         });
     }
 }

@@ -124,6 +124,13 @@ impl Operator for StateOperator {
                 let (data, _) = self.apply(&batch.data, |_| key.clone());
                 out.push(Message::Batch(Batch { data, ..batch }));
             }
+            Message::DeleteGroup(group) => {
+                let batch_key = format!("batch\n{}", group.id);
+                self.trackers
+                    .retain(|k, _| *k != group.id && *k != batch_key);
+                out.push(Message::DeleteGroup(group));
+            }
+            signal @ Message::Barrier(_) => out.push(signal),
         }
     }
 }

@@ -194,6 +194,13 @@ impl Operator for TransformOperator {
                 };
                 out.push(Message::Batch(Batch { data, ..batch }));
             }
+            Message::DeleteGroup(group) => {
+                let batch_key = format!("batch\n{}", group.id);
+                self.histories
+                    .retain(|k, _| *k != group.id && *k != batch_key);
+                out.push(Message::DeleteGroup(group));
+            }
+            signal @ Message::Barrier(_) => out.push(signal),
         }
     }
 }

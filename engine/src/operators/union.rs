@@ -36,6 +36,7 @@ impl Operator for UnionOperator {
                 name: Arc::clone(name),
                 ..batch
             }),
+            signal => signal,
         });
     }
 }

@@ -84,6 +84,11 @@ impl Operator for WhereOperator {
                     ..batch
                 }));
             }
+            Message::DeleteGroup(group) => {
+                self.state.forget(&group.id);
+                out.push(Message::DeleteGroup(group));
+            }
+            signal @ Message::Barrier(_) => out.push(signal),
         }
     }
 }

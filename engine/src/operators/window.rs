@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 
 use super::{Operator, concat_points};
-use crate::message::{Batch, Group, Message, times};
+use crate::message::{Barrier, Batch, Group, GroupTable, Message, times};
 
 /// The resolved properties of a time-based `window()` node.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,48 +27,8 @@ pub struct WindowSpec {
     pub every_count: i64,
 }
 
-/// Nanoseconds from Go's zero time (0001-01-01) to the Unix epoch: Kapacitor aligns
-/// windows with Go's `Time.Truncate`, which counts from the zero time.
-const ZERO_TIME_TO_EPOCH: i128 = 62_135_596_800 * 1_000_000_000;
-
-/// `t` rounded down to a multiple of `every` since Go's zero time.
-pub fn truncate(t: i64, every: i64) -> i64 {
-    if every <= 0 {
-        return t;
-    }
-    let since_zero = t as i128 + ZERO_TIME_TO_EPOCH;
-    (since_zero - since_zero.rem_euclid(every as i128) - ZERO_TIME_TO_EPOCH) as i64
-}
-
-/// One group's window.
-#[derive(Debug)]
-struct GroupWindow {
-    name: Arc<str>,
-    group: Arc<Group>,
-    /// The time (or, counting, the point count) at which the window emits next.
-    next_emit: i64,
-    /// Points seen (counting windows).
-    count: i64,
-    /// The buffered points, one row each, with their times.
-    buffer: VecDeque<(i64, RecordBatch)>,
-}
-
-/// Windows by time.
-#[derive(Debug)]
-pub struct WindowOperator {
-    spec: WindowSpec,
-    groups: HashMap<String, GroupWindow>,
-}
-
-impl WindowOperator {
-    /// A window with `spec`.
-    pub fn new(spec: WindowSpec) -> Self {
-        Self {
-            spec,
-            groups: HashMap::new(),
-        }
-    }
-
+impl WindowSpec {
+    /// When a window whose first point is at `t` emits first.
     fn first_emit(&self, t: i64) -> i64 {
         let WindowSpec {
             period,
@@ -77,7 +37,7 @@ impl WindowOperator {
             fill_period,
             period_count,
             every_count,
-        } = self.spec;
+        } = *self;
         if period_count > 0 {
             return if fill_period {
                 period_count
@@ -103,93 +63,248 @@ impl WindowOperator {
             t + every
         }
     }
+}
 
-    fn point(
-        &mut self,
-        name: &Arc<str>,
-        group: &Arc<Group>,
-        t: i64,
-        row: RecordBatch,
-        out: &mut Vec<Message>,
-    ) {
-        let first_emit = self.first_emit(t);
+/// Nanoseconds from Go's zero time (0001-01-01) to the Unix epoch: Kapacitor aligns
+/// windows with Go's `Time.Truncate`, which counts from the zero time.
+const ZERO_TIME_TO_EPOCH: i128 = 62_135_596_800 * 1_000_000_000;
+
+/// `t` rounded down to a multiple of `every` since Go's zero time.
+pub fn truncate(t: i64, every: i64) -> i64 {
+    if every <= 0 {
+        return t;
+    }
+    let since_zero = t as i128 + ZERO_TIME_TO_EPOCH;
+    (since_zero - since_zero.rem_euclid(every as i128) - ZERO_TIME_TO_EPOCH) as i64
+}
+
+/// One buffered point: its time and its row in a batch that came in.
+#[derive(Debug, Clone)]
+struct Buffered {
+    t: i64,
+    chunk: Arc<RecordBatch>,
+    row: u32,
+}
+
+/// One group's window.
+#[derive(Debug)]
+struct GroupWindow {
+    name: Arc<str>,
+    /// The time (or, counting, the point count) at which the window emits next.
+    next_emit: i64,
+    /// Points seen (counting windows).
+    count: i64,
+    /// The buffered points, in arrival order.
+    buffer: VecDeque<Buffered>,
+}
+
+/// A window to emit: its group's window, its time and its points.
+struct Emission {
+    window: usize,
+    tmax: i64,
+    points: Vec<Buffered>,
+}
+
+/// Windows by time (or by count).
+///
+/// A batch of points is handled in one pass over its times: each point goes to its group's
+/// buffer (a reference to the incoming batch, not a copy), and the points where a window
+/// closes are noted. The windows closed by one batch are then gathered from the buffered
+/// batches with one `interleave` and handed out as slices of it, in the order they closed.
+#[derive(Debug)]
+pub struct WindowOperator {
+    spec: WindowSpec,
+    windows: GroupTable<GroupWindow>,
+}
+
+impl WindowOperator {
+    /// A window with `spec`.
+    pub fn new(spec: WindowSpec) -> Self {
+        Self {
+            spec,
+            windows: GroupTable::default(),
+        }
+    }
+
+    /// The window of `group`, created (its first point at `t`) if new.
+    fn window_of(&mut self, name: &Arc<str>, group: &Arc<Group>, t: i64) -> usize {
         let spec = self.spec;
-        let window = self
-            .groups
-            .entry(group.id.clone())
-            .or_insert_with(|| GroupWindow {
-                name: Arc::clone(name),
-                group: Arc::clone(group),
-                next_emit: first_emit,
-                count: 0,
-                buffer: VecDeque::new(),
-            });
+        self.windows.index_or_insert_with(group, || GroupWindow {
+            name: Arc::clone(name),
+            next_emit: spec.first_emit(t),
+            count: 0,
+            buffer: VecDeque::new(),
+        })
+    }
+
+    /// Takes one point into window `index`, noting an emission if it closes the window.
+    fn point(&mut self, index: usize, point: Buffered, emissions: &mut Vec<Emission>) {
+        let spec = self.spec;
+        let window = self.windows.get_mut(index);
+        let t = point.t;
         if spec.period_count > 0 {
-            window.buffer.push_back((t, row));
+            window.buffer.push_back(point);
             if window.buffer.len() as i64 > spec.period_count {
                 window.buffer.pop_front();
             }
             window.count += 1;
             if window.count == window.next_emit {
                 window.next_emit += spec.every_count;
-                out.push(window.emit(t));
+                emissions.push(window.emission(index, t));
             }
         } else if spec.every == 0 {
-            window.buffer.push_back((t, row));
+            window.buffer.push_back(point);
             if t >= window.next_emit {
                 let oldest = t - spec.period;
-                window.buffer.retain(|(pt, _)| *pt > oldest);
-                out.push(window.emit(t));
+                window.buffer.retain(|p| p.t > oldest);
+                emissions.push(window.emission(index, t));
                 window.next_emit = t;
             }
         } else {
             if t >= window.next_emit {
                 let oldest = window.next_emit - spec.period;
-                window.buffer.retain(|(pt, _)| *pt >= oldest);
-                out.push(window.emit(window.next_emit));
+                window.buffer.retain(|p| p.t >= oldest);
+                emissions.push(window.emission(index, window.next_emit));
                 window.next_emit = t + spec.every;
                 if spec.align {
                     window.next_emit = truncate(window.next_emit, spec.every);
                 }
             }
-            window.buffer.push_back((t, row));
+            window.buffer.push_back(point);
+        }
+    }
+
+    /// Kapacitor's barrier: the group's window closes as a point at the barrier's time would
+    /// close it, and the barrier goes no further. A window counting points ignores it.
+    fn barrier(&mut self, barrier: &Barrier, emissions: &mut Vec<Emission>) {
+        let spec = self.spec;
+        if spec.period_count > 0 {
+            return;
+        }
+        let index = self.window_of(&barrier.name, &barrier.group, barrier.time);
+        let window = self.windows.get_mut(index);
+        let t = barrier.time;
+        if t < window.next_emit {
+            return;
+        }
+        if spec.every == 0 {
+            let oldest = t - spec.period;
+            window.buffer.retain(|p| p.t > oldest);
+            emissions.push(window.emission(index, t));
+            window.next_emit = t;
+        } else {
+            let oldest = window.next_emit - spec.period;
+            window.buffer.retain(|p| p.t >= oldest);
+            emissions.push(window.emission(index, window.next_emit));
+            window.next_emit = t + spec.every;
+            if spec.align {
+                window.next_emit = truncate(window.next_emit, spec.every);
+            }
+        }
+    }
+
+    /// The batches of `emissions`, in order.
+    fn emit(&self, emissions: Vec<Emission>, out: &mut Vec<Message>) {
+        let gathered = gather(&emissions);
+        let mut offset = 0;
+        for emission in emissions {
+            let (group, window) = self.windows.entry(emission.window);
+            let rows = emission.points.len();
+            let data = match &gathered {
+                _ if rows == 0 => {
+                    RecordBatch::new_empty(Arc::new(arrow::datatypes::Schema::new(vec![
+                        condenser_model::schema::time_field(),
+                    ])))
+                }
+                Some(all) => all.slice(offset, rows),
+                None => {
+                    let slices: Vec<RecordBatch> = emission
+                        .points
+                        .iter()
+                        .map(|p| p.chunk.slice(p.row as usize, 1))
+                        .collect();
+                    concat_points(&slices)
+                }
+            };
+            offset += rows;
+            out.push(Message::Batch(Batch {
+                name: Arc::clone(&window.name),
+                group: Arc::clone(group),
+                tmax: emission.tmax,
+                data,
+            }));
         }
     }
 }
 
+/// The points of all `emissions` in one batch, when their batches share a schema.
+fn gather(emissions: &[Emission]) -> Option<RecordBatch> {
+    let mut chunks: Vec<&RecordBatch> = Vec::new();
+    let mut chunk_of: HashMap<usize, usize> = HashMap::new();
+    let mut indices = Vec::new();
+    for point in emissions.iter().flat_map(|e| &e.points) {
+        let address = Arc::as_ptr(&point.chunk) as usize;
+        let chunk = *chunk_of.entry(address).or_insert_with(|| {
+            chunks.push(&point.chunk);
+            chunks.len() - 1
+        });
+        indices.push((chunk, point.row as usize));
+    }
+    let first = chunks.first()?;
+    if chunks.iter().any(|c| c.schema() != first.schema()) {
+        return None;
+    }
+    arrow::compute::interleave_record_batch(&chunks, &indices).ok()
+}
+
 impl GroupWindow {
-    fn emit(&self, tmax: i64) -> Message {
-        let rows: Vec<RecordBatch> = self.buffer.iter().map(|(_, r)| r.clone()).collect();
-        let data = if rows.is_empty() {
-            RecordBatch::new_empty(Arc::new(arrow::datatypes::Schema::new(vec![
-                condenser_model::schema::time_field(),
-            ])))
-        } else {
-            concat_points(&rows)
-        };
-        Message::Batch(Batch {
-            name: Arc::clone(&self.name),
-            group: Arc::clone(&self.group),
+    fn emission(&self, window: usize, tmax: i64) -> Emission {
+        Emission {
+            window,
             tmax,
-            data,
-        })
+            points: self.buffer.iter().cloned().collect(),
+        }
     }
 }
 
 impl Operator for WindowOperator {
     fn cardinality(&self) -> usize {
-        self.groups.len()
+        self.windows.len()
     }
 
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        // A window after a batch edge is refused when the task is built.
-        let Message::Points(points) = message else {
-            return;
+        let points = match message {
+            Message::Points(points) => points,
+            Message::Barrier(barrier) => {
+                let mut emissions = Vec::new();
+                self.barrier(&barrier, &mut emissions);
+                self.emit(emissions, out);
+                return;
+            }
+            Message::DeleteGroup(group) => {
+                self.windows.remove(&group.id);
+                out.push(Message::DeleteGroup(group));
+                return;
+            }
+            // A window after a batch edge is refused when the task is built.
+            Message::Batch(_) => return,
         };
-        let times = times(&points.data).to_vec();
-        for (row, t) in times.into_iter().enumerate() {
-            let group = Arc::clone(&points.groups[row]);
-            self.point(&points.name, &group, t, points.data.slice(row, 1), out);
+        let chunk = Arc::new(points.data);
+        let mut emissions = Vec::new();
+        let mut previous: Option<(&Arc<Group>, usize)> = None;
+        for (row, (&t, group)) in times(&chunk).iter().zip(&points.groups).enumerate() {
+            let window = match previous {
+                Some((last, window)) if Arc::ptr_eq(last, group) => window,
+                _ => self.window_of(&points.name, group, t),
+            };
+            previous = Some((group, window));
+            let point = Buffered {
+                t,
+                chunk: Arc::clone(&chunk),
+                row: row as u32,
+            };
+            self.point(window, point, &mut emissions);
         }
+        self.emit(emissions, out);
     }
 }

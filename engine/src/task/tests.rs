@@ -16,13 +16,19 @@ fn task(script: &str) -> Task {
 
 /// Writes line protocol (timestamps in seconds) one line at a time, in order.
 fn write(task: &mut Task, lines: &str) {
+    write_at(task, lines, crate::clock::system_now());
+}
+
+/// Writes line protocol (timestamps in seconds) with the wall clock reading `now`.
+fn write_at(task: &mut Task, lines: &str, now: i64) {
     for line in lines.lines() {
         let parsed = parse(line.as_bytes(), ParseOptions::new(Precision::Second, 0)).unwrap();
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         for table in parsed.tables {
             let measurement: Arc<str> = Arc::from(table.measurement.as_str());
-            task.write(
+            task.write_at(
                 &WriteBatch::try_new("db".into(), "rp".into(), measurement, table.batch).unwrap(),
+                now,
             );
         }
     }
@@ -146,7 +152,10 @@ fn nodes_count_points_errors_and_groups() {
     assert_eq!(window.working_cardinality, 2, "hosts a and b");
     // Each group's window [0s, 10s) closed: one batch per group.
     assert_eq!(window.emitted, 2);
-    assert_eq!(window.emitted_by_group.len(), 2);
+    assert!(
+        window.emitted_by_group.is_none(),
+        "only a node a stats() node watches counts by group"
+    );
     let dot = t.dot("t");
     assert!(dot.contains("where2 [avg_exec_time_ns="), "{dot}");
     assert!(dot.contains("errors=\"1\""), "{dot}");
@@ -182,4 +191,136 @@ fn from_truncates_and_rounds_times_as_go_does() {
             .collect();
         assert_eq!(times, expected.map(Value::from), "{property}");
     }
+}
+
+/// A wall-clock time well after the data's (as a live task sees it), plus `ms`.
+fn wall(ms: i64) -> i64 {
+    1_800_000_000_000_000_000 + ms * 1_000_000
+}
+
+#[test]
+fn an_idle_barrier_deletes_groups_that_stop_sending() {
+    let mut t =
+        task("stream|from().groupBy('host')|barrier().idle(1s).delete(TRUE)|httpOut('out')");
+    write_at(&mut t, "m,host=a v=1 1\nm,host=b v=2 1", wall(0));
+    t.tick(wall(500));
+    assert_eq!(result(&t)["series"].as_array().unwrap().len(), 2);
+    // a keeps sending, b falls idle: b's barrier and delete remove its entry.
+    write_at(&mut t, "m,host=a v=3 2", wall(600));
+    t.tick(wall(1_200));
+    let series = result(&t)["series"].clone();
+    assert_eq!(series.as_array().unwrap().len(), 1, "{series}");
+    assert_eq!(series[0]["tags"], json!({"host": "a"}));
+    t.tick(wall(1_700));
+    assert_eq!(result(&t), json!({"series": []}), "every group was deleted");
+    // A point older than the group's last barrier would be dropped; the group is gone, so
+    // a new one starts.
+    write_at(&mut t, "m,host=a v=4 3", wall(1_800));
+    assert_eq!(
+        result(&t)["series"][0]["values"],
+        json!([["1970-01-01T00:00:03Z", 4.0]])
+    );
+}
+
+#[test]
+fn a_barrier_closes_a_window_at_its_time() {
+    let mut t = task(
+        "stream|from().groupBy('host')|barrier().idle(1s)|window().period(2s).every(2s)|count('v')|httpOut('out')",
+    );
+    write_at(&mut t, "m,host=a v=1 1\nm,host=a v=2 2", wall(0));
+    assert_eq!(
+        result(&t),
+        json!({"series": null}),
+        "the window [1s, 3s) is open"
+    );
+    // Idle for 1s: the barrier at 2s + 1s closes the window as a point at 3s would.
+    t.tick(wall(1_000));
+    assert_eq!(
+        result(&t)["series"][0]["values"],
+        json!([["1970-01-01T00:00:03Z", 2]])
+    );
+}
+
+#[test]
+fn a_periodic_barrier_drops_data_older_than_the_wall_clock() {
+    let mut t = task("stream|from()|barrier().period(1s)|httpOut('out')");
+    write_at(&mut t, "m v=1 1", wall(0));
+    t.tick(wall(1_000));
+    // The barrier's time is the wall clock's: the 1970 point that follows is dropped.
+    write_at(&mut t, "m v=2 2", wall(1_100));
+    assert_eq!(
+        result(&t)["series"][0]["values"],
+        json!([["1970-01-01T00:00:01Z", 1.0]])
+    );
+}
+
+#[test]
+fn stats_reports_what_a_node_emitted_per_group_on_the_wall_clock() {
+    let mut t = task(
+        "var data = stream|from().groupBy('host')\ndata|stats(1s)|httpOut('out')\ndata|httpOut('data')",
+    );
+    t.tick(wall(0));
+    write_at(
+        &mut t,
+        "m,host=a v=1 1\nm,host=a v=2 2\nm,host=b v=3 3",
+        wall(100),
+    );
+    t.tick(wall(900));
+    assert_eq!(result(&t), json!({"series": null}), "not due yet");
+    t.tick(wall(1_000));
+    let series = result(&t)["series"].clone();
+    let emitted: Vec<(Value, Value)> = series
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["tags"]["host"].clone(), s["values"][0][1].clone()))
+        .collect();
+    assert_eq!(emitted, [(json!("a"), json!(2)), (json!("b"), json!(1))]);
+    assert_eq!(series[0]["name"], json!("stats"));
+    assert_eq!(series[0]["columns"], json!(["time", "emitted"]));
+}
+
+#[test]
+fn influxdb_out_writes_points_back_with_its_measurement_tags_and_precision() {
+    let mut t = task(
+        "stream|from().measurement('cpu')|eval(lambda: \"v\" * 2).as('d')|influxDBOut().database('db2').retentionPolicy('rp2').measurement('doubled').tag('k', 'x').precision('s')",
+    );
+    let parsed = parse(
+        b"cpu,host=a v=2i 1500000000",
+        ParseOptions::new(Precision::Millisecond, 0),
+    )
+    .unwrap();
+    let table = parsed.tables.into_iter().next().unwrap();
+    t.write(&WriteBatch::try_new("db".into(), "rp".into(), "cpu".into(), table.batch).unwrap());
+    let writes = t.take_writes();
+    assert_eq!(writes.len(), 1);
+    let write = &writes[0];
+    assert_eq!(
+        (&*write.db, &*write.rp, &*write.measurement),
+        ("db2", "rp2", "doubled")
+    );
+    let batch = &write.batch;
+    assert_eq!(crate::message::times(batch), [1_500_000_000_000_000]);
+    let tag = |name: &str| crate::message::tag_value(batch.column_by_name(name).unwrap(), 0);
+    assert_eq!(tag("host").as_deref(), Some("a"));
+    assert_eq!(tag("k").as_deref(), Some("x"));
+    assert_eq!(
+        batch.column_by_name("d").unwrap().data_type(),
+        &arrow::datatypes::DataType::Int64,
+        "an integer times an integer stays an integer"
+    );
+    assert!(t.take_writes().is_empty(), "taken");
+}
+
+#[test]
+fn influxdb_out_without_a_database_is_refused_at_definition() {
+    let checked = check("stream|from()|influxDBOut()", TaskType::Stream, None).unwrap();
+    let error = Task::try_new(&checked.pipeline).unwrap_err();
+    assert!(
+        error.0[0]
+            .message
+            .contains("influxDBOut() without .database()"),
+        "{}",
+        error.0[0].message
+    );
 }
