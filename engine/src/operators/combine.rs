@@ -8,7 +8,7 @@ use arrow::array::{Array, ArrayRef, RecordBatch, TimestampNanosecondArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use condenser_model::schema::{ColumnRole, TIME_COLUMN, tag_field, time_data_type};
 
-use super::{Operator, TimeBuffer, TimeBuffers, concat_points};
+use super::{Operator, TimeBuffer, TimeBuffers, buffered_points, concat_points};
 use crate::lambda::{Lambda, is_true};
 use crate::message::{Message, Points, role, times};
 
@@ -155,19 +155,8 @@ impl Operator for CombineOperator {
     }
 
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        let points = match message {
-            Message::Points(points) => points,
-            Message::DeleteGroup(group) => {
-                self.buffers.forget(&group.id);
-                out.push(Message::DeleteGroup(group));
-                return;
-            }
-            signal @ Message::Barrier(_) => {
-                out.push(signal);
-                return;
-            }
-            // Combining batches is refused when the task is built.
-            Message::Batch(_) => return,
+        let Some(points) = buffered_points(message, &mut self.buffers, out) else {
+            return;
         };
         for (row, t) in times(&points.data).to_vec().into_iter().enumerate() {
             let t = super::join::round(t, self.spec.tolerance);

@@ -8,7 +8,7 @@ use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::{Field, Schema};
 use condenser_model::schema::ColumnRole;
 
-use super::{Operator, TimeBuffers, time_and_group_tags};
+use super::{Operator, TimeBuffers, buffered_points, time_and_group_tags};
 use crate::message::{Group, Message, Points, role, tag_value, times};
 
 /// The resolved properties of a `flatten()` node.
@@ -100,19 +100,8 @@ impl Operator for FlattenOperator {
     }
 
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        let points = match message {
-            Message::Points(points) => points,
-            Message::DeleteGroup(group) => {
-                self.buffers.forget(&group.id);
-                out.push(Message::DeleteGroup(group));
-                return;
-            }
-            signal @ Message::Barrier(_) => {
-                out.push(signal);
-                return;
-            }
-            // Flattening batches is refused when the task is built.
-            Message::Batch(_) => return,
+        let Some(points) = buffered_points(message, &mut self.buffers, out) else {
+            return;
         };
         for (row, t) in times(&points.data).to_vec().into_iter().enumerate() {
             let t = super::join::round(t, self.spec.tolerance);

@@ -231,6 +231,29 @@ pub struct TimeBuffers {
     buffers: std::collections::HashMap<String, TimeBuffer>,
 }
 
+/// The points of `message` for a node that buffers points by group and time (combine,
+/// flatten): a deleted group's buffer is dropped and signals go on to `out`; batches never
+/// reach such a node (refused when the task is built).
+pub fn buffered_points(
+    message: Message,
+    buffers: &mut TimeBuffers,
+    out: &mut Vec<Message>,
+) -> Option<crate::message::Points> {
+    match message {
+        Message::Points(points) => Some(points),
+        Message::DeleteGroup(group) => {
+            buffers.forget(&group.id);
+            out.push(Message::DeleteGroup(group));
+            None
+        }
+        signal @ Message::Barrier(_) => {
+            out.push(signal);
+            None
+        }
+        Message::Batch(_) => None,
+    }
+}
+
 /// One group's points of one time.
 #[derive(Debug)]
 pub struct TimeBuffer {
@@ -299,11 +322,16 @@ pub fn push_group_tags(
 ) {
     for (key, value) in &group.tags {
         fields.push(condenser_model::schema::tag_field(key));
-        let values = arrow::array::StringArray::from(vec![value.as_str(); rows]);
-        columns.push(
-            arrow::compute::cast(&values, &condenser_model::schema::tag_data_type())
-                .expect("strings cast to tags"),
-        );
+        // One dictionary value that every row points at.
+        let keys = arrow::array::Int32Array::from(vec![0; rows]);
+        let values = arrow::array::StringArray::from(vec![value.as_str()]);
+        columns.push(Arc::new(
+            arrow::array::DictionaryArray::<arrow::datatypes::Int32Type>::try_new(
+                keys,
+                Arc::new(values),
+            )
+            .expect("keys within the dictionary"),
+        ));
     }
 }
 

@@ -153,23 +153,12 @@ impl WindowOperator {
                 emissions.push(window.emission(index, t));
             }
         } else if spec.every == 0 {
+            // A window (oldest, t] per point: the point is in the window it closes.
             window.buffer.push_back(point);
-            if t >= window.next_emit {
-                let oldest = t - spec.period;
-                window.buffer.retain(|p| p.t > oldest);
-                emissions.push(window.emission(index, t));
-                window.next_emit = t;
-            }
+            window.reach(spec, index, t, emissions);
         } else {
-            if t >= window.next_emit {
-                let oldest = window.next_emit - spec.period;
-                window.buffer.retain(|p| p.t >= oldest);
-                emissions.push(window.emission(index, window.next_emit));
-                window.next_emit = t + spec.every;
-                if spec.align {
-                    window.next_emit = truncate(window.next_emit, spec.every);
-                }
-            }
+            // Windows [oldest, next emit): the point that closes one is not in it.
+            window.reach(spec, index, t, emissions);
             window.buffer.push_back(point);
         }
     }
@@ -182,25 +171,9 @@ impl WindowOperator {
             return;
         }
         let index = self.window_of(&barrier.name, &barrier.group, barrier.time);
-        let window = self.windows.get_mut(index);
-        let t = barrier.time;
-        if t < window.next_emit {
-            return;
-        }
-        if spec.every == 0 {
-            let oldest = t - spec.period;
-            window.buffer.retain(|p| p.t > oldest);
-            emissions.push(window.emission(index, t));
-            window.next_emit = t;
-        } else {
-            let oldest = window.next_emit - spec.period;
-            window.buffer.retain(|p| p.t >= oldest);
-            emissions.push(window.emission(index, window.next_emit));
-            window.next_emit = t + spec.every;
-            if spec.align {
-                window.next_emit = truncate(window.next_emit, spec.every);
-            }
-        }
+        self.windows
+            .get_mut(index)
+            .reach(spec, index, barrier.time, emissions);
     }
 
     /// The batches of `emissions`, in order.
@@ -258,6 +231,29 @@ fn gather(emissions: &[Emission]) -> Option<RecordBatch> {
 }
 
 impl GroupWindow {
+    /// Data (a point or a barrier) has reached time `t`: if the window is due, it drops the
+    /// points older than the period and is emitted (window `index`), and the next emission
+    /// time moves on.
+    fn reach(&mut self, spec: WindowSpec, index: usize, t: i64, emissions: &mut Vec<Emission>) {
+        if t < self.next_emit {
+            return;
+        }
+        if spec.every == 0 {
+            let oldest = t - spec.period;
+            self.buffer.retain(|p| p.t > oldest);
+            emissions.push(self.emission(index, t));
+            self.next_emit = t;
+        } else {
+            let oldest = self.next_emit - spec.period;
+            self.buffer.retain(|p| p.t >= oldest);
+            emissions.push(self.emission(index, self.next_emit));
+            self.next_emit = t + spec.every;
+            if spec.align {
+                self.next_emit = truncate(self.next_emit, spec.every);
+            }
+        }
+    }
+
     fn emission(&self, window: usize, tmax: i64) -> Emission {
         Emission {
             window,
