@@ -9,6 +9,7 @@
 //! the whole ingest path (parse, hand over, back-pressure) is real and observable.
 
 pub mod clock;
+pub mod go_time;
 pub mod lambda;
 pub mod message;
 pub mod operators;

@@ -179,7 +179,7 @@ impl Task {
             None => {
                 // The first tick starts the schedule.
                 let start = if schedule.align {
-                    crate::operators::window::truncate(now, schedule.interval)
+                    crate::go_time::truncate(now, schedule.interval)
                 } else {
                     now
                 };
@@ -197,7 +197,7 @@ impl Task {
         }
         self.set_stats_due(id, next);
         let time = if schedule.align {
-            crate::operators::join::round(now, schedule.interval)
+            crate::go_time::round(now, schedule.interval)
         } else {
             now
         };

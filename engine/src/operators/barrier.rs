@@ -50,9 +50,8 @@ impl BarrierOperator {
         }
     }
 
-    /// The timer of `group`, started now if new.
-    fn timer(&mut self, name: &Arc<str>, group: &Arc<Group>) -> usize {
-        let now = clock::now();
+    /// The timer of `group`, started at `now` (wall clock) if new.
+    fn timer(&mut self, name: &Arc<str>, group: &Arc<Group>, now: i64) -> usize {
         let interval = self.interval();
         self.timers.index_or_insert_with(group, || GroupTimer {
             name: Arc::clone(name),
@@ -71,12 +70,12 @@ impl BarrierOperator {
         }
     }
 
-    /// Whether data of `group` at `t` passes (it is not older than the last barrier), noting
-    /// it for the idle timer.
-    fn pass(&mut self, name: &Arc<str>, group: &Arc<Group>, t: i64) -> bool {
-        let index = self.timer(name, group);
+    /// Whether data of `group` at `t`, arriving at `now` (wall clock), passes: it is not
+    /// older than the last barrier. Passing data restarts the idle timer.
+    fn pass(&mut self, name: &Arc<str>, group: &Arc<Group>, t: i64, now: i64) -> bool {
+        let index = self.timer(name, group, now);
         let idle = self.spec.idle > 0;
-        let due = clock::now() + self.spec.idle;
+        let due = now + self.spec.idle;
         let timer = self.timers.get_mut(index);
         if timer.last_barrier.is_some_and(|b| t < b) {
             return false;
@@ -99,10 +98,11 @@ impl Operator for BarrierOperator {
     }
 
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
+        let now = clock::now();
         match message {
             Message::Barrier(barrier) => {
-                if self.pass(&barrier.name, &barrier.group, barrier.time) {
-                    let index = self.timer(&barrier.name, &barrier.group);
+                if self.pass(&barrier.name, &barrier.group, barrier.time, now) {
+                    let index = self.timer(&barrier.name, &barrier.group, now);
                     self.timers.get_mut(index).last_barrier = Some(barrier.time);
                     out.push(Message::Barrier(barrier));
                 }
@@ -115,14 +115,14 @@ impl Operator for BarrierOperator {
                 let (name, group) = (Arc::clone(&batch.name), Arc::clone(&batch.group));
                 let times = times(&batch.data).to_vec();
                 out.extend(filter_rows(Message::Batch(batch), |_, _, row| {
-                    self.pass(&name, &group, times[row])
+                    self.pass(&name, &group, times[row], now)
                 }));
             }
             Message::Points(points) => {
                 let name = Arc::clone(&points.name);
                 let times = times(&points.data).to_vec();
                 out.extend(filter_rows(Message::Points(points), |group, _, row| {
-                    self.pass(&name, group, times[row])
+                    self.pass(&name, group, times[row], now)
                 }));
             }
         }

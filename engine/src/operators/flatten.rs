@@ -104,7 +104,7 @@ impl Operator for FlattenOperator {
             return;
         };
         for (row, t) in times(&points.data).to_vec().into_iter().enumerate() {
-            let t = super::join::round(t, self.spec.tolerance);
+            let t = crate::go_time::round(t, self.spec.tolerance);
             let group = Arc::clone(&points.groups[row]);
             let slice = points.data.slice(row, 1);
             if let Some(finished) = self.buffers.push(&points.name, &group, t, slice)

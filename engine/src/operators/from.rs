@@ -7,8 +7,9 @@ use std::sync::Arc;
 use condenser_model::WriteBatch;
 
 use super::group_by::{Dimensions, Grouper};
+use super::map_times;
 use super::where_::filter_points;
-use super::{map_times, window};
+use crate::go_time;
 use crate::lambda::Lambda;
 use crate::message::{Group, Message, Points};
 
@@ -80,10 +81,10 @@ impl FromOperator {
         let (truncate, round) = (self.spec.truncate, self.spec.round);
         let mut data = points.data;
         if truncate > 0 {
-            data = map_times(&data, |t| window::truncate(t, truncate));
+            data = map_times(&data, |t| go_time::truncate(t, truncate));
         }
         if round > 0 {
-            data = map_times(&data, |t| window::truncate(t + round / 2, round));
+            data = map_times(&data, |t| go_time::round(t, round));
         }
         let groups = self.grouper.assign(&write.measurement, &data);
         out.push(Message::Points(Points {

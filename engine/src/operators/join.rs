@@ -13,6 +13,7 @@ use condenser_model::FieldType;
 use condenser_model::schema::{ColumnRole, field_field};
 
 use super::{Operator, concat_points, time_and_group_tags};
+use crate::go_time::round;
 use crate::message::{Batch, Group, Message, Points, role, times};
 
 /// What a join puts in place of a parent with no data at a time.
@@ -49,23 +50,6 @@ pub struct JoinSpec {
     pub on: Vec<String>,
     /// `.deleteAll()`: a deleted group resets every parent's low mark, not only its own.
     pub delete_all: bool,
-}
-
-/// Nanoseconds from Go's zero time to the Unix epoch, for Go's `Time.Round`.
-const ZERO_TIME_TO_EPOCH: i128 = 62_135_596_800 * 1_000_000_000;
-
-/// `t` rounded to the nearest multiple of `d` since Go's zero time, halfway up.
-pub(crate) fn round(t: i64, d: i64) -> i64 {
-    if d <= 0 {
-        return t;
-    }
-    let since_zero = t as i128 + ZERO_TIME_TO_EPOCH;
-    let r = since_zero.rem_euclid(d as i128);
-    (if r + r < d as i128 {
-        since_zero - r
-    } else {
-        since_zero + (d as i128 - r)
-    } - ZERO_TIME_TO_EPOCH) as i64
 }
 
 /// One parent's message in a set.

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::window::truncate;
 use super::{Operator, filter_rows};
+use crate::go_time::truncate;
 use crate::message::{Message, times};
 
 /// How a `sample()` node picks points.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 
 use super::{Operator, concat_points};
+use crate::go_time::truncate;
 use crate::message::{Barrier, Batch, Group, GroupTable, Message, times};
 
 /// The resolved properties of a time-based `window()` node.
@@ -63,19 +64,6 @@ impl WindowSpec {
             t + every
         }
     }
-}
-
-/// Nanoseconds from Go's zero time (0001-01-01) to the Unix epoch: Kapacitor aligns
-/// windows with Go's `Time.Truncate`, which counts from the zero time.
-const ZERO_TIME_TO_EPOCH: i128 = 62_135_596_800 * 1_000_000_000;
-
-/// `t` rounded down to a multiple of `every` since Go's zero time.
-pub fn truncate(t: i64, every: i64) -> i64 {
-    if every <= 0 {
-        return t;
-    }
-    let since_zero = t as i128 + ZERO_TIME_TO_EPOCH;
-    (since_zero - since_zero.rem_euclid(every as i128) - ZERO_TIME_TO_EPOCH) as i64
 }
 
 /// One buffered point: its time and its row in a batch that came in.
