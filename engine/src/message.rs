@@ -164,6 +164,43 @@ pub struct Batch {
     pub data: RecordBatch,
 }
 
+/// Batches that closed together on a batch edge (the windows one incoming message closed):
+/// one record batch cut into spans of rows, each span one batch. Nodes that work on all of
+/// them at once take them so; the task hands the others one [`Batch`] at a time.
+#[derive(Debug, Clone)]
+pub struct Batches {
+    /// The measurement.
+    pub name: Arc<str>,
+    /// The points of every batch, batch after batch.
+    pub data: RecordBatch,
+    /// The batches, in order; their rows follow one another in `data`.
+    pub spans: Vec<Span>,
+}
+
+/// One batch of [`Batches`]: its group, its time and its rows.
+#[derive(Debug, Clone)]
+pub struct Span {
+    /// The group.
+    pub group: Arc<Group>,
+    /// The batch's time (for a window, its end), in nanoseconds.
+    pub tmax: i64,
+    /// Its rows in [`Batches::data`].
+    pub rows: std::ops::Range<usize>,
+}
+
+impl Batches {
+    /// The batches one by one, each a slice of the shared data.
+    pub fn split(self) -> impl Iterator<Item = Batch> {
+        let Batches { name, data, spans } = self;
+        spans.into_iter().map(move |span| Batch {
+            name: Arc::clone(&name),
+            group: span.group,
+            tmax: span.tmax,
+            data: data.slice(span.rows.start, span.rows.len()),
+        })
+    }
+}
+
 /// One message on an edge.
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -171,6 +208,8 @@ pub enum Message {
     Points(Points),
     /// A batch (batch edge).
     Batch(Batch),
+    /// Several batches at once (batch edge).
+    Batches(Batches),
     /// Kapacitor's barrier: no data of `group` older than `time` comes any more.
     Barrier(Barrier),
     /// Kapacitor's delete-group message: nodes forget the group's state.
@@ -195,6 +234,7 @@ impl Message {
         match self {
             Message::Points(points) => points.data.num_rows() as u64,
             Message::Batch(_) => 1,
+            Message::Batches(batches) => batches.spans.len() as u64,
             Message::Barrier(_) | Message::DeleteGroup(_) => 0,
         }
     }
@@ -215,6 +255,11 @@ impl Message {
                 }
             }
             Message::Batch(batch) => f(&batch.group, 1),
+            Message::Batches(batches) => {
+                for span in &batches.spans {
+                    f(&span.group, 1);
+                }
+            }
             Message::Barrier(_) | Message::DeleteGroup(_) => {}
         }
     }

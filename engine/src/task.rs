@@ -311,7 +311,14 @@ impl Task {
             };
             let started = Instant::now();
             if let Runner::Operator(operator) = &mut self.nodes[child].runner {
-                operator.process_from(parent, input, &mut out);
+                match input {
+                    Message::Batches(batches) if !operator.takes_batches() => {
+                        for batch in batches.split() {
+                            operator.process_from(parent, Message::Batch(batch), &mut out);
+                        }
+                    }
+                    input => operator.process_from(parent, input, &mut out),
+                }
             }
             self.nodes[child]
                 .stats

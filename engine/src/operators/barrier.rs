@@ -111,6 +111,7 @@ impl Operator for BarrierOperator {
                 self.timers.remove(&group.id);
                 out.push(Message::DeleteGroup(group));
             }
+            Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
                 let (name, group) = (Arc::clone(&batch.name), Arc::clone(&batch.group));
                 let times = times(&batch.data).to_vec();

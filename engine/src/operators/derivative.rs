@@ -108,6 +108,7 @@ impl Operator for DerivativeOperator {
                     ..points
                 }));
             }
+            Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
                 self.previous.remove(&batch.group.id);
                 let id = batch.group.id.clone();

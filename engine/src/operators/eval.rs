@@ -171,6 +171,7 @@ impl Operator for EvalOperator {
                     ..points
                 }));
             }
+            Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
                 let ids = vec![batch.group.id.clone(); batch.data.num_rows()];
                 let (data, _) = self.apply(&batch.data, ids);

@@ -186,6 +186,7 @@ impl Operator for GroupByOperator {
                 points.groups = self.grouper.assign(&name, &points.data);
                 out.push(Message::Points(points));
             }
+            Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
                 // Kapacitor gathers regrouped points until a batch with another time
                 // begins, then emits each new group's batch, its points in time order.

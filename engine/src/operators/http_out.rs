@@ -94,6 +94,10 @@ impl HttpOutOperator {
 }
 
 impl Operator for HttpOutOperator {
+    fn takes_batches(&self) -> bool {
+        true
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         {
             let mut series = self.result.0.lock().expect("httpOut lock");
@@ -106,6 +110,12 @@ impl Operator for HttpOutOperator {
                 }
                 Message::Batch(batch) => {
                     series.set(&batch.group.id, Some(Latest::Batch(batch.clone())))
+                }
+                Message::Batches(batches) => {
+                    for batch in batches.clone().split() {
+                        let group = Arc::clone(&batch.group);
+                        series.set(&group.id, Some(Latest::Batch(batch)))
+                    }
                 }
                 // A barrier makes the group's entry, empty until data comes.
                 Message::Barrier(barrier) => {

@@ -107,6 +107,7 @@ impl Operator for HttpPostOperator {
                     }));
                 }
             }
+            Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
                 let code = self.post(&batch_row(&batch));
                 out.push(Message::Batch(Batch {

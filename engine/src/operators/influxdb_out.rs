@@ -122,10 +122,20 @@ impl InfluxDbOutOperator {
 }
 
 impl Operator for InfluxDbOutOperator {
+    fn takes_batches(&self) -> bool {
+        true
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match &message {
             Message::Points(points) => self.write(&points.name, &points.data, None),
             Message::Batch(batch) => self.write(&batch.name, &batch.data, Some(&batch.group)),
+            Message::Batches(batches) => {
+                for span in &batches.spans {
+                    let data = batches.data.slice(span.rows.start, span.rows.len());
+                    self.write(&batches.name, &data, Some(&span.group));
+                }
+            }
             Message::Barrier(_) | Message::DeleteGroup(_) => {}
         }
         out.push(message);

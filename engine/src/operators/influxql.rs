@@ -2,6 +2,11 @@
 //! `spread`): reduce the points of each batch (or of each run of equal-time points of a
 //! stream) to one point, with Kapacitor's (InfluxQL's) reducers.
 //!
+//! Batches that closed together (a window's emissions for one incoming message) are reduced
+//! in one pass: `count`, `sum` and `mean` of floats through DataFusion's groups accumulators,
+//! whose arithmetic is InfluxQL's (sums add in row order, means divide the sum by the count),
+//! each batch one group of the accumulator; the other reducers take them one by one.
+//!
 //! Integers stay integers where InfluxQL keeps them: `count` is an integer, `sum`, `min`,
 //! `max`, `first`, `last` and `spread` keep the field's type, `mean` is a float. Sums add in
 //! arrival order, as Kapacitor's do, so floats come out bit for bit the same.
@@ -17,8 +22,10 @@ use condenser_model::FieldType;
 use condenser_model::schema::{TIME_COLUMN, field_field};
 
 use super::holt_winters::HoltWinters;
-use super::{Operator, concat_points, push_group_tags, time_and_group_tags};
-use crate::message::{Batch, Group, Message, Points, times};
+use super::{
+    Operator, concat_points, push_group_tags, push_groups_tags, time_and_group_tags, time_column,
+};
+use crate::message::{Batch, Batches, Group, Message, Points, times};
 
 /// Which reducer a node applies.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -284,6 +291,128 @@ impl InfluxQlOperator {
         }
     }
 
+    /// Reduces batches that closed together: all of them at once through a DataFusion
+    /// groups accumulator when the reducer has one with InfluxQL's semantics, else one by one.
+    fn reduce_batches(&self, batches: Batches, out: &mut Vec<Message>) {
+        match self.accumulate(&batches) {
+            Some(points) => out.extend(points.map(Message::Points)),
+            None => {
+                for batch in batches.split() {
+                    out.extend(self.reduce(&batch.name, &batch.group, batch.tmax, &batch.data));
+                }
+            }
+        }
+    }
+
+    /// `count`, `sum` (of integers or floats) and `mean` (of floats) of every batch of
+    /// `batches`, as one message of points (none when no batch gives a value), or `None` when
+    /// the batches need the batch-by-batch path: another reducer or type, a batch without
+    /// points or the field, or groups with different tag keys.
+    fn accumulate(&self, batches: &Batches) -> Option<Option<Points>> {
+        use datafusion_expr::EmitTo;
+        use datafusion_expr::function::AccumulatorArgs;
+        use datafusion_functions_aggregate::{average, count, sum};
+        let Batches { name, data, spans } = batches;
+        let column = data.column_by_name(&self.spec.field)?;
+        let aggregate = match (self.spec.reducer, column.data_type()) {
+            (Reducer::Count, _) => count::count_udaf(),
+            (Reducer::Sum, DataType::Int64 | DataType::Float64) => sum::sum_udaf(),
+            // InfluxQL sums integers as integers before it divides; DataFusion as floats.
+            (Reducer::Mean, DataType::Float64) => average::avg_udaf(),
+            _ => return None,
+        };
+        let first = spans.first()?;
+        let tiled = spans.iter().try_fold(0, |next, span| {
+            (span.rows.start == next && !span.rows.is_empty()).then_some(span.rows.end)
+        }) == Some(data.num_rows());
+        let same_keys = spans.iter().all(|span| {
+            span.group.tags.len() == first.group.tags.len()
+                && span
+                    .group
+                    .tags
+                    .iter()
+                    .zip(&first.group.tags)
+                    .all(|(a, b)| a.0 == b.0)
+        });
+        if !tiled || !same_keys {
+            return None;
+        }
+        let input = Arc::new(Field::new(
+            &self.spec.field,
+            column.data_type().clone(),
+            true,
+        ));
+        let args = AccumulatorArgs {
+            return_field: aggregate.return_field(&[Arc::clone(&input)]).ok()?,
+            schema: &Schema::new(vec![Arc::clone(&input)]),
+            ignore_nulls: false,
+            order_bys: &[],
+            is_reversed: false,
+            name: aggregate.name(),
+            is_distinct: false,
+            exprs: &[],
+            expr_fields: &[input],
+        };
+        if !aggregate.groups_accumulator_supported(args.clone()) {
+            return None;
+        }
+        let mut accumulator = aggregate.create_groups_accumulator(args).ok()?;
+        let group_indices: Vec<usize> = spans
+            .iter()
+            .enumerate()
+            .flat_map(|(index, span)| std::iter::repeat_n(index, span.rows.len()))
+            .collect();
+        accumulator
+            .update_batch(
+                std::slice::from_ref(column),
+                &group_indices,
+                None,
+                spans.len(),
+            )
+            .ok()?;
+        let mut values = accumulator.evaluate(EmitTo::All).ok()?;
+        // A batch whose points all lack the field: a count and a sum of 0, no mean.
+        if self.spec.reducer == Reducer::Sum && values.null_count() > 0 {
+            values = match values.data_type() {
+                DataType::Int64 => Arc::new(Int64Array::from_iter_values(
+                    values
+                        .as_primitive::<Int64Type>()
+                        .iter()
+                        .map(Option::unwrap_or_default),
+                )),
+                _ => Arc::new(Float64Array::from_iter_values(
+                    values
+                        .as_primitive::<Float64Type>()
+                        .iter()
+                        .map(Option::unwrap_or_default),
+                )),
+            };
+        }
+        let kept: Vec<usize> = (0..spans.len()).filter(|&i| values.is_valid(i)).collect();
+        if kept.is_empty() {
+            return Some(None);
+        }
+        if kept.len() < spans.len() {
+            let indices =
+                arrow::array::UInt32Array::from_iter_values(kept.iter().map(|&i| i as u32));
+            values = arrow::compute::take(&values, &indices, None).ok()?;
+        }
+        let groups: Vec<Arc<Group>> = kept.iter().map(|&i| Arc::clone(&spans[i].group)).collect();
+        let (time, times) = time_column(kept.iter().map(|&i| spans[i].tmax).collect());
+        let (mut fields, mut columns) = (vec![time], vec![times]);
+        push_groups_tags(&mut fields, &mut columns, &groups);
+        fields.push(field_field(
+            &self.spec.as_name,
+            FieldType::from_data_type(values.data_type())?,
+        ));
+        columns.push(values);
+        Some(Some(Points {
+            name: Arc::clone(name),
+            data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()?,
+            groups,
+        }))
+    }
+
     /// Reduces `data` (the points of one group) to one point at `time`.
     fn reduce_to_point(
         &self,
@@ -537,6 +666,10 @@ fn selected_point(
 }
 
 impl Operator for InfluxQlOperator {
+    fn takes_batches(&self) -> bool {
+        true
+    }
+
     fn cardinality(&self) -> usize {
         self.runs.len()
     }
@@ -581,6 +714,7 @@ impl Operator for InfluxQlOperator {
                     }
                 }
             }
+            Message::Batches(batches) => self.reduce_batches(batches, out),
             Message::DeleteGroup(group) => {
                 self.runs.remove(&group.id);
                 out.push(Message::DeleteGroup(group));

@@ -508,6 +508,11 @@ impl Operator for JoinOperator {
                     }
                 }
             }
+            Message::Batches(batches) => {
+                for batch in batches.split() {
+                    self.process_from(parent, Message::Batch(batch), out);
+                }
+            }
             Message::Batch(batch) => {
                 let t = round(batch.tmax, self.spec.tolerance);
                 if self.spec.on.is_empty() {

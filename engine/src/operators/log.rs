@@ -58,6 +58,10 @@ impl LogOperator {
 }
 
 impl Operator for LogOperator {
+    fn takes_batches(&self) -> bool {
+        true
+    }
+
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match &message {
             Message::Points(points) => {
@@ -66,6 +70,11 @@ impl Operator for LogOperator {
                 }
             }
             Message::Batch(batch) => self.write(&batch_row(batch)),
+            Message::Batches(batches) => {
+                for batch in batches.clone().split() {
+                    self.write(&batch_row(&batch));
+                }
+            }
             Message::Barrier(_) | Message::DeleteGroup(_) => {}
         }
         out.push(message);

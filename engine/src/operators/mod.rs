@@ -31,7 +31,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch, new_null_array};
 use arrow::datatypes::{DataType, Field, Schema};
 
-use crate::message::Message;
+use crate::message::{Batches, Message};
 
 /// A running node of a task.
 pub trait Operator: Send {
@@ -43,6 +43,20 @@ pub trait Operator: Send {
     fn process_from(&mut self, parent: usize, message: Message, out: &mut Vec<Message>) {
         let _ = parent;
         self.process(message, out);
+    }
+
+    /// Whether the node takes [`Message::Batches`] whole; the task hands a node that does not
+    /// one [`Message::Batch`] at a time.
+    fn takes_batches(&self) -> bool {
+        false
+    }
+
+    /// Processes each batch of `batches` in turn, as [`Message::Batch`]es: what a node that
+    /// does not take them whole does should they reach it.
+    fn process_each(&mut self, batches: Batches, out: &mut Vec<Message>) {
+        for batch in batches.split() {
+            self.process(Message::Batch(batch), out);
+        }
     }
 
     /// Called once when the input has ended, to emit what the node still holds (join's
@@ -177,6 +191,30 @@ pub fn filter_rows(
                 .expect("mask of the batch's length");
             Some(Message::Batch(crate::message::Batch { data, ..batch }))
         }
+        Message::Batches(batches) => {
+            let mut mask = Vec::with_capacity(batches.data.num_rows());
+            let mut spans = Vec::with_capacity(batches.spans.len());
+            let mut kept = 0;
+            for span in batches.spans {
+                let start = kept;
+                for row in span.rows.clone() {
+                    let keep = keep(&span.group, &batches.data, row);
+                    kept += usize::from(keep);
+                    mask.push(keep);
+                }
+                spans.push(crate::message::Span {
+                    rows: start..kept,
+                    ..span
+                });
+            }
+            let data = filter_record_batch(&batches.data, &BooleanArray::from(mask))
+                .expect("mask of the batch's length");
+            Some(Message::Batches(crate::message::Batches {
+                data,
+                spans,
+                ..batches
+            }))
+        }
         signal @ (Message::Barrier(_) | Message::DeleteGroup(_)) => Some(signal),
     }
 }
@@ -250,7 +288,7 @@ pub fn buffered_points(
             out.push(signal);
             None
         }
-        Message::Batch(_) => None,
+        Message::Batch(_) | Message::Batches(_) => None,
     }
 }
 
@@ -323,16 +361,36 @@ pub fn push_group_tags(
     for (key, value) in &group.tags {
         fields.push(condenser_model::schema::tag_field(key));
         // One dictionary value that every row points at.
-        let keys = arrow::array::Int32Array::from(vec![0; rows]);
-        let values = arrow::array::StringArray::from(vec![value.as_str()]);
-        columns.push(Arc::new(
-            arrow::array::DictionaryArray::<arrow::datatypes::Int32Type>::try_new(
-                keys,
-                Arc::new(values),
-            )
-            .expect("keys within the dictionary"),
-        ));
+        columns.push(tag_column(vec![0; rows], vec![value.as_str()]));
     }
+}
+
+/// Appends the tags of each row's group as tag columns, one row per group; the groups have
+/// the same tag keys (those of one group-by).
+pub fn push_groups_tags(
+    fields: &mut Vec<Field>,
+    columns: &mut Vec<ArrayRef>,
+    groups: &[Arc<crate::message::Group>],
+) {
+    let Some(first) = groups.first() else {
+        return;
+    };
+    for (index, (key, _)) in first.tags.iter().enumerate() {
+        fields.push(condenser_model::schema::tag_field(key));
+        let values = groups.iter().map(|g| g.tags[index].1.as_str()).collect();
+        columns.push(tag_column((0..groups.len() as i32).collect(), values));
+    }
+}
+
+/// A tag column: `keys` into the dictionary `values`.
+fn tag_column(keys: Vec<i32>, values: Vec<&str>) -> ArrayRef {
+    Arc::new(
+        arrow::array::DictionaryArray::<arrow::datatypes::Int32Type>::try_new(
+            arrow::array::Int32Array::from(keys),
+            Arc::new(arrow::array::StringArray::from(values)),
+        )
+        .expect("keys within the dictionary"),
+    )
 }
 
 /// The start of every point an operator makes: a `time` column of `times`, then the
@@ -342,14 +400,20 @@ pub fn time_and_group_tags(
     group: &crate::message::Group,
 ) -> (Vec<Field>, Vec<ArrayRef>) {
     let rows = times.len();
-    let mut fields = vec![Field::new(
-        condenser_model::schema::TIME_COLUMN,
-        condenser_model::schema::time_data_type(),
-        false,
-    )];
-    let mut columns: Vec<ArrayRef> = vec![Arc::new(
-        arrow::array::TimestampNanosecondArray::from(times).with_timezone("UTC"),
-    )];
+    let (field, column) = time_column(times);
+    let (mut fields, mut columns) = (vec![field], vec![column]);
     push_group_tags(&mut fields, &mut columns, group, rows);
     (fields, columns)
+}
+
+/// The `time` column of points an operator makes, and its field.
+pub fn time_column(times: Vec<i64>) -> (Field, ArrayRef) {
+    (
+        Field::new(
+            condenser_model::schema::TIME_COLUMN,
+            condenser_model::schema::time_data_type(),
+            false,
+        ),
+        Arc::new(arrow::array::TimestampNanosecondArray::from(times).with_timezone("UTC")),
+    )
 }

@@ -118,6 +118,7 @@ impl Operator for StateOperator {
                     ..points
                 }));
             }
+            Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
                 let key = format!("batch\n{}", batch.group.id);
                 self.trackers.remove(&key);

@@ -182,6 +182,7 @@ impl Operator for TransformOperator {
                     }));
                 }
             }
+            Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
                 let key = format!("batch\n{}", batch.group.id);
                 self.histories.remove(&key);

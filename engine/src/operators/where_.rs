@@ -68,6 +68,7 @@ impl Operator for WhereOperator {
                     out.push(Message::Points(kept));
                 }
             }
+            Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
                 let mut ctx = Some(Stateful {
                     groups: vec![batch.group.id.clone(); batch.data.num_rows()],

@@ -9,7 +9,7 @@ use arrow::array::RecordBatch;
 
 use super::{Operator, concat_points};
 use crate::go_time::truncate;
-use crate::message::{Barrier, Batch, Group, GroupTable, Message, times};
+use crate::message::{Barrier, Batch, Batches, Group, GroupTable, Message, Span, times};
 
 /// The resolved properties of a time-based `window()` node.
 #[derive(Debug, Clone, Copy, Default)]
@@ -164,21 +164,45 @@ impl WindowOperator {
             .reach(spec, index, barrier.time, emissions);
     }
 
-    /// The batches of `emissions`, in order.
+    /// The batches of `emissions`, in order: runs of windows of one measurement that have
+    /// points go out together as [`Batches`] over the gathered points; an empty window, or
+    /// windows whose points differ in schema, go out alone.
     fn emit(&self, emissions: Vec<Emission>, out: &mut Vec<Message>) {
         let gathered = gather(&emissions);
+        let mut run: Option<Batches> = None;
         let mut offset = 0;
         for emission in emissions {
             let (group, window) = self.windows.entry(emission.window);
             let rows = emission.points.len();
+            let span = Span {
+                group: Arc::clone(group),
+                tmax: emission.tmax,
+                rows: offset..offset + rows,
+            };
+            offset += rows;
+            match (&gathered, &mut run) {
+                (Some(_), Some(batches)) if rows > 0 && batches.name == window.name => {
+                    batches.spans.push(span);
+                    continue;
+                }
+                _ => {}
+            }
+            out.extend(run.take().map(own_rows));
             let data = match &gathered {
+                Some(all) if rows > 0 => {
+                    run = Some(Batches {
+                        name: Arc::clone(&window.name),
+                        data: all.clone(),
+                        spans: vec![span],
+                    });
+                    continue;
+                }
                 _ if rows == 0 => {
                     RecordBatch::new_empty(Arc::new(arrow::datatypes::Schema::new(vec![
                         condenser_model::schema::time_field(),
                     ])))
                 }
-                Some(all) => all.slice(offset, rows),
-                None => {
+                _ => {
                     let slices: Vec<RecordBatch> = emission
                         .points
                         .iter()
@@ -187,7 +211,6 @@ impl WindowOperator {
                     concat_points(&slices)
                 }
             };
-            offset += rows;
             out.push(Message::Batch(Batch {
                 name: Arc::clone(&window.name),
                 group: Arc::clone(group),
@@ -195,7 +218,21 @@ impl WindowOperator {
                 data,
             }));
         }
+        out.extend(run.take().map(own_rows));
     }
+}
+
+/// `batches` over the gathered points of several runs, cut down to its own rows.
+fn own_rows(mut batches: Batches) -> Message {
+    let start = batches.spans.first().map_or(0, |s| s.rows.start);
+    let end = batches.spans.last().map_or(0, |s| s.rows.end);
+    if start > 0 || end < batches.data.num_rows() {
+        batches.data = batches.data.slice(start, end - start);
+        for span in &mut batches.spans {
+            span.rows = span.rows.start - start..span.rows.end - start;
+        }
+    }
+    Message::Batches(batches)
 }
 
 /// The points of all `emissions` in one batch, when their batches share a schema.
@@ -271,7 +308,7 @@ impl Operator for WindowOperator {
                 return;
             }
             // A window after a batch edge is refused when the task is built.
-            Message::Batch(_) => return,
+            Message::Batch(_) | Message::Batches(_) => return,
         };
         let chunk = Arc::new(points.data);
         let mut emissions = Vec::new();

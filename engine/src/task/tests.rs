@@ -75,6 +75,97 @@ fn a_window_emits_when_a_later_point_of_its_group_arrives() {
     );
 }
 
+/// Writes line protocol (timestamps in seconds) as one write: a measurement's lines are one
+/// batch of points.
+fn write_body(task: &mut Task, lines: &str) {
+    let parsed = parse(lines.as_bytes(), ParseOptions::new(Precision::Second, 0)).unwrap();
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    for table in parsed.tables {
+        let measurement: Arc<str> = Arc::from(table.measurement.as_str());
+        task.write(
+            &WriteBatch::try_new("db".into(), "rp".into(), measurement, table.batch).unwrap(),
+        );
+    }
+}
+
+#[test]
+fn windows_one_write_closes_are_reduced_together_as_one_at_a_time() {
+    // Hosts a, b and c each fill [0s, 10s); the points at 10s close the three windows in
+    // one message. b has no `f`: a sum of 0.0, a count of 0 and no mean.
+    let first = "m,host=a i=1i,f=1.5 0\nm,host=b i=2i 1\nm,host=c i=3i,f=0.1 2\n\
+                 m,host=a i=4i,f=2.25 3\nm,host=c i=5i,f=0.2 4\nm,host=c i=6i,f=0.3 5";
+    let closing = "m,host=a i=0i 10\nm,host=b i=0i 10\nm,host=c i=0i 10";
+    let series = |values: [Option<Value>; 3]| {
+        let series: Vec<Value> = ["a", "b", "c"]
+            .into_iter()
+            .zip(values)
+            .filter_map(|(host, value)| {
+                Some(
+                    json!({"name": "m", "tags": {"host": host}, "columns": ["time", "out"],
+                            "values": [["1970-01-01T00:00:10Z", value?]]}),
+                )
+            })
+            .collect();
+        json!({ "series": series })
+    };
+    for (function, field, expected) in [
+        (
+            "sum",
+            "i",
+            series([Some(json!(5)), Some(json!(2)), Some(json!(14))]),
+        ),
+        (
+            "sum",
+            "f",
+            series([
+                Some(json!(3.75)),
+                Some(json!(0.0)),
+                Some(json!(0.6000000000000001)),
+            ]),
+        ),
+        (
+            "count",
+            "f",
+            series([Some(json!(2)), Some(json!(0)), Some(json!(3))]),
+        ),
+        (
+            "mean",
+            "f",
+            series([Some(json!(1.875)), None, Some(json!(0.20000000000000004))]),
+        ),
+        (
+            "mean",
+            "i",
+            series([Some(json!(2.5)), Some(json!(2.0)), Some(json!(14.0 / 3.0))]),
+        ),
+    ] {
+        let script = format!(
+            "stream|from().groupBy('host')|window().period(10s).every(10s).align()\
+             |{function}('{field}').as('out')|httpOut('out')"
+        );
+        let mut together = task(&script);
+        write_body(&mut together, first);
+        write_body(&mut together, closing);
+        let mut one_by_one = task(&script);
+        write(&mut one_by_one, &format!("{first}\n{closing}"));
+        assert_eq!(result(&together), expected, "{function}('{field}')");
+        assert_eq!(
+            result(&one_by_one),
+            expected,
+            "{function}('{field}') point by point"
+        );
+        for series in expected["series"].as_array().unwrap() {
+            let value = &series["values"][0][1];
+            let integer = matches!(function, "count") || (function != "mean" && field == "i");
+            assert_eq!(
+                value.is_i64(),
+                integer,
+                "{function}('{field}') gave {value}"
+            );
+        }
+    }
+}
+
 #[test]
 fn eval_keeps_only_its_results_unless_asked_and_drops_failed_points() {
     let mut t = task("stream|from()|eval(lambda: \"a\" * 2.0).as('b')|httpOut('out')");
