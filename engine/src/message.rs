@@ -165,16 +165,78 @@ pub struct Batch {
 }
 
 /// Batches that closed together on a batch edge (the windows one incoming message closed):
-/// one record batch cut into spans of rows, each span one batch. Nodes that work on all of
-/// them at once take them so; the task hands the others one [`Batch`] at a time.
+/// their points in one [`Gathered`], cut into spans of rows, each span one batch. Nodes that
+/// work on all of them at once take them so; the task hands the others one [`Batch`] at a
+/// time.
 #[derive(Debug, Clone)]
 pub struct Batches {
     /// The measurement.
     pub name: Arc<str>,
     /// The points of every batch, batch after batch.
-    pub data: RecordBatch,
-    /// The batches, in order; their rows follow one another in `data`.
+    pub points: Arc<Gathered>,
+    /// The batches, in order; their rows follow one another in `points`.
     pub spans: Vec<Span>,
+}
+
+/// Points of one schema gathered from the record batches they arrived in, made into one
+/// record batch only when it is first asked for: a node that reads one column gathers only
+/// that column.
+#[derive(Debug)]
+pub struct Gathered {
+    chunks: Vec<RecordBatch>,
+    /// Each point: its chunk and its row there.
+    rows: Vec<(usize, usize)>,
+    data: std::sync::OnceLock<RecordBatch>,
+}
+
+impl Gathered {
+    /// The points `rows` (chunk, row) of `chunks`, record batches of one schema.
+    pub fn new(chunks: Vec<RecordBatch>, rows: Vec<(usize, usize)>) -> Self {
+        Self {
+            chunks,
+            rows,
+            data: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Points that are one record batch already.
+    pub fn from_batch(data: RecordBatch) -> Self {
+        Self {
+            chunks: Vec::new(),
+            rows: Vec::new(),
+            data: std::sync::OnceLock::from(data),
+        }
+    }
+
+    /// How many points there are.
+    pub fn num_rows(&self) -> usize {
+        self.data
+            .get()
+            .map_or(self.rows.len(), RecordBatch::num_rows)
+    }
+
+    /// The points as one record batch.
+    pub fn data(&self) -> &RecordBatch {
+        self.data.get_or_init(|| {
+            let chunks: Vec<&RecordBatch> = self.chunks.iter().collect();
+            arrow::compute::interleave_record_batch(&chunks, &self.rows)
+                .expect("chunks of one schema interleave")
+        })
+    }
+
+    /// The column `name` of the points, if they have it.
+    pub fn column(&self, name: &str) -> Option<ArrayRef> {
+        if let Some(data) = self.data.get() {
+            return data.column_by_name(name).cloned();
+        }
+        let index = self.chunks.first()?.schema().index_of(name).ok()?;
+        let arrays: Vec<&dyn Array> = self
+            .chunks
+            .iter()
+            .map(|c| c.column(index).as_ref())
+            .collect();
+        arrow::compute::interleave(&arrays, &self.rows).ok()
+    }
 }
 
 /// One batch of [`Batches`]: its group, its time and its rows.
@@ -191,7 +253,12 @@ pub struct Span {
 impl Batches {
     /// The batches one by one, each a slice of the shared data.
     pub fn split(self) -> impl Iterator<Item = Batch> {
-        let Batches { name, data, spans } = self;
+        let Batches {
+            name,
+            points,
+            spans,
+        } = self;
+        let data = points.data().clone();
         spans.into_iter().map(move |span| Batch {
             name: Arc::clone(&name),
             group: span.group,

@@ -10,7 +10,7 @@ use condenser_model::schema::ColumnRole;
 use serde_json::{Map, Value, json};
 
 use super::Operator;
-use crate::message::{Batch, FastMap, Message, Points, role, tag_value};
+use crate::message::{Batch, Batches, FastMap, Message, Points, role, tag_value};
 
 /// The latest message of one group, kept as Arrow and encoded only when read.
 #[derive(Debug, Clone)]
@@ -19,6 +19,8 @@ enum Latest {
     Point(Arc<Points>, usize),
     /// A batch.
     Batch(Batch),
+    /// Batch `1` of the batches `0`.
+    Span(Arc<Batches>, usize),
 }
 
 impl Latest {
@@ -26,6 +28,18 @@ impl Latest {
         match self {
             Latest::Point(points, row) => point_row(points, *row),
             Latest::Batch(batch) => batch_row(batch),
+            Latest::Span(batches, index) => {
+                let span = &batches.spans[*index];
+                batch_row(&Batch {
+                    name: Arc::clone(&batches.name),
+                    group: Arc::clone(&span.group),
+                    tmax: span.tmax,
+                    data: batches
+                        .points
+                        .data()
+                        .slice(span.rows.start, span.rows.len()),
+                })
+            }
         }
     }
 }
@@ -112,9 +126,12 @@ impl Operator for HttpOutOperator {
                     series.set(&batch.group.id, Some(Latest::Batch(batch.clone())))
                 }
                 Message::Batches(batches) => {
-                    for batch in batches.clone().split() {
-                        let group = Arc::clone(&batch.group);
-                        series.set(&group.id, Some(Latest::Batch(batch)))
+                    let shared = Arc::new(batches.clone());
+                    for (index, span) in batches.spans.iter().enumerate() {
+                        series.set(
+                            &span.group.id,
+                            Some(Latest::Span(Arc::clone(&shared), index)),
+                        );
                     }
                 }
                 // A barrier makes the group's entry, empty until data comes.

@@ -132,7 +132,10 @@ impl Operator for InfluxDbOutOperator {
             Message::Batch(batch) => self.write(&batch.name, &batch.data, Some(&batch.group)),
             Message::Batches(batches) => {
                 for span in &batches.spans {
-                    let data = batches.data.slice(span.rows.start, span.rows.len());
+                    let data = batches
+                        .points
+                        .data()
+                        .slice(span.rows.start, span.rows.len());
                     self.write(&batches.name, &data, Some(&span.group));
                 }
             }

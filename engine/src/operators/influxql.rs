@@ -312,8 +312,12 @@ impl InfluxQlOperator {
         use datafusion_expr::EmitTo;
         use datafusion_expr::function::AccumulatorArgs;
         use datafusion_functions_aggregate::{average, count, sum};
-        let Batches { name, data, spans } = batches;
-        let column = data.column_by_name(&self.spec.field)?;
+        let Batches {
+            name,
+            points,
+            spans,
+        } = batches;
+        let column = points.column(&self.spec.field)?;
         let aggregate = match (self.spec.reducer, column.data_type()) {
             (Reducer::Count, _) => count::count_udaf(),
             (Reducer::Sum, DataType::Int64 | DataType::Float64) => sum::sum_udaf(),
@@ -324,7 +328,7 @@ impl InfluxQlOperator {
         let first = spans.first()?;
         let tiled = spans.iter().try_fold(0, |next, span| {
             (span.rows.start == next && !span.rows.is_empty()).then_some(span.rows.end)
-        }) == Some(data.num_rows());
+        }) == Some(points.num_rows());
         let same_keys = spans.iter().all(|span| {
             span.group.tags.len() == first.group.tags.len()
                 && span
@@ -364,7 +368,7 @@ impl InfluxQlOperator {
             .collect();
         accumulator
             .update_batch(
-                std::slice::from_ref(column),
+                std::slice::from_ref(&column),
                 &group_indices,
                 None,
                 spans.len(),

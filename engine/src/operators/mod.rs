@@ -192,13 +192,14 @@ pub fn filter_rows(
             Some(Message::Batch(crate::message::Batch { data, ..batch }))
         }
         Message::Batches(batches) => {
-            let mut mask = Vec::with_capacity(batches.data.num_rows());
+            let all = batches.points.data();
+            let mut mask = Vec::with_capacity(all.num_rows());
             let mut spans = Vec::with_capacity(batches.spans.len());
             let mut kept = 0;
             for span in batches.spans {
                 let start = kept;
                 for row in span.rows.clone() {
-                    let keep = keep(&span.group, &batches.data, row);
+                    let keep = keep(&span.group, all, row);
                     kept += usize::from(keep);
                     mask.push(keep);
                 }
@@ -207,10 +208,10 @@ pub fn filter_rows(
                     ..span
                 });
             }
-            let data = filter_record_batch(&batches.data, &BooleanArray::from(mask))
+            let data = filter_record_batch(all, &BooleanArray::from(mask))
                 .expect("mask of the batch's length");
             Some(Message::Batches(crate::message::Batches {
-                data,
+                points: Arc::new(crate::message::Gathered::from_batch(data)),
                 spans,
                 ..batches
             }))

@@ -2,14 +2,17 @@
 //! when a point of the group arrives at or past the window's end (data time, not the wall
 //! clock), exactly as Kapacitor's window node does point by point.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::ops::Range;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 
 use super::{Operator, concat_points};
 use crate::go_time::truncate;
-use crate::message::{Barrier, Batch, Batches, Group, GroupTable, Message, Span, times};
+use crate::message::{
+    Barrier, Batch, Batches, FastMap, Gathered, Group, GroupTable, Message, Span, times,
+};
 
 /// The resolved properties of a time-based `window()` node.
 #[derive(Debug, Clone, Copy, Default)]
@@ -86,11 +89,36 @@ struct GroupWindow {
     buffer: VecDeque<Buffered>,
 }
 
-/// A window to emit: its group's window, its time and its points.
-struct Emission {
-    window: usize,
-    tmax: i64,
-    points: Vec<Buffered>,
+/// The windows one message closes, in order: each its group's window, its time and its
+/// points, as references (chunk, row) into the batches the points came in.
+#[derive(Default)]
+struct Emissions {
+    chunks: Vec<Arc<RecordBatch>>,
+    /// The index in `chunks` of each chunk, by address.
+    chunk_of: FastMap<usize, usize>,
+    rows: Vec<(usize, usize)>,
+    windows: Vec<(usize, i64, Range<usize>)>,
+}
+
+impl Emissions {
+    /// Window `window` closes at `tmax` with `points`.
+    fn push<'a>(&mut self, window: usize, tmax: i64, points: impl Iterator<Item = &'a Buffered>) {
+        let start = self.rows.len();
+        let mut last: Option<(usize, usize)> = None;
+        for point in points {
+            let address = Arc::as_ptr(&point.chunk) as usize;
+            let chunk = match last {
+                Some((a, chunk)) if a == address => chunk,
+                _ => *self.chunk_of.entry(address).or_insert_with(|| {
+                    self.chunks.push(Arc::clone(&point.chunk));
+                    self.chunks.len() - 1
+                }),
+            };
+            last = Some((address, chunk));
+            self.rows.push((chunk, point.row as usize));
+        }
+        self.windows.push((window, tmax, start..self.rows.len()));
+    }
 }
 
 /// Windows by time (or by count).
@@ -126,7 +154,7 @@ impl WindowOperator {
     }
 
     /// Takes one point into window `index`, noting an emission if it closes the window.
-    fn point(&mut self, index: usize, point: Buffered, emissions: &mut Vec<Emission>) {
+    fn point(&mut self, index: usize, point: Buffered, emissions: &mut Emissions) {
         let spec = self.spec;
         let window = self.windows.get_mut(index);
         let t = point.t;
@@ -138,7 +166,7 @@ impl WindowOperator {
             window.count += 1;
             if window.count == window.next_emit {
                 window.next_emit += spec.every_count;
-                emissions.push(window.emission(index, t));
+                emissions.push(index, t, window.buffer.iter());
             }
         } else if spec.every == 0 {
             // A window (oldest, t] per point: the point is in the window it closes.
@@ -153,7 +181,7 @@ impl WindowOperator {
 
     /// Kapacitor's barrier: the group's window closes as a point at the barrier's time would
     /// close it, and the barrier goes no further. A window counting points ignores it.
-    fn barrier(&mut self, barrier: &Barrier, emissions: &mut Vec<Emission>) {
+    fn barrier(&mut self, barrier: &Barrier, emissions: &mut Emissions) {
         let spec = self.spec;
         if spec.period_count > 0 {
             return;
@@ -164,126 +192,112 @@ impl WindowOperator {
             .reach(spec, index, barrier.time, emissions);
     }
 
-    /// The batches of `emissions`, in order: runs of windows of one measurement that have
-    /// points go out together as [`Batches`] over the gathered points; an empty window, or
-    /// windows whose points differ in schema, go out alone.
-    fn emit(&self, emissions: Vec<Emission>, out: &mut Vec<Message>) {
-        let gathered = gather(&emissions);
-        let mut run: Option<Batches> = None;
-        let mut offset = 0;
-        for emission in emissions {
-            let (group, window) = self.windows.entry(emission.window);
-            let rows = emission.points.len();
-            let span = Span {
-                group: Arc::clone(group),
-                tmax: emission.tmax,
-                rows: offset..offset + rows,
+    /// The batches of `emissions`, in order. Consecutive windows whose points share a
+    /// schema go out together as [`Batches`] over their gathered points; an empty window, or
+    /// one whose points differ in schema, goes out alone.
+    fn emit(&self, emissions: Emissions, out: &mut Vec<Message>) {
+        let Emissions {
+            chunks,
+            rows,
+            windows,
+            ..
+        } = emissions;
+        // Chunks of one schema form a class; a point is its class's chunk `local`.
+        let mut classes: Vec<Vec<RecordBatch>> = Vec::new();
+        let mut class_of = Vec::with_capacity(chunks.len());
+        let mut local = Vec::with_capacity(chunks.len());
+        for chunk in &chunks {
+            let class = match classes.iter().position(|c| c[0].schema() == chunk.schema()) {
+                Some(class) => class,
+                None => {
+                    classes.push(Vec::new());
+                    classes.len() - 1
+                }
             };
-            offset += rows;
-            match (&gathered, &mut run) {
-                (Some(_), Some(batches)) if rows > 0 && batches.name == window.name => {
-                    batches.spans.push(span);
-                    continue;
-                }
-                _ => {}
+            class_of.push(class);
+            local.push(classes[class].len());
+            classes[class].push(chunk.as_ref().clone());
+        }
+        // The windows going out together: their class, measurement, spans and points.
+        type Run = (usize, Arc<str>, Vec<Span>, Vec<(usize, usize)>);
+        let mut run: Option<Run> = None;
+        let flush = |run: &mut Option<Run>, out: &mut Vec<Message>| {
+            if let Some((class, name, spans, points)) = run.take() {
+                out.push(Message::Batches(Batches {
+                    name,
+                    points: Arc::new(Gathered::new(classes[class].clone(), points)),
+                    spans,
+                }));
             }
-            out.extend(run.take().map(own_rows));
-            let data = match &gathered {
-                Some(all) if rows > 0 => {
-                    run = Some(Batches {
-                        name: Arc::clone(&window.name),
-                        data: all.clone(),
-                        spans: vec![span],
-                    });
-                    continue;
-                }
-                _ if rows == 0 => {
-                    RecordBatch::new_empty(Arc::new(arrow::datatypes::Schema::new(vec![
-                        condenser_model::schema::time_field(),
-                    ])))
-                }
-                _ => {
-                    let slices: Vec<RecordBatch> = emission
-                        .points
-                        .iter()
-                        .map(|p| p.chunk.slice(p.row as usize, 1))
-                        .collect();
-                    concat_points(&slices)
-                }
+        };
+        for (index, tmax, range) in windows {
+            let (group, window) = self.windows.entry(index);
+            let points = &rows[range];
+            let class = points.first().map(|(chunk, _)| class_of[*chunk]);
+            let uniform = points
+                .iter()
+                .all(|(chunk, _)| Some(class_of[*chunk]) == class);
+            match (&mut run, class) {
+                (Some((c, name, _, _)), Some(class))
+                    if uniform && *c == class && *name == window.name => {}
+                _ => flush(&mut run, out),
+            }
+            if let (Some(class), true) = (class, uniform) {
+                let (_, _, spans, gathered) = run.get_or_insert_with(|| {
+                    (class, Arc::clone(&window.name), Vec::new(), Vec::new())
+                });
+                let start = gathered.len();
+                gathered.extend(points.iter().map(|(chunk, row)| (local[*chunk], *row)));
+                spans.push(Span {
+                    group: Arc::clone(group),
+                    tmax,
+                    rows: start..gathered.len(),
+                });
+                continue;
+            }
+            let data = if points.is_empty() {
+                RecordBatch::new_empty(Arc::new(arrow::datatypes::Schema::new(vec![
+                    condenser_model::schema::time_field(),
+                ])))
+            } else {
+                let slices: Vec<RecordBatch> = points
+                    .iter()
+                    .map(|(chunk, row)| chunks[*chunk].slice(*row, 1))
+                    .collect();
+                concat_points(&slices)
             };
             out.push(Message::Batch(Batch {
                 name: Arc::clone(&window.name),
                 group: Arc::clone(group),
-                tmax: emission.tmax,
+                tmax,
                 data,
             }));
         }
-        out.extend(run.take().map(own_rows));
+        flush(&mut run, out);
     }
-}
-
-/// `batches` over the gathered points of several runs, cut down to its own rows.
-fn own_rows(mut batches: Batches) -> Message {
-    let start = batches.spans.first().map_or(0, |s| s.rows.start);
-    let end = batches.spans.last().map_or(0, |s| s.rows.end);
-    if start > 0 || end < batches.data.num_rows() {
-        batches.data = batches.data.slice(start, end - start);
-        for span in &mut batches.spans {
-            span.rows = span.rows.start - start..span.rows.end - start;
-        }
-    }
-    Message::Batches(batches)
-}
-
-/// The points of all `emissions` in one batch, when their batches share a schema.
-fn gather(emissions: &[Emission]) -> Option<RecordBatch> {
-    let mut chunks: Vec<&RecordBatch> = Vec::new();
-    let mut chunk_of: HashMap<usize, usize> = HashMap::new();
-    let mut indices = Vec::new();
-    for point in emissions.iter().flat_map(|e| &e.points) {
-        let address = Arc::as_ptr(&point.chunk) as usize;
-        let chunk = *chunk_of.entry(address).or_insert_with(|| {
-            chunks.push(&point.chunk);
-            chunks.len() - 1
-        });
-        indices.push((chunk, point.row as usize));
-    }
-    let first = chunks.first()?;
-    if chunks.iter().any(|c| c.schema() != first.schema()) {
-        return None;
-    }
-    arrow::compute::interleave_record_batch(&chunks, &indices).ok()
 }
 
 impl GroupWindow {
     /// Data (a point or a barrier) has reached time `t`: if the window is due, it drops the
     /// points older than the period and is emitted (window `index`), and the next emission
     /// time moves on.
-    fn reach(&mut self, spec: WindowSpec, index: usize, t: i64, emissions: &mut Vec<Emission>) {
+    fn reach(&mut self, spec: WindowSpec, index: usize, t: i64, emissions: &mut Emissions) {
         if t < self.next_emit {
             return;
         }
         if spec.every == 0 {
             let oldest = t - spec.period;
             self.buffer.retain(|p| p.t > oldest);
-            emissions.push(self.emission(index, t));
+            emissions.push(index, t, self.buffer.iter());
             self.next_emit = t;
         } else {
             let oldest = self.next_emit - spec.period;
             self.buffer.retain(|p| p.t >= oldest);
-            emissions.push(self.emission(index, self.next_emit));
+            emissions.push(index, self.next_emit, self.buffer.iter());
             self.next_emit = t + spec.every;
             if spec.align {
                 self.next_emit = truncate(self.next_emit, spec.every);
             }
-        }
-    }
-
-    fn emission(&self, window: usize, tmax: i64) -> Emission {
-        Emission {
-            window,
-            tmax,
-            points: self.buffer.iter().cloned().collect(),
         }
     }
 }
@@ -297,7 +311,7 @@ impl Operator for WindowOperator {
         let points = match message {
             Message::Points(points) => points,
             Message::Barrier(barrier) => {
-                let mut emissions = Vec::new();
+                let mut emissions = Emissions::default();
                 self.barrier(&barrier, &mut emissions);
                 self.emit(emissions, out);
                 return;
@@ -311,7 +325,7 @@ impl Operator for WindowOperator {
             Message::Batch(_) | Message::Batches(_) => return,
         };
         let chunk = Arc::new(points.data);
-        let mut emissions = Vec::new();
+        let mut emissions = Emissions::default();
         let mut previous: Option<(&Arc<Group>, usize)> = None;
         for (row, (&t, group)) in times(&chunk).iter().zip(&points.groups).enumerate() {
             let window = match previous {
