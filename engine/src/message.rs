@@ -51,12 +51,23 @@ pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A value for each group, found by the group's instance (an address compare) before its
 /// id (a hash of text): operators see the same few shared [`Group`]s over and over.
+///
+/// A removed entry leaves a hole, so indices stay put and removal costs no shifting; the
+/// holes are swept out when they outnumber the entries.
 #[derive(Debug, Clone)]
 pub struct GroupTable<T> {
-    entries: Vec<(Arc<Group>, T)>,
+    entries: Vec<Option<Entry<T>>>,
+    live: usize,
     by_id: FastMap<String, usize>,
-    /// The entry of each instance seen, by address; `instances` keeps them alive.
+    /// The entry of each instance seen, by address; the entry keeps the instance alive.
     by_instance: FastMap<usize, usize>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry<T> {
+    group: Arc<Group>,
+    value: T,
+    /// The instances of the group looked up so far.
     instances: Vec<Arc<Group>>,
 }
 
@@ -64,9 +75,9 @@ impl<T> Default for GroupTable<T> {
     fn default() -> Self {
         Self {
             entries: Vec::new(),
+            live: 0,
             by_id: FastMap::default(),
             by_instance: FastMap::default(),
-            instances: Vec::new(),
         }
     }
 }
@@ -85,58 +96,86 @@ impl<T> GroupTable<T> {
         let index = match self.by_id.get(&group.id) {
             Some(&index) => index,
             None => {
-                self.entries.push((Arc::clone(group), create()));
+                self.entries.push(Some(Entry {
+                    group: Arc::clone(group),
+                    value: create(),
+                    instances: Vec::new(),
+                }));
+                self.live += 1;
                 self.by_id.insert(group.id.clone(), self.entries.len() - 1);
                 self.entries.len() - 1
             }
         };
         self.by_instance.insert(address, index);
-        self.instances.push(Arc::clone(group));
+        self.live_entry(index).instances.push(Arc::clone(group));
         index
     }
 
-    /// Removes the entry of the group with `id`, if any (indices after it move down one).
+    /// Removes the entry of the group with `id`, if any. Indices of other entries stay
+    /// valid until the next removal.
     pub fn remove(&mut self, id: &str) -> Option<T> {
         let index = self.by_id.remove(id)?;
-        for i in self.by_id.values_mut() {
-            if *i > index {
-                *i -= 1;
+        let entry = self.entries[index].take()?;
+        self.live -= 1;
+        for instance in &entry.instances {
+            self.by_instance.remove(&(Arc::as_ptr(instance) as usize));
+        }
+        if self.entries.len() > 64 && self.entries.len() > 2 * self.live {
+            self.sweep();
+        }
+        Some(entry.value)
+    }
+
+    /// Drops the holes removals left, renumbering the entries.
+    fn sweep(&mut self) {
+        self.entries.retain(Option::is_some);
+        self.by_id.clear();
+        self.by_instance.clear();
+        for (index, entry) in self.entries.iter().enumerate() {
+            let entry = entry.as_ref().expect("holes were dropped");
+            self.by_id.insert(entry.group.id.clone(), index);
+            for instance in &entry.instances {
+                self.by_instance
+                    .insert(Arc::as_ptr(instance) as usize, index);
             }
         }
-        self.by_instance.retain(|_, i| *i != index);
-        for i in self.by_instance.values_mut() {
-            if *i > index {
-                *i -= 1;
-            }
-        }
-        self.instances.retain(|g| g.id != id);
-        Some(self.entries.remove(index).1)
+    }
+
+    fn live_entry(&mut self, index: usize) -> &mut Entry<T> {
+        self.entries[index]
+            .as_mut()
+            .expect("an index the table gave")
     }
 
     /// The entry at `index`.
     pub fn get_mut(&mut self, index: usize) -> &mut T {
-        &mut self.entries[index].1
+        &mut self.live_entry(index).value
     }
 
     /// The group and entry at `index`.
     pub fn entry(&self, index: usize) -> (&Arc<Group>, &T) {
-        let (group, value) = &self.entries[index];
-        (group, value)
+        let entry = self.entries[index]
+            .as_ref()
+            .expect("an index the table gave");
+        (&entry.group, &entry.value)
     }
 
     /// The groups and their entries, in the order the groups were first seen.
     pub fn iter(&self) -> impl Iterator<Item = (&Arc<Group>, &T)> {
-        self.entries.iter().map(|(g, v)| (g, v))
+        self.entries
+            .iter()
+            .flatten()
+            .map(|entry| (&entry.group, &entry.value))
     }
 
     /// How many groups have an entry.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.live
     }
 
     /// Whether no group has an entry.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.live == 0
     }
 }
 
@@ -363,5 +402,41 @@ pub fn tag_value(array: &ArrayRef, row: usize) -> Option<String> {
             Some(dict.values().as_string::<i32>().value(key).to_owned())
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(host: usize) -> Arc<Group> {
+        Arc::new(Group::new(vec![("host".into(), host.to_string())], None))
+    }
+
+    #[test]
+    fn a_group_table_keeps_first_seen_order_through_removals_and_sweeps() {
+        let mut table = GroupTable::default();
+        let groups: Vec<Arc<Group>> = (0..100).map(group).collect();
+        for (i, g) in groups.iter().enumerate() {
+            assert_eq!(table.index_or_insert_with(g, || i), i);
+        }
+        // Another instance of a group finds the same entry.
+        assert_eq!(table.index_or_insert_with(&group(7), || 0), 7);
+        for i in (0..100).filter(|i| i % 5 != 0) {
+            assert_eq!(table.remove(&groups[i].id), Some(i));
+        }
+        assert_eq!(table.remove(&groups[1].id), None);
+        assert_eq!(table.len(), 20);
+        let left: Vec<usize> = table.iter().map(|(_, v)| *v).collect();
+        assert_eq!(left, (0..100).step_by(5).collect::<Vec<_>>());
+        for i in (0..100).step_by(5) {
+            let index = table.index_or_insert_with(&groups[i], || 0);
+            assert_eq!(*table.entry(index).1, i);
+            assert_eq!(table.entry(index).0.id, groups[i].id);
+        }
+        // A removed group comes back new, at the end.
+        let index = table.index_or_insert_with(&groups[3], || 1000);
+        assert_eq!(*table.get_mut(index), 1000);
+        assert_eq!(table.iter().last().map(|(_, v)| *v), Some(1000));
     }
 }

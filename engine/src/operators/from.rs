@@ -62,24 +62,24 @@ impl FromOperator {
         {
             return;
         }
-        let points = Points {
-            name: Arc::clone(&write.measurement),
-            data: write.batch.clone(),
-            groups: vec![Group::none(); write.batch.num_rows()],
-        };
-        let points = match &self.spec.predicate {
+        // The predicate sees the points before they are grouped.
+        let mut data = match &self.spec.predicate {
             Some(predicate) => {
+                let points = Points {
+                    name: Arc::clone(&write.measurement),
+                    data: write.batch.clone(),
+                    groups: vec![Group::none(); write.batch.num_rows()],
+                };
                 match filter_points(predicate, points, Some(&mut self.state), self.spec.quiet) {
-                    Some(points) => points,
+                    Some(points) => points.data,
                     None => return,
                 }
             }
-            None => points,
+            None => write.batch.clone(),
         };
         // As Go's Time.Truncate and Time.Round: multiples counted from Go's zero time, and
         // a half rounds up.
         let (truncate, round) = (self.spec.truncate, self.spec.round);
-        let mut data = points.data;
         if truncate > 0 {
             data = map_times(&data, |t| go_time::truncate(t, truncate));
         }
@@ -90,7 +90,7 @@ impl FromOperator {
         out.push(Message::Points(Points {
             groups,
             data,
-            name: points.name,
+            name: Arc::clone(&write.measurement),
         }));
     }
 }

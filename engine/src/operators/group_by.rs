@@ -3,9 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch};
-use arrow::datatypes::DataType;
-use arrow::row::{RowConverter, SortField};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Int32Type};
 
 use super::{Operator, concat_points};
 use crate::message::{Batch, FastMap, Group, Message, role, tag_value};
@@ -26,9 +25,9 @@ pub struct Dimensions {
 
 /// Assigns groups, keeping one shared [`Group`] per distinct group.
 ///
-/// A batch's grouping tag columns are encoded at once in Arrow's row format; a row whose
-/// bytes were seen before takes its group from a hash lookup, so only a new group costs
-/// building its tags and id.
+/// Each grouping tag's values get small ids: a dictionary-encoded column (as ingest makes
+/// them) is looked up once per dictionary value, not once per row. A row's group is then
+/// found by its tuple of ids, so only a new group costs building its tags and id.
 #[derive(Debug, Default)]
 pub struct Grouper {
     dimensions: Dimensions,
@@ -36,14 +35,55 @@ pub struct Grouper {
     keyers: Vec<Keyer>,
 }
 
-/// The row-format keys of one set of grouping columns (names and types, and the
-/// measurement when grouping by it).
+/// The groups of one set of grouping columns (and the measurement when grouping by it), by
+/// the ids of their values.
 #[derive(Debug)]
 struct Keyer {
     name: Option<String>,
-    columns: Vec<(String, DataType)>,
-    converter: RowConverter,
-    groups: FastMap<Box<[u8]>, Arc<Group>>,
+    columns: Vec<String>,
+    /// Each column's values seen, with their ids (0 is an absent tag).
+    values: Vec<FastMap<Box<str>, u32>>,
+    groups: FastMap<Box<[u32]>, Arc<Group>>,
+}
+
+impl Keyer {
+    /// The id of every row's value in `column`, the keyer's column `index`.
+    fn value_ids(&mut self, index: usize, column: &ArrayRef) -> Vec<u32> {
+        let values = &mut self.values[index];
+        let mut id_of = |value: &str| -> u32 {
+            if let Some(&id) = values.get(value) {
+                return id;
+            }
+            let id = values.len() as u32 + 1;
+            values.insert(value.into(), id);
+            id
+        };
+        if let DataType::Dictionary(key, value) = column.data_type()
+            && **key == DataType::Int32
+            && **value == DataType::Utf8
+        {
+            let dictionary = column.as_dictionary::<Int32Type>();
+            let ids: Vec<u32> = dictionary
+                .values()
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map_or(0, &mut id_of))
+                .collect();
+            let keys = dictionary.keys();
+            return (0..keys.len())
+                .map(|row| {
+                    if keys.is_valid(row) {
+                        ids[keys.value(row) as usize]
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+        }
+        (0..column.len())
+            .map(|row| tag_value(column, row).map_or(0, |v| id_of(&v)))
+            .collect()
+    }
 }
 
 impl Grouper {
@@ -84,48 +124,40 @@ impl Grouper {
             let group = self.intern(Group::new(Vec::new(), by_name));
             return vec![group; data.num_rows()];
         }
-        let signature: Vec<(String, DataType)> = tag_columns
-            .iter()
-            .map(|(n, i)| (n.clone(), data.column(*i).data_type().clone()))
-            .collect();
+        let names: Vec<String> = tag_columns.iter().map(|(n, _)| n.clone()).collect();
         let keyer = match self
             .keyers
             .iter()
-            .position(|k| k.name == by_name && k.columns == signature)
+            .position(|k| k.name == by_name && k.columns == names)
         {
             Some(keyer) => keyer,
             None => {
-                let fields = signature
-                    .iter()
-                    .map(|(_, t)| SortField::new(t.clone()))
-                    .collect();
-                let converter = RowConverter::new(fields).expect("tag columns have a row format");
                 self.keyers.push(Keyer {
                     name: by_name.clone(),
-                    columns: signature,
-                    converter,
+                    values: vec![FastMap::default(); names.len()],
+                    columns: names,
                     groups: FastMap::default(),
                 });
                 self.keyers.len() - 1
             }
         };
-        let columns: Vec<ArrayRef> = tag_columns
+        let ids: Vec<Vec<u32>> = tag_columns
             .iter()
-            .map(|(_, i)| Arc::clone(data.column(*i)))
+            .enumerate()
+            .map(|(index, (_, i))| self.keyers[keyer].value_ids(index, data.column(*i)))
             .collect();
-        let rows = self.keyers[keyer]
-            .converter
-            .convert_columns(&columns)
-            .expect("tag columns convert to rows");
         let mut assigned: Vec<Arc<Group>> = Vec::with_capacity(data.num_rows());
+        let mut key = vec![0u32; ids.len()];
         for row in 0..data.num_rows() {
-            let key = rows.row(row);
             // Rows of one series often come together.
-            if row > 0 && rows.row(row - 1) == key {
+            if row > 0 && key.iter().zip(&ids).all(|(k, column)| *k == column[row]) {
                 assigned.push(Arc::clone(&assigned[row - 1]));
                 continue;
             }
-            if let Some(group) = self.keyers[keyer].groups.get(key.as_ref()) {
+            for (k, column) in key.iter_mut().zip(&ids) {
+                *k = column[row];
+            }
+            if let Some(group) = self.keyers[keyer].groups.get(key.as_slice()) {
                 assigned.push(Arc::clone(group));
                 continue;
             }
@@ -136,7 +168,7 @@ impl Grouper {
             let group = self.intern(Group::new(tags, by_name.clone()));
             self.keyers[keyer]
                 .groups
-                .insert(key.as_ref().into(), Arc::clone(&group));
+                .insert(key.as_slice().into(), Arc::clone(&group));
             assigned.push(group);
         }
         assigned

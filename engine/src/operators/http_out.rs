@@ -10,7 +10,7 @@ use condenser_model::schema::ColumnRole;
 use serde_json::{Map, Value, json};
 
 use super::Operator;
-use crate::message::{Batch, Batches, FastMap, Message, Points, role, tag_value};
+use crate::message::{Batch, Batches, Group, GroupTable, Message, Points, role, tag_value};
 
 /// The latest message of one group, kept as Arrow and encoded only when read.
 #[derive(Debug, Clone)]
@@ -48,10 +48,9 @@ impl Latest {
 /// (none yet for a group made by a barrier).
 #[derive(Debug, Default)]
 struct Series {
-    entries: Vec<(String, Option<Latest>)>,
+    entries: GroupTable<Option<Latest>>,
     /// Whether any group ever had an entry (all deleted serves `[]`, never any `null`).
     seen: bool,
-    index: FastMap<String, usize>,
 }
 
 /// The series an httpOut node serves, shared with whoever reads them.
@@ -71,26 +70,11 @@ impl HttpOutResult {
 }
 
 impl Series {
-    fn remove(&mut self, group: &str) {
-        if let Some(index) = self.index.remove(group) {
-            self.entries.remove(index);
-            for i in self.index.values_mut() {
-                if *i > index {
-                    *i -= 1;
-                }
-            }
-        }
-    }
-
-    fn set(&mut self, group: &str, latest: Option<Latest>) {
+    /// The group's entry, made empty if it has none.
+    fn entry(&mut self, group: &Arc<Group>) -> &mut Option<Latest> {
         self.seen = true;
-        match self.index.get(group) {
-            Some(&i) => self.entries[i].1 = latest,
-            None => {
-                self.index.insert(group.to_owned(), self.entries.len());
-                self.entries.push((group.to_owned(), latest));
-            }
-        }
+        let index = self.entries.index_or_insert_with(group, || None);
+        self.entries.get_mut(index)
     }
 }
 
@@ -119,28 +103,25 @@ impl Operator for HttpOutOperator {
                 Message::Points(points) => {
                     let shared = Arc::new(points.clone());
                     for (row, group) in points.groups.iter().enumerate() {
-                        series.set(&group.id, Some(Latest::Point(Arc::clone(&shared), row)));
+                        *series.entry(group) = Some(Latest::Point(Arc::clone(&shared), row));
                     }
                 }
                 Message::Batch(batch) => {
-                    series.set(&batch.group.id, Some(Latest::Batch(batch.clone())))
+                    *series.entry(&batch.group) = Some(Latest::Batch(batch.clone()))
                 }
                 Message::Batches(batches) => {
                     let shared = Arc::new(batches.clone());
                     for (index, span) in batches.spans.iter().enumerate() {
-                        series.set(
-                            &span.group.id,
-                            Some(Latest::Span(Arc::clone(&shared), index)),
-                        );
+                        *series.entry(&span.group) = Some(Latest::Span(Arc::clone(&shared), index));
                     }
                 }
                 // A barrier makes the group's entry, empty until data comes.
                 Message::Barrier(barrier) => {
-                    if !series.index.contains_key(&barrier.group.id) {
-                        series.set(&barrier.group.id, None);
-                    }
+                    series.entry(&barrier.group);
                 }
-                Message::DeleteGroup(group) => series.remove(&group.id),
+                Message::DeleteGroup(group) => {
+                    series.entries.remove(&group.id);
+                }
             }
         }
         out.push(message);
