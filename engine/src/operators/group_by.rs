@@ -43,13 +43,16 @@ struct Keyer {
     columns: Vec<String>,
     /// Each column's values seen, with their ids (0 is an absent tag).
     values: Vec<FastMap<Box<str>, u32>>,
+    /// Each column's last dictionary and the ids of its values: writes of the same series
+    /// (a Telegraf flush after another) come with equal dictionaries.
+    last_dictionary: Vec<Option<(ArrayRef, Vec<u32>)>>,
     groups: FastMap<Box<[u32]>, Arc<Group>>,
 }
 
 impl Keyer {
     /// The id of every row's value in `column`, the keyer's column `index`.
     fn value_ids(&mut self, index: usize, column: &ArrayRef) -> Vec<u32> {
-        let values = &mut self.values[index];
+        let (values, last) = (&mut self.values[index], &mut self.last_dictionary[index]);
         let mut id_of = |value: &str| -> u32 {
             if let Some(&id) = values.get(value) {
                 return id;
@@ -63,12 +66,18 @@ impl Keyer {
             && **value == DataType::Utf8
         {
             let dictionary = column.as_dictionary::<Int32Type>();
-            let ids: Vec<u32> = dictionary
-                .values()
-                .as_string::<i32>()
-                .iter()
-                .map(|v| v.map_or(0, &mut id_of))
-                .collect();
+            let ids = match last {
+                Some((seen, ids)) if seen.as_ref() == dictionary.values().as_ref() => ids,
+                _ => {
+                    let ids = dictionary
+                        .values()
+                        .as_string::<i32>()
+                        .iter()
+                        .map(|v| v.map_or(0, &mut id_of))
+                        .collect();
+                    &last.insert((Arc::clone(dictionary.values()), ids)).1
+                }
+            };
             let keys = dictionary.keys();
             return (0..keys.len())
                 .map(|row| {
@@ -135,6 +144,7 @@ impl Grouper {
                 self.keyers.push(Keyer {
                     name: by_name.clone(),
                     values: vec![FastMap::default(); names.len()],
+                    last_dictionary: vec![None; names.len()],
                     columns: names,
                     groups: FastMap::default(),
                 });
