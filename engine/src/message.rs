@@ -187,7 +187,7 @@ pub struct Points {
     /// The points: `time`, tag columns, field columns; a null is an absent tag or field.
     pub data: RecordBatch,
     /// The group of each row.
-    pub groups: Vec<Arc<Group>>,
+    pub groups: Arc<[Arc<Group>]>,
 }
 
 /// A batch on a batch edge: points of one group that belong together (a window).

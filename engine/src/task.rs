@@ -226,7 +226,7 @@ impl Task {
                     name: "stats".into(),
                     data: arrow::array::RecordBatch::try_new(schema, columns)
                         .expect("columns of one row"),
-                    groups: vec![group],
+                    groups: vec![group].into(),
                 })
             })
             .collect()

@@ -144,7 +144,7 @@ impl CombineOperator {
             name: Arc::clone(&buffer.name),
             data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
                 .expect("combined point"),
-            groups: vec![Arc::clone(&buffer.group)],
+            groups: vec![Arc::clone(&buffer.group)].into(),
         }
     }
 }

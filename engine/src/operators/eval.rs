@@ -164,7 +164,7 @@ impl Operator for EvalOperator {
                 if data.num_rows() == 0 {
                     return;
                 }
-                let groups = keep_groups(points.groups, &kept);
+                let groups = keep_groups(&points.groups, &kept);
                 out.push(Message::Points(Points {
                     data,
                     groups,

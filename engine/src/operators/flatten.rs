@@ -89,7 +89,7 @@ impl FlattenOperator {
         Some(Points {
             name: Arc::clone(name),
             data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()?,
-            groups: vec![Arc::clone(group)],
+            groups: vec![Arc::clone(group)].into(),
         })
     }
 }

@@ -68,7 +68,7 @@ impl FromOperator {
                 let points = Points {
                     name: Arc::clone(&write.measurement),
                     data: write.batch.clone(),
-                    groups: vec![Group::none(); write.batch.num_rows()],
+                    groups: vec![Group::none(); write.batch.num_rows()].into(),
                 };
                 match filter_points(predicate, points, Some(&mut self.state), self.spec.quiet) {
                     Some(points) => points.data,
@@ -88,7 +88,7 @@ impl FromOperator {
         }
         let groups = self.grouper.assign(&write.measurement, &data);
         out.push(Message::Points(Points {
-            groups,
+            groups: groups.into(),
             data,
             name: Arc::clone(&write.measurement),
         }));

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt32Array};
 use arrow::datatypes::{DataType, Int32Type};
+use arrow::row::{RowConverter, SortField};
 
 use super::{Operator, concat_points};
 use crate::message::{Batch, FastMap, Group, Message, role, tag_value};
@@ -26,8 +27,9 @@ pub struct Dimensions {
 /// Assigns groups, keeping one shared [`Group`] per distinct group.
 ///
 /// Each grouping tag's values get small ids: a dictionary-encoded column (as ingest makes
-/// them) is looked up once per dictionary value, not once per row. A row's group is then
-/// found by its tuple of ids, so only a new group costs building its tags and id.
+/// them) is looked up once per dictionary value, not once per row. A batch's rows of ids
+/// are then encoded at once in Arrow's row format, and a row's group is found by those
+/// bytes, so only a new group costs building its tags and id.
 #[derive(Debug, Default)]
 pub struct Grouper {
     dimensions: Dimensions,
@@ -46,7 +48,9 @@ struct Keyer {
     /// Each column's last dictionary and the ids of its values: writes of the same series
     /// (a Telegraf flush after another) come with equal dictionaries.
     last_dictionary: Vec<Option<(ArrayRef, Vec<u32>)>>,
-    groups: FastMap<Box<[u32]>, Arc<Group>>,
+    /// Encodes a row's value ids as one key, in Arrow's row format.
+    converter: RowConverter,
+    groups: FastMap<Box<[u8]>, Arc<Group>>,
 }
 
 impl Keyer {
@@ -145,29 +149,39 @@ impl Grouper {
                     name: by_name.clone(),
                     values: vec![FastMap::default(); names.len()],
                     last_dictionary: vec![None; names.len()],
+                    converter: RowConverter::new(vec![
+                        SortField::new(DataType::UInt32);
+                        names.len()
+                    ])
+                    .expect("integers have a row format"),
                     columns: names,
                     groups: FastMap::default(),
                 });
                 self.keyers.len() - 1
             }
         };
-        let ids: Vec<Vec<u32>> = tag_columns
+        let ids: Vec<ArrayRef> = tag_columns
             .iter()
             .enumerate()
-            .map(|(index, (_, i))| self.keyers[keyer].value_ids(index, data.column(*i)))
+            .map(|(index, (_, i))| {
+                Arc::new(UInt32Array::from(
+                    self.keyers[keyer].value_ids(index, data.column(*i)),
+                )) as ArrayRef
+            })
             .collect();
+        let rows = self.keyers[keyer]
+            .converter
+            .convert_columns(&ids)
+            .expect("value ids convert to rows");
         let mut assigned: Vec<Arc<Group>> = Vec::with_capacity(data.num_rows());
-        let mut key = vec![0u32; ids.len()];
         for row in 0..data.num_rows() {
+            let key = rows.row(row);
             // Rows of one series often come together.
-            if row > 0 && key.iter().zip(&ids).all(|(k, column)| *k == column[row]) {
+            if row > 0 && rows.row(row - 1) == key {
                 assigned.push(Arc::clone(&assigned[row - 1]));
                 continue;
             }
-            for (k, column) in key.iter_mut().zip(&ids) {
-                *k = column[row];
-            }
-            if let Some(group) = self.keyers[keyer].groups.get(key.as_slice()) {
+            if let Some(group) = self.keyers[keyer].groups.get(key.as_ref()) {
                 assigned.push(Arc::clone(group));
                 continue;
             }
@@ -178,7 +192,7 @@ impl Grouper {
             let group = self.intern(Group::new(tags, by_name.clone()));
             self.keyers[keyer]
                 .groups
-                .insert(key.as_slice().into(), Arc::clone(&group));
+                .insert(key.as_ref().into(), Arc::clone(&group));
             assigned.push(group);
         }
         assigned
@@ -225,7 +239,7 @@ impl Operator for GroupByOperator {
         match message {
             Message::Points(mut points) => {
                 let name = Arc::clone(&points.name);
-                points.groups = self.grouper.assign(&name, &points.data);
+                points.groups = self.grouper.assign(&name, &points.data).into();
                 out.push(Message::Points(points));
             }
             Message::Batches(batches) => self.process_each(batches, out),

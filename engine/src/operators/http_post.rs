@@ -103,7 +103,7 @@ impl Operator for HttpPostOperator {
                     out.push(Message::Points(Points {
                         name: Arc::clone(&points.name),
                         data: self.with_code(&points.data.slice(row, 1), code),
-                        groups: vec![Arc::clone(&points.groups[row])],
+                        groups: vec![Arc::clone(&points.groups[row])].into(),
                     }));
                 }
             }

@@ -401,7 +401,7 @@ impl InfluxQlOperator {
                 arrow::array::UInt32Array::from_iter_values(kept.iter().map(|&i| i as u32));
             values = arrow::compute::take(&values, &indices, None).ok()?;
         }
-        let groups: Vec<Arc<Group>> = kept.iter().map(|&i| Arc::clone(&spans[i].group)).collect();
+        let groups: Arc<[Arc<Group>]> = kept.iter().map(|&i| Arc::clone(&spans[i].group)).collect();
         let (time, times) = time_column(kept.iter().map(|&i| spans[i].tmax).collect());
         let (mut fields, mut columns) = (vec![time], vec![times]);
         push_groups_tags(&mut fields, &mut columns, &groups);
@@ -634,7 +634,7 @@ fn aggregate_point(
     Points {
         name: Arc::clone(name),
         data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("one-row point"),
-        groups: vec![Arc::clone(group)],
+        groups: vec![Arc::clone(group)].into(),
     }
 }
 
@@ -665,7 +665,7 @@ fn selected_point(
     Points {
         name: Arc::clone(name),
         data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("renamed point"),
-        groups: vec![Arc::clone(group)],
+        groups: vec![Arc::clone(group)].into(),
     }
 }
 

@@ -209,7 +209,7 @@ impl JoinOperator {
             return Some(Message::Points(Points {
                 name,
                 data,
-                groups: vec![group],
+                groups: vec![group].into(),
             }));
         }
         // Batches: merge the parents' points by (rounded) time, earliest first.

@@ -253,14 +253,14 @@ pub fn keep_rows(data: &RecordBatch, keep: &[bool]) -> RecordBatch {
 
 /// The groups of the rows where `keep` is true.
 pub fn keep_groups(
-    groups: Vec<Arc<crate::message::Group>>,
+    groups: &[Arc<crate::message::Group>],
     keep: &[bool],
-) -> Vec<Arc<crate::message::Group>> {
+) -> Arc<[Arc<crate::message::Group>]> {
     groups
-        .into_iter()
+        .iter()
         .zip(keep)
         .filter(|(_, k)| **k)
-        .map(|(g, _)| g)
+        .map(|(g, _)| Arc::clone(g))
         .collect()
 }
 

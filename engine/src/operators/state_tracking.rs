@@ -106,12 +106,12 @@ impl Operator for StateOperator {
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Points(points) => {
-                let groups = points.groups.clone();
+                let groups = std::sync::Arc::clone(&points.groups);
                 let (data, keep) = self.apply(&points.data, |row| groups[row].id.clone());
                 if data.num_rows() == 0 {
                     return;
                 }
-                let groups = keep_groups(groups, &keep);
+                let groups = keep_groups(&groups, &keep);
                 out.push(Message::Points(Points {
                     data,
                     groups,

@@ -171,14 +171,14 @@ impl Operator for TransformOperator {
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Points(points) => {
-                let groups = points.groups.clone();
+                let groups = std::sync::Arc::clone(&points.groups);
                 let results = self.apply(&points.data, |row| groups[row].id.clone());
                 for result in &results {
                     let group = &groups[result.0];
                     out.push(Message::Points(Points {
                         name: Arc::clone(&points.name),
                         data: build(group, &self.spec.as_name, std::slice::from_ref(result)),
-                        groups: vec![Arc::clone(group)],
+                        groups: vec![Arc::clone(group)].into(),
                     }));
                 }
             }

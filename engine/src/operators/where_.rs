@@ -47,9 +47,10 @@ pub fn filter_points(
     }
     let groups = points
         .groups
-        .into_iter()
+        .iter()
         .zip(mask.iter())
-        .filter_map(|(g, keep)| keep.unwrap_or(false).then_some(g))
+        .filter(|(_, keep)| keep.unwrap_or(false))
+        .map(|(g, _)| std::sync::Arc::clone(g))
         .collect();
     Some(Points {
         name: points.name,

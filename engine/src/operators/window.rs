@@ -327,7 +327,7 @@ impl Operator for WindowOperator {
         let chunk = Arc::new(points.data);
         let mut emissions = Emissions::default();
         let mut previous: Option<(&Arc<Group>, usize)> = None;
-        for (row, (&t, group)) in times(&chunk).iter().zip(&points.groups).enumerate() {
+        for (row, (&t, group)) in times(&chunk).iter().zip(points.groups.iter()).enumerate() {
             let window = match previous {
                 Some((last, window)) if Arc::ptr_eq(last, group) => window,
                 _ => self.window_of(&points.name, group, t),
