@@ -62,6 +62,7 @@ impl LambdaState {
 #[derive(Debug, Clone)]
 pub struct Lambda {
     root: Node,
+    stateful: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -91,9 +92,17 @@ impl Lambda {
     /// Compiles a lowered lambda (see [`condenser_planner::plan::lower_lambda`]).
     pub fn compile(expr: &Expr) -> Result<Lambda, String> {
         let mut sites = 0;
+        let root = compile(expr, &mut sites)?;
         Ok(Lambda {
-            root: compile(expr, &mut sites)?,
+            root,
+            stateful: sites > 0,
         })
+    }
+
+    /// Whether it calls a stateful function (`count()`, `sigma()`, `spread()`), which needs
+    /// each row's group.
+    pub fn is_stateful(&self) -> bool {
+        self.stateful
     }
 
     /// Lowers and compiles a lambda of a script.
@@ -117,6 +126,7 @@ impl Lambda {
     pub fn and(self, other: Lambda) -> Lambda {
         Lambda {
             root: Node::Binary(Operator::And, Box::new(self.root), Box::new(other.root)),
+            stateful: self.stateful || other.stateful,
         }
     }
 }

@@ -52,9 +52,14 @@ impl EvalOperator {
 
     /// The evaluated points of `data`, without the rows where an expression failed, and
     /// which rows those are (false).
-    fn apply(&mut self, data: &RecordBatch, groups: Vec<String>) -> (RecordBatch, Vec<bool>) {
-        let mut ctx = Some(Stateful {
-            groups,
+    fn apply(
+        &mut self,
+        data: &RecordBatch,
+        groups: impl FnOnce() -> Vec<String>,
+    ) -> (RecordBatch, Vec<bool>) {
+        let stateful = self.spec.expressions.iter().any(Lambda::is_stateful);
+        let mut ctx = stateful.then(|| Stateful {
+            groups: groups(),
             state: &mut self.state,
         });
         let mut working = data.clone();
@@ -159,7 +164,7 @@ impl Operator for EvalOperator {
     fn process(&mut self, message: Message, out: &mut Vec<Message>) {
         match message {
             Message::Points(points) => {
-                let ids = points.groups.iter().map(|g| g.id.clone()).collect();
+                let ids = || points.groups.iter().map(|g| g.id.clone()).collect();
                 let (data, kept) = self.apply(&points.data, ids);
                 if data.num_rows() == 0 {
                     return;
@@ -173,7 +178,7 @@ impl Operator for EvalOperator {
             }
             Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
-                let ids = vec![batch.group.id.clone(); batch.data.num_rows()];
+                let ids = || vec![batch.group.id.clone(); batch.data.num_rows()];
                 let (data, _) = self.apply(&batch.data, ids);
                 out.push(Message::Batch(Batch { data, ..batch }));
             }

@@ -33,10 +33,12 @@ pub fn filter_points(
     state: Option<&mut LambdaState>,
     quiet: bool,
 ) -> Option<Points> {
-    let mut ctx = state.map(|state| Stateful {
-        groups: points.groups.iter().map(|g| g.id.clone()).collect(),
-        state,
-    });
+    let mut ctx = state
+        .filter(|_| predicate.is_stateful())
+        .map(|state| Stateful {
+            groups: points.groups.iter().map(|g| g.id.clone()).collect(),
+            state,
+        });
     let mask = predicate_mask(
         &predicate.evaluate_in(&points.data, &mut ctx),
         "where",
@@ -71,7 +73,7 @@ impl Operator for WhereOperator {
             }
             Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
-                let mut ctx = Some(Stateful {
+                let mut ctx = self.predicate.is_stateful().then(|| Stateful {
                     groups: vec![batch.group.id.clone(); batch.data.num_rows()],
                     state: &mut self.state,
                 });
