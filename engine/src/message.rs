@@ -290,20 +290,20 @@ pub struct Span {
 }
 
 impl Batches {
-    /// The batches one by one, each a slice of the shared data.
-    pub fn split(self) -> impl Iterator<Item = Batch> {
-        let Batches {
-            name,
-            points,
-            spans,
-        } = self;
-        let data = points.data().clone();
-        spans.into_iter().map(move |span| Batch {
-            name: Arc::clone(&name),
-            group: span.group,
+    /// Batch `index`, a slice of the shared points.
+    pub fn batch(&self, index: usize) -> Batch {
+        let span = &self.spans[index];
+        Batch {
+            name: Arc::clone(&self.name),
+            group: Arc::clone(&span.group),
             tmax: span.tmax,
-            data: data.slice(span.rows.start, span.rows.len()),
-        })
+            data: self.points.data().slice(span.rows.start, span.rows.len()),
+        }
+    }
+
+    /// The batches one by one.
+    pub fn split(self) -> impl Iterator<Item = Batch> {
+        (0..self.spans.len()).map(move |index| self.batch(index))
     }
 }
 

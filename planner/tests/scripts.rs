@@ -70,6 +70,21 @@ fn expect_file(path: &Path, actual: &str, failures: &mut Vec<String>) {
     }
 }
 
+/// Renders every script of `folder` with `render(path, source, file name)` and compares the
+/// result with the script's expected file (its path with `extension`).
+fn expect_renderings(folder: &str, extension: &str, render: impl Fn(&Path, &str, &str) -> String) {
+    let files = scripts(folder);
+    assert!(!files.is_empty());
+    let mut failures = Vec::new();
+    for path in &files {
+        let source = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let rendered = render(path, &source, &name);
+        expect_file(&path.with_extension(extension), &rendered, &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn every_corpus_script_checks() {
     let files = scripts("corpus");
@@ -123,59 +138,41 @@ fn formatting_round_trips_the_corpus() {
 
 #[test]
 fn error_scripts_report_what_and_where() {
-    let files = scripts("errors");
-    assert!(!files.is_empty());
-    let mut failures = Vec::new();
-    for path in &files {
-        let source = std::fs::read_to_string(path).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let rendered = match check(&source, task_type(path), None) {
+    expect_renderings("errors", "err", |path, source, name| {
+        match check(source, task_type(path), None) {
             Ok(_) => format!("{name}: unexpectedly valid\n"),
-            Err(diagnostics) => diagnostics.render(&source, &name),
-        };
-        expect_file(&path.with_extension("err"), &rendered, &mut failures);
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+            Err(diagnostics) => diagnostics.render(source, name),
+        }
+    });
 }
 
 #[test]
 fn scripts_that_cannot_work_are_accepted_with_warnings() {
-    let files = scripts("warnings");
-    assert!(!files.is_empty());
-    let mut failures = Vec::new();
-    for path in &files {
-        let source = std::fs::read_to_string(path).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let rendered = match check(&source, task_type(path), None) {
-            Ok(checked) => condenser_planner::Diagnostics(checked.warnings).render(&source, &name),
+    expect_renderings("warnings", "warn", |path, source, name| {
+        let rendered = match check(source, task_type(path), None) {
+            Ok(checked) => condenser_planner::Diagnostics(checked.warnings).render(source, name),
             Err(diagnostics) => format!(
                 "unexpectedly invalid:\n{}",
-                diagnostics.render(&source, &name)
+                diagnostics.render(source, name)
             ),
         };
         assert!(!rendered.is_empty(), "{name} gives no warning");
-        expect_file(&path.with_extension("warn"), &rendered, &mut failures);
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+        rendered
+    });
 }
 
 #[test]
 fn scripts_format_to_their_canonical_form() {
-    let files = scripts("format");
-    assert!(!files.is_empty());
-    let mut failures = Vec::new();
-    for path in &files {
-        let source = std::fs::read_to_string(path).unwrap();
-        let formatted = format(&parse(&source).unwrap());
-        expect_file(&path.with_extension("fmt"), &formatted, &mut failures);
+    expect_renderings("format", "fmt", |path, source, _| {
+        let formatted = format(&parse(source).unwrap());
         assert_eq!(
             format(&parse(&formatted).unwrap()),
             formatted,
             "{}",
             path.display()
         );
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+        formatted
+    });
 }
 
 #[test]
@@ -193,20 +190,13 @@ fn every_corpus_script_lowers_to_a_plan() {
 
 #[test]
 fn scripts_explain_to_their_plans() {
-    let files = scripts("plans");
-    assert!(!files.is_empty());
-    let mut failures = Vec::new();
-    for path in &files {
-        let source = std::fs::read_to_string(path).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let rendered = match check(&source, task_type(path), None) {
+    expect_renderings("plans", "plan", |path, source, name| {
+        match check(source, task_type(path), None) {
             Ok(checked) => match lower(&checked.pipeline) {
                 Ok(plan) => explain(&plan),
-                Err(diagnostics) => diagnostics.render(&source, &name),
+                Err(diagnostics) => diagnostics.render(source, name),
             },
-            Err(diagnostics) => diagnostics.render(&source, &name),
-        };
-        expect_file(&path.with_extension("plan"), &rendered, &mut failures);
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+            Err(diagnostics) => diagnostics.render(source, name),
+        }
+    });
 }

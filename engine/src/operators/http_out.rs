@@ -28,18 +28,7 @@ impl Latest {
         match self {
             Latest::Point(points, row) => point_row(points, *row),
             Latest::Batch(batch) => batch_row(batch),
-            Latest::Span(batches, index) => {
-                let span = &batches.spans[*index];
-                batch_row(&Batch {
-                    name: Arc::clone(&batches.name),
-                    group: Arc::clone(&span.group),
-                    tmax: span.tmax,
-                    data: batches
-                        .points
-                        .data()
-                        .slice(span.rows.start, span.rows.len()),
-                })
-            }
+            Latest::Span(batches, index) => batch_row(&batches.batch(*index)),
         }
     }
 }

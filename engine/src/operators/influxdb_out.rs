@@ -131,12 +131,9 @@ impl Operator for InfluxDbOutOperator {
             Message::Points(points) => self.write(&points.name, &points.data, None),
             Message::Batch(batch) => self.write(&batch.name, &batch.data, Some(&batch.group)),
             Message::Batches(batches) => {
-                for span in &batches.spans {
-                    let data = batches
-                        .points
-                        .data()
-                        .slice(span.rows.start, span.rows.len());
-                    self.write(&batches.name, &data, Some(&span.group));
+                for index in 0..batches.spans.len() {
+                    let batch = batches.batch(index);
+                    self.write(&batch.name, &batch.data, Some(&batch.group));
                 }
             }
             Message::Barrier(_) | Message::DeleteGroup(_) => {}

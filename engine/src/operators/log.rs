@@ -71,8 +71,8 @@ impl Operator for LogOperator {
             }
             Message::Batch(batch) => self.write(&batch_row(batch)),
             Message::Batches(batches) => {
-                for batch in batches.clone().split() {
-                    self.write(&batch_row(&batch));
+                for index in 0..batches.spans.len() {
+                    self.write(&batch_row(&batches.batch(index)));
                 }
             }
             Message::Barrier(_) | Message::DeleteGroup(_) => {}

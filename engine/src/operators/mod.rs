@@ -264,6 +264,19 @@ pub fn keep_groups(
         .collect()
 }
 
+/// The key under which a node that keeps state by group id (stateDuration, stateCount, the
+/// transforms) keeps a batch's state, apart from the group's stream state.
+pub fn batch_state_key(id: &str) -> String {
+    format!("batch\n{id}")
+}
+
+/// Forgets a deleted group's state in a node that keeps it by group id: its stream's and its
+/// batches'.
+pub fn forget_group_state<V>(state: &mut std::collections::HashMap<String, V>, id: &str) {
+    state.remove(id);
+    state.remove(&batch_state_key(id));
+}
+
 /// Points of each group gathered until one with another time arrives (combine, flatten).
 #[derive(Debug, Default)]
 pub struct TimeBuffers {

@@ -9,7 +9,7 @@ use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBat
 use arrow::datatypes::DataType;
 use condenser_model::FieldType;
 
-use super::{Operator, keep_groups, keep_rows, set_field};
+use super::{Operator, batch_state_key, forget_group_state, keep_groups, keep_rows, set_field};
 use crate::lambda::Lambda;
 use crate::message::{Batch, Message, Points, times};
 
@@ -120,15 +120,13 @@ impl Operator for StateOperator {
             }
             Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
-                let key = format!("batch\n{}", batch.group.id);
+                let key = batch_state_key(&batch.group.id);
                 self.trackers.remove(&key);
                 let (data, _) = self.apply(&batch.data, |_| key.clone());
                 out.push(Message::Batch(Batch { data, ..batch }));
             }
             Message::DeleteGroup(group) => {
-                let batch_key = format!("batch\n{}", group.id);
-                self.trackers
-                    .retain(|k, _| *k != group.id && *k != batch_key);
+                forget_group_state(&mut self.trackers, &group.id);
                 out.push(Message::DeleteGroup(group));
             }
             signal @ Message::Barrier(_) => out.push(signal),

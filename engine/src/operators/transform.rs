@@ -11,7 +11,7 @@ use arrow::datatypes::{DataType, Float64Type, Int64Type, Schema};
 use condenser_model::FieldType;
 use condenser_model::schema::field_field;
 
-use super::{Operator, concat_points, time_and_group_tags};
+use super::{Operator, batch_state_key, concat_points, forget_group_state, time_and_group_tags};
 use crate::message::{Batch, Group, Message, Points, times};
 
 /// Which transformation a node applies.
@@ -184,7 +184,7 @@ impl Operator for TransformOperator {
             }
             Message::Batches(batches) => self.process_each(batches, out),
             Message::Batch(batch) => {
-                let key = format!("batch\n{}", batch.group.id);
+                let key = batch_state_key(&batch.group.id);
                 self.histories.remove(&key);
                 let results = self.apply(&batch.data, |_| key.clone());
                 self.histories.remove(&key);
@@ -196,9 +196,7 @@ impl Operator for TransformOperator {
                 out.push(Message::Batch(Batch { data, ..batch }));
             }
             Message::DeleteGroup(group) => {
-                let batch_key = format!("batch\n{}", group.id);
-                self.histories
-                    .retain(|k, _| *k != group.id && *k != batch_key);
+                forget_group_state(&mut self.histories, &group.id);
                 out.push(Message::DeleteGroup(group));
             }
             signal @ Message::Barrier(_) => out.push(signal),

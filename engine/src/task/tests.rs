@@ -19,19 +19,28 @@ fn write(task: &mut Task, lines: &str) {
     write_at(task, lines, crate::clock::system_now());
 }
 
-/// Writes line protocol (timestamps in seconds) with the wall clock reading `now`.
+/// Writes line protocol (timestamps in seconds) one line at a time, with the wall clock
+/// reading `now`.
 fn write_at(task: &mut Task, lines: &str, now: i64) {
     for line in lines.lines() {
-        let parsed = parse(line.as_bytes(), ParseOptions::new(Precision::Second, 0)).unwrap();
-        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-        for table in parsed.tables {
-            let measurement: Arc<str> = Arc::from(table.measurement.as_str());
-            task.write_at(
-                &WriteBatch::try_new("db".into(), "rp".into(), measurement, table.batch).unwrap(),
-                now,
-            );
+        for write in writes(line) {
+            task.write_at(&write, now);
         }
     }
+}
+
+/// The writes of a body of line protocol (timestamps in seconds): one per measurement.
+fn writes(body: &str) -> Vec<WriteBatch> {
+    let parsed = parse(body.as_bytes(), ParseOptions::new(Precision::Second, 0)).unwrap();
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    parsed
+        .tables
+        .into_iter()
+        .map(|table| {
+            let measurement: Arc<str> = Arc::from(table.measurement.as_str());
+            WriteBatch::try_new("db".into(), "rp".into(), measurement, table.batch).unwrap()
+        })
+        .collect()
 }
 
 fn result(task: &Task) -> Value {
@@ -77,14 +86,9 @@ fn a_window_emits_when_a_later_point_of_its_group_arrives() {
 
 /// Writes line protocol (timestamps in seconds) as one write: a measurement's lines are one
 /// batch of points.
-fn write_body(task: &mut Task, lines: &str) {
-    let parsed = parse(lines.as_bytes(), ParseOptions::new(Precision::Second, 0)).unwrap();
-    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-    for table in parsed.tables {
-        let measurement: Arc<str> = Arc::from(table.measurement.as_str());
-        task.write(
-            &WriteBatch::try_new("db".into(), "rp".into(), measurement, table.batch).unwrap(),
-        );
+fn write_body(task: &mut Task, body: &str) {
+    for write in writes(body) {
+        task.write(&write);
     }
 }
 
