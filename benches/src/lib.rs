@@ -167,12 +167,20 @@ pub fn series_writes(series: usize, seconds: usize) -> Vec<condenser_model::Writ
         .collect()
 }
 
-/// Runs a stream task on `writes` and returns it (its httpOut result holds the output).
+/// The plan of the stream task `script`.
+pub fn plan(script: &str) -> datafusion::logical_expr::LogicalPlan {
+    let checked = condenser_planner::check(script, condenser_planner::TaskType::Stream, None)
+        .expect("the bench script checks");
+    condenser_planner::plan::lower(&checked.pipeline).expect("the bench script plans")
+}
+
+/// Runs a stream task, built from its plan, on `writes` and returns it (its httpOut result
+/// holds the output).
 pub fn run_task(
-    pipeline: &condenser_planner::Pipeline,
+    plan: &datafusion::logical_expr::LogicalPlan,
     writes: &[condenser_model::WriteBatch],
 ) -> condenser_engine::Task {
-    let mut task = condenser_engine::Task::try_new(pipeline).expect("the bench script runs");
+    let mut task = condenser_engine::Task::try_new(plan).expect("the bench script runs");
     for write in writes {
         task.write(write);
     }
@@ -229,6 +237,45 @@ impl DataFusionReference {
     }
 }
 
+impl DataFusionReference {
+    /// The physical plan DataFusion makes of `query` over the batches (for `where`/`eval`: a
+    /// `FilterExec` and a `ProjectionExec` over them), made once.
+    pub fn physical_plan(
+        &self,
+        query: impl FnOnce(
+            datafusion::dataframe::DataFrame,
+        ) -> datafusion::error::Result<datafusion::dataframe::DataFrame>,
+    ) -> std::sync::Arc<dyn datafusion::physical_plan::ExecutionPlan> {
+        self.runtime.block_on(async {
+            let frame = self
+                .context
+                .read_batches(self.batches.clone())
+                .expect("batches of one schema");
+            query(frame)
+                .expect("a valid query")
+                .create_physical_plan()
+                .await
+                .expect("a physical plan")
+        })
+    }
+
+    /// Runs a physical plan made by [`DataFusionReference::physical_plan`]; the number of
+    /// result rows.
+    pub fn execute(
+        &self,
+        plan: &std::sync::Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+    ) -> usize {
+        self.runtime.block_on(async {
+            datafusion::physical_plan::collect(std::sync::Arc::clone(plan), self.context.task_ctx())
+                .await
+                .expect("the plan runs")
+                .iter()
+                .map(|b| b.num_rows())
+                .sum()
+        })
+    }
+}
+
 /// Benchmarks the stream task `script` on 1k and 100k series next to DataFusion computing
 /// `aggregates` grouped by host (and by 10 s time bins when `by_time`), on the same points,
 /// both on one core. Throughput is in points.
@@ -239,23 +286,39 @@ pub fn compare_with_datafusion(
     by_time: bool,
     aggregates: fn() -> Vec<datafusion::prelude::Expr>,
 ) {
+    compare_with(c, name, script, "datafusion_group_by", |reference| {
+        let aggregates = aggregates();
+        Box::new(move || reference.group_by(by_time, aggregates.clone()))
+    });
+}
+
+/// Benchmarks the stream task `script` on 1k and 100k series next to DataFusion running
+/// what `prepare` makes of a reference over the same points (prepared once per size, run per
+/// iteration), both on one core. Throughput is in points.
+pub fn compare_with<'r>(
+    c: &mut criterion::Criterion,
+    name: &str,
+    script: &str,
+    peer: &str,
+    prepare: impl Fn(&'r DataFusionReference) -> Box<dyn Fn() -> usize + 'r>,
+) {
     use criterion::{BenchmarkId, Throughput};
-    let checked = condenser_planner::check(script, condenser_planner::TaskType::Stream, None)
-        .expect("the bench script checks");
+    let plan = plan(script);
     // 1k series over a minute; 100k series over 20 s: windows of 10 s close in both.
     for (series, seconds) in [(1_000, 60), (100_000, 20)] {
         let writes = series_writes(series, seconds);
         let points = (series * seconds) as u64;
-        let reference = DataFusionReference::new(&writes);
+        // Each size's reference lives for the rest of the bench run.
+        let reference: &'r DataFusionReference =
+            Box::leak(Box::new(DataFusionReference::new(&writes)));
+        let run_peer = prepare(reference);
         let mut group = c.benchmark_group(format!("{name}/{series}_series"));
         group.sample_size(10);
         group.throughput(Throughput::Elements(points));
         group.bench_function(BenchmarkId::new("condenser_task", points), |b| {
-            b.iter(|| run_task(&checked.pipeline, std::hint::black_box(&writes)))
+            b.iter(|| run_task(&plan, std::hint::black_box(&writes)))
         });
-        group.bench_function(BenchmarkId::new("datafusion_group_by", points), |b| {
-            b.iter(|| reference.group_by(by_time, aggregates()))
-        });
+        group.bench_function(BenchmarkId::new(peer, points), |b| b.iter(&run_peer));
         group.finish();
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, TimestampNanosecondArray};
 use arrow::datatypes::TimestampNanosecondType;
-use condenser_engine::Task;
+use condenser_engine::{Dbrp, Engine};
 use condenser_ingest::line_protocol::{ParseOptions, parse};
 use condenser_model::schema::TIME_COLUMN;
 use condenser_model::{Precision, WriteBatch};
@@ -68,59 +68,55 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
         "{}",
         Diagnostics(checked.warnings.clone()).render(&source, &path)
     );
-    let mut task = match Task::try_new(&checked.pipeline) {
-        Ok(task) => task,
+    let plan = match condenser_planner::plan::lower(&checked.pipeline) {
+        Ok(plan) => plan,
         Err(diagnostics) => {
             eprint!("{}", diagnostics.render(&source, &path));
             return Ok(ExitCode::FAILURE);
         }
     };
-    let mut dbrps: Vec<(String, String)> = checked.pipeline.dbrps.clone();
+    let mut dbrps: Vec<Dbrp> = checked
+        .pipeline
+        .dbrps
+        .iter()
+        .map(|(db, rp)| Dbrp::new(db.as_str(), rp.as_str()))
+        .collect();
     for dbrp in &args.dbrp {
         let (db, rp) = dbrp
             .split_once('.')
             .ok_or_else(|| anyhow::anyhow!("--dbrp {dbrp:?} is not db.rp"))?;
-        dbrps.push((db.to_owned(), rp.to_owned()));
+        dbrps.push(Dbrp::new(db, rp));
     }
-    let accepts = |write: &condenser_model::WriteBatch| {
-        dbrps.is_empty()
-            || dbrps
-                .iter()
-                .any(|(d, r)| **d == *write.db && **r == *write.rp)
-    };
+    let name = args
+        .file
+        .file_stem()
+        .map_or_else(|| "task".to_owned(), |s| s.to_string_lossy().into_owned());
+    // The same engine the daemon runs, with this one task.
+    let mut engine = Engine::new();
+    match engine.define(&name, &plan, dbrps) {
+        Ok(()) => {}
+        Err(condenser_engine::Error::Script(diagnostics)) => {
+            eprint!("{}", diagnostics.render(&source, &path));
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => return Err(error.into()),
+    }
     for recording in &args.data {
         for write in read_stream_recording(recording)? {
-            let mut generation = vec![write];
-            // What influxDBOut nodes write goes back in, as ingest would route it.
-            for _ in 0..MAX_WRITE_BACK_GENERATIONS {
-                for write in generation.iter().filter(|w| accepts(w)) {
-                    task.write(write);
-                }
-                // The wall clock moves on while the replay runs, as Kapacitor's does.
-                task.tick(condenser_engine::clock::system_now());
-                generation = task.take_writes();
-                if generation.is_empty() {
-                    break;
-                }
-            }
-            if !generation.is_empty() {
-                anyhow::bail!(
-                    "influxDBOut writes back into the task's own input without end \
-                     ({MAX_WRITE_BACK_GENERATIONS} generations)"
-                );
-            }
+            engine.write(Arc::new(write), condenser_engine::clock::system_now())?;
+            // The wall clock moves on while the replay runs, as Kapacitor's does.
+            engine.tick(condenser_engine::clock::system_now())?;
         }
     }
-    task.finish();
+    engine.finish()?;
+    let task = engine
+        .task(&name)
+        .ok_or_else(|| anyhow::anyhow!("the task {name:?} is not in the engine"))?;
     if let Some(dot) = &args.dot {
-        let name = args
-            .file
-            .file_stem()
-            .map_or_else(|| "task".to_owned(), |s| s.to_string_lossy().into_owned());
         std::fs::write(dot, task.dot(&name))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", dot.display()))?;
     }
-    let name = match &args.http_out {
+    let http_out = match &args.http_out {
         Some(name) => name.clone(),
         None => match task.http_out_names().as_slice() {
             [only] => (*only).to_owned(),
@@ -129,8 +125,8 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let result = task
-        .http_out(&name)
-        .ok_or_else(|| anyhow::anyhow!("the task has no httpOut('{name}') node"))?;
+        .http_out(&http_out)
+        .ok_or_else(|| anyhow::anyhow!("the task has no httpOut('{http_out}') node"))?;
     println!("{}", result.to_json());
     Ok(ExitCode::SUCCESS)
 }
@@ -139,10 +135,6 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
 /// in line protocol with a timestamp in seconds). Consecutive points of one database,
 /// retention policy and measurement become one write; times are shifted so that the first
 /// record's point is at 1971-01-01T00:00:00Z.
-/// How many times writes of influxDBOut nodes may feed the task again from one recorded
-/// write before the replay calls it a loop.
-const MAX_WRITE_BACK_GENERATIONS: usize = 100;
-
 fn read_stream_recording(path: &Path) -> anyhow::Result<Vec<WriteBatch>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read recording {}: {e}", path.display()))?;
@@ -185,7 +177,7 @@ fn read_stream_recording(path: &Path) -> anyhow::Result<Vec<WriteBatch>> {
             anyhow::bail!("{}: {error}", path.display());
         }
         for table in parsed.tables {
-            let first_time = first_time(&table.batch);
+            let first_time = first_time(&table.batch)?;
             let shift = *shift.get_or_insert(REPLAY_START - first_time);
             let batch = shift_times(&table.batch, shift)?;
             writes.push(WriteBatch::try_new(
@@ -214,20 +206,20 @@ fn measurement_of(line: &str) -> &str {
     line
 }
 
-fn time_column(batch: &RecordBatch) -> &ArrayRef {
+fn time_column(batch: &RecordBatch) -> anyhow::Result<&ArrayRef> {
     batch
         .column_by_name(TIME_COLUMN)
-        .expect("points have a time column")
+        .ok_or_else(|| anyhow::anyhow!("parsed points without a time column"))
 }
 
-fn first_time(batch: &RecordBatch) -> i64 {
-    time_column(batch)
+fn first_time(batch: &RecordBatch) -> anyhow::Result<i64> {
+    Ok(time_column(batch)?
         .as_primitive::<TimestampNanosecondType>()
-        .value(0)
+        .value(0))
 }
 
 fn shift_times(batch: &RecordBatch, shift: i64) -> anyhow::Result<RecordBatch> {
-    let times = time_column(batch).as_primitive::<TimestampNanosecondType>();
+    let times = time_column(batch)?.as_primitive::<TimestampNanosecondType>();
     let shifted: TimestampNanosecondArray = times
         .iter()
         .map(|t| t.map(|t| t + shift))

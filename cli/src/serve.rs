@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use anyhow::Context;
-use condenser_engine::{Router, RouterStats};
+use condenser_engine::{EngineService, EngineStats};
 use condenser_ingest::Writer;
 use condenser_ingest::http::{HttpApiConfig, MetricsSource};
 use condenser_ingest::metrics::IngestMetrics;
@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 
 /// The engine's counters on `/metrics`.
-struct EngineMetrics(Arc<RouterStats>);
+struct EngineMetrics(Arc<EngineStats>);
 
 impl MetricsSource for EngineMetrics {
     fn render(&self, out: &mut String) {
@@ -44,7 +44,9 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let write_timeout = config.http.write_timeout()?;
     let (sender, writes) = mpsc::channel(config.http.write_queue.max(1));
-    let router = Router::spawn(writes).context("starting the engine")?;
+    // The engine's task registry takes every write; defining tasks from the CLI and the
+    // HTTP API comes with the control plane.
+    let engine = EngineService::spawn(writes).context("starting the engine")?;
     let writer = Writer::new(sender, Arc::new(IngestMetrics::default()), write_timeout);
 
     let mut udp_tasks = Vec::new();
@@ -68,7 +70,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
             max_body_bytes: config.http.max_body_bytes,
             default_retention_policy: config.http.default_retention_policy.as_str().into(),
         },
-        vec![Arc::new(EngineMetrics(router.stats()))],
+        vec![Arc::new(EngineMetrics(engine.stats()))],
     );
     let listener = TcpListener::bind(config.bind)
         .await
@@ -84,8 +86,8 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     for task in udp_tasks {
         task.abort();
     }
-    // The API and UDP listeners held the last senders: the router drains and stops.
-    tokio::task::spawn_blocking(move || router.join()).await?;
+    // The API and UDP listeners held the last senders: the engine drains and stops.
+    tokio::task::spawn_blocking(move || engine.join()).await?;
     tracing::info!("condenser stopped");
     Ok(())
 }

@@ -1,22 +1,39 @@
-//! The stream engine.
+//! The stream engine: runs tasks, each built from its DataFusion logical plan, on the
+//! writes ingest takes.
 //!
-//! In: [`condenser_model::WriteBatch`]es from ingest, over a bounded channel ([`Writes`]).
-//! Out: the results of tasks (httpOut tables, alert events for the handlers).
+//! In: a task's [`LogicalPlan`](datafusion_expr::LogicalPlan) from
+//! [`condenser_planner::plan::lower`] (its [`TickNode`](condenser_planner::plan::TickNode)s
+//! carry each node's typed spec; `where` and `eval` are DataFusion `Filter` and
+//! `Projection`), and [`condenser_model::WriteBatch`]es from ingest over a bounded channel
+//! ([`Writes`]). Out: each task's results: httpOut tables, influxDBOut writes (routed back
+//! in), POSTs, logs.
 //!
-//! The entry type is [`Router`]: it takes every write from ingest, in order, and hands each
-//! batch to the tasks whose database, retention policy and measurement match. Tasks and their
-//! operators arrive with the stream engine work; today the router counts what it receives, so
-//! the whole ingest path (parse, hand over, back-pressure) is real and observable.
+//! - [`Engine`]: the registry of tasks; routes each write, shared, to the tasks whose
+//!   database, retention policy and `from()` select it, and writes back what `influxDBOut`
+//!   nodes write. `condenser test` drives one directly; [`EngineService`] runs one on its
+//!   own thread for the daemon, fed by the ingest channel, with an [`EngineHandle`] to
+//!   define tasks and read their results.
+//! - [`Task`]: a task's operators wired as its graph (built in `task/build.rs`, one
+//!   exhaustive match over the plan's node specs), and the runtime that moves messages
+//!   ([`message`]) along its edges.
+//! - [`operators`]: one operator per node kind, behind a small [`operators::Operator`]
+//!   trait; [`expr`]: lambdas as DataFusion physical expressions under Kapacitor's type
+//!   rules.
+//! - [`statistics`]: each node's counts and Kapacitor's DOT graph; [`clock`]: the wall clock.
 
 pub mod clock;
+mod engine;
+pub mod error;
+pub mod expr;
 pub mod go_time;
-pub mod lambda;
 pub mod message;
 pub mod operators;
-pub mod router;
+pub mod points;
+mod service;
 pub mod statistics;
 pub mod task;
-pub mod template;
 
-pub use router::{Router, RouterStats, Writes};
+pub use engine::{Dbrp, Engine};
+pub use error::{Error, Result};
+pub use service::{EngineHandle, EngineService, EngineStats, Writes};
 pub use task::Task;

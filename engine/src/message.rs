@@ -107,7 +107,9 @@ impl<T> GroupTable<T> {
             }
         };
         self.by_instance.insert(address, index);
-        self.live_entry(index).instances.push(Arc::clone(group));
+        if let Some(entry) = self.entries[index].as_mut() {
+            entry.instances.push(Arc::clone(group));
+        }
         index
     }
 
@@ -131,8 +133,7 @@ impl<T> GroupTable<T> {
         self.entries.retain(Option::is_some);
         self.by_id.clear();
         self.by_instance.clear();
-        for (index, entry) in self.entries.iter().enumerate() {
-            let entry = entry.as_ref().expect("holes were dropped");
+        for (index, entry) in self.entries.iter().flatten().enumerate() {
             self.by_id.insert(entry.group.id.clone(), index);
             for instance in &entry.instances {
                 self.by_instance
@@ -141,23 +142,26 @@ impl<T> GroupTable<T> {
         }
     }
 
-    fn live_entry(&mut self, index: usize) -> &mut Entry<T> {
-        self.entries[index]
-            .as_mut()
-            .expect("an index the table gave")
+    /// The entry at `index` (one the table gave, not removed since).
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        Some(&mut self.entries.get_mut(index)?.as_mut()?.value)
     }
 
-    /// The entry at `index`.
-    pub fn get_mut(&mut self, index: usize) -> &mut T {
-        &mut self.live_entry(index).value
+    /// The group and entry at `index` (one the table gave, not removed since).
+    pub fn entry(&self, index: usize) -> Option<(&Arc<Group>, &T)> {
+        let entry = self.entries.get(index)?.as_ref()?;
+        Some((&entry.group, &entry.value))
     }
 
-    /// The group and entry at `index`.
-    pub fn entry(&self, index: usize) -> (&Arc<Group>, &T) {
-        let entry = self.entries[index]
-            .as_ref()
-            .expect("an index the table gave");
-        (&entry.group, &entry.value)
+    /// The entry of `group`, made with `create` if the group is new.
+    pub fn get_or_insert_with(
+        &mut self,
+        group: &Arc<Group>,
+        create: impl FnOnce() -> T,
+    ) -> crate::Result<&mut T> {
+        let index = self.index_or_insert_with(group, create);
+        self.get_mut(index)
+            .ok_or_else(|| crate::Error::internal("a group table lost an entry it just made"))
     }
 
     /// The groups and their entries, in the order the groups were first seen.
@@ -166,6 +170,13 @@ impl<T> GroupTable<T> {
             .iter()
             .flatten()
             .map(|entry| (&entry.group, &entry.value))
+    }
+
+    /// The indices of the entries, in the order the groups were first seen.
+    pub fn indices(&self) -> Vec<usize> {
+        (0..self.entries.len())
+            .filter(|&i| self.entries[i].is_some())
+            .collect()
     }
 
     /// How many groups have an entry.
@@ -255,12 +266,13 @@ impl Gathered {
     }
 
     /// The points as one record batch.
-    pub fn data(&self) -> &RecordBatch {
-        self.data.get_or_init(|| {
-            let chunks: Vec<&RecordBatch> = self.chunks.iter().collect();
-            arrow::compute::interleave_record_batch(&chunks, &self.rows)
-                .expect("chunks of one schema interleave")
-        })
+    pub fn data(&self) -> crate::Result<&RecordBatch> {
+        if let Some(data) = self.data.get() {
+            return Ok(data);
+        }
+        let chunks: Vec<&RecordBatch> = self.chunks.iter().collect();
+        let data = arrow::compute::interleave_record_batch(&chunks, &self.rows)?;
+        Ok(self.data.get_or_init(|| data))
     }
 
     /// The column `name` of the points, if they have it.
@@ -291,19 +303,46 @@ pub struct Span {
 
 impl Batches {
     /// Batch `index`, a slice of the shared points.
-    pub fn batch(&self, index: usize) -> Batch {
-        let span = &self.spans[index];
-        Batch {
+    pub fn batch(&self, index: usize) -> crate::Result<Batch> {
+        let span = self
+            .spans
+            .get(index)
+            .ok_or_else(|| crate::Error::internal("a batch index past the batches"))?;
+        Ok(Batch {
             name: Arc::clone(&self.name),
             group: Arc::clone(&span.group),
             tmax: span.tmax,
-            data: self.points.data().slice(span.rows.start, span.rows.len()),
-        }
+            data: self.points.data()?.slice(span.rows.start, span.rows.len()),
+        })
     }
 
     /// The batches one by one.
-    pub fn split(self) -> impl Iterator<Item = Batch> {
-        (0..self.spans.len()).map(move |index| self.batch(index))
+    pub fn split(&self) -> crate::Result<Vec<Batch>> {
+        (0..self.spans.len())
+            .map(|index| self.batch(index))
+            .collect()
+    }
+}
+
+/// The data of a message: what an operator's [`process`](crate::operators::Operator::process)
+/// takes.
+#[derive(Debug, Clone)]
+pub enum Data {
+    /// Points (stream edge).
+    Points(Points),
+    /// A batch (batch edge).
+    Batch(Batch),
+    /// Several batches at once (batch edge).
+    Batches(Batches),
+}
+
+impl From<Data> for Message {
+    fn from(data: Data) -> Self {
+        match data {
+            Data::Points(points) => Message::Points(points),
+            Data::Batch(batch) => Message::Batch(batch),
+            Data::Batches(batches) => Message::Batches(batches),
+        }
     }
 }
 
@@ -371,14 +410,6 @@ impl Message {
     }
 }
 
-/// The nanosecond times of a batch's `time` column.
-pub fn times(data: &RecordBatch) -> &[i64] {
-    data.column_by_name(TIME_COLUMN)
-        .expect("every point batch has a time column")
-        .as_primitive::<arrow::datatypes::TimestampNanosecondType>()
-        .values()
-}
-
 /// The role of column `index`: time, tag or field.
 pub fn role(schema: &Schema, index: usize) -> ColumnRole {
     let field = schema.field(index);
@@ -431,12 +462,12 @@ mod tests {
         assert_eq!(left, (0..100).step_by(5).collect::<Vec<_>>());
         for i in (0..100).step_by(5) {
             let index = table.index_or_insert_with(&groups[i], || 0);
-            assert_eq!(*table.entry(index).1, i);
-            assert_eq!(table.entry(index).0.id, groups[i].id);
+            assert_eq!(*table.entry(index).unwrap().1, i);
+            assert_eq!(table.entry(index).unwrap().0.id, groups[i].id);
         }
         // A removed group comes back new, at the end.
         let index = table.index_or_insert_with(&groups[3], || 1000);
-        assert_eq!(*table.get_mut(index), 1000);
+        assert_eq!(*table.get_mut(index).unwrap(), 1000);
         assert_eq!(table.iter().last().map(|(_, v)| *v), Some(1000));
     }
 }

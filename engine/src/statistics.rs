@@ -2,27 +2,15 @@
 //! and out (per group too, for the `stats` node), errors, average execution time and working
 //! cardinality, and the task as a DOT graph with those numbers.
 
-use std::cell::Cell;
 use std::fmt::Write;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::message::{GroupTable, Message};
 
-thread_local! {
-    /// Errors reported by the operator running on this thread since the task last read them.
-    static ERRORS: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Records that the operator now running failed on `points` points (a lambda that failed,
-/// a request that could not be sent). The task adds them to that node's errors.
-pub fn record_errors(points: u64) {
-    ERRORS.with(|e| e.set(e.get() + points));
-}
-
-/// Takes the errors recorded since the last call.
-pub(crate) fn take_errors() -> u64 {
-    ERRORS.with(|e| e.replace(0))
-}
+/// What a node emitted, by group: kept for a node that a `stats()` node watches, and shared
+/// with that node.
+pub type EmittedByGroup = Arc<Mutex<GroupTable<u64>>>;
 
 /// The statistics of one node.
 #[derive(Debug, Clone, Default)]
@@ -43,7 +31,7 @@ pub struct NodeStatistics {
     pub working_cardinality: usize,
     /// Emitted points (or batches) by group, in the order the groups were first emitted;
     /// counted only for a node that a `stats` node watches (`None` otherwise).
-    pub emitted_by_group: Option<GroupTable<u64>>,
+    pub emitted_by_group: Option<EmittedByGroup>,
 }
 
 impl NodeStatistics {
@@ -55,12 +43,18 @@ impl NodeStatistics {
         }
     }
 
-    /// Counts what a call took in and emitted.
-    pub(crate) fn record(&mut self, collected: u64, output: &[Message], took: Duration) {
+    /// Counts what a call took in and emitted, and the errors it reported.
+    pub(crate) fn record(
+        &mut self,
+        collected: u64,
+        output: &[Message],
+        took: Duration,
+        errors: u64,
+    ) {
         self.collected += collected;
         self.calls += 1;
         self.exec_time += took;
-        self.errors += take_errors();
+        self.errors += errors;
         self.record_emitted(output);
     }
 
@@ -68,10 +62,15 @@ impl NodeStatistics {
     pub(crate) fn record_emitted(&mut self, output: &[Message]) {
         for message in output {
             self.emitted += message.count();
-            if let Some(by_group) = &mut self.emitted_by_group {
+        }
+        if let Some(by_group) = &self.emitted_by_group {
+            let mut by_group = by_group.lock().unwrap_or_else(PoisonError::into_inner);
+            for message in output {
                 message.for_each_group(|group, count| {
                     let index = by_group.index_or_insert_with(group, || 0);
-                    *by_group.get_mut(index) += count;
+                    if let Some(emitted) = by_group.get_mut(index) {
+                        *emitted += count;
+                    }
                 });
             }
         }
@@ -135,13 +134,5 @@ mod tests {
         assert_eq!(go_duration(Duration::from_nanos(1_500)), "1.5µs");
         assert_eq!(go_duration(Duration::from_micros(2_250)), "2.25ms");
         assert_eq!(go_duration(Duration::from_secs(3)), "3s");
-    }
-
-    #[test]
-    fn errors_are_taken_once() {
-        record_errors(2);
-        record_errors(1);
-        assert_eq!(take_errors(), 3);
-        assert_eq!(take_errors(), 0);
     }
 }

@@ -18,11 +18,13 @@
 //!
 //! No tokio and no DataFusion here: this crate is the contract between the others.
 
+pub mod duration;
 pub mod error;
 pub mod precision;
 pub mod schema;
 pub mod write_batch;
 
+pub use duration::Duration;
 pub use error::{Error, Result};
 pub use precision::Precision;
 pub use schema::{ColumnRole, FieldType};

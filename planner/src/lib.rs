@@ -9,16 +9,25 @@
 //! - [`pipeline`]: evaluates a program against the catalog into a pipeline, applying
 //!   Kapacitor's define-time rules (edge types, argument types, undefined names, template
 //!   vars).
+//! - [`functions`]: Kapacitor's lambda functions as DataFusion scalar UDFs, defined once for
+//!   the planner and the engine.
+//! - [`nodes`]: one file per node kind, resolving a node's arguments and properties into
+//!   its typed spec (`WindowSpec`, …); the only place properties are read by name.
 //! - [`plan`]: lowers a pipeline to a DataFusion logical plan (lambdas as DataFusion
-//!   expressions over Kapacitor's functions as scalar UDFs, stateful nodes as extension
-//!   nodes) and prints it.
+//!   expressions over Kapacitor's functions as scalar UDFs, every node an extension node
+//!   carrying its spec, `where` and `eval` as `Filter` and `Projection`) and prints it.
+//! - [`template`]: Go's text/template as Kapacitor's templates use it (httpPost URLs).
 //!
-//! The entry point is [`check`].
+//! The entry points are [`check`] (script to pipeline) and [`plan::lower`] (pipeline to the
+//! plan the engine runs).
 
 pub mod catalog;
 mod diagnostic;
+pub mod functions;
+pub mod nodes;
 pub mod pipeline;
 pub mod plan;
+pub mod template;
 pub mod tick;
 mod value_type;
 

@@ -175,17 +175,43 @@ fn scripts_format_to_their_canonical_form() {
     });
 }
 
+/// The node kinds whose specs are later milestones: a script that uses one is refused,
+/// naming it, when it is lowered.
+const NOT_YET: &[&str] = &[
+    "the alert() node",
+    "the deadman() node",
+    "the query() node",
+    "the queryFlux() node",
+    "the sideload() node",
+    "the kapacitorLoopback() node",
+    "the trickle() node",
+    "the ec2Autoscale() node",
+    "the k8sAutoscale() node",
+    "the swarmAutoscale() node",
+];
+
 #[test]
-fn every_corpus_script_lowers_to_a_plan() {
+fn every_corpus_script_lowers_to_a_plan_or_names_a_node_not_run_yet() {
     let mut failures = Vec::new();
+    let mut lowered = 0;
     for path in scripts("corpus") {
         let source = std::fs::read_to_string(&path).unwrap();
         let checked = check(&source, task_type(&path), None).expect("corpus scripts check");
-        if let Err(diagnostics) = lower(&checked.pipeline) {
-            failures.push(diagnostics.render(&source, &path.display().to_string()));
+        match lower(&checked.pipeline) {
+            Ok(_) => lowered += 1,
+            Err(diagnostics) => {
+                if !diagnostics.0.iter().all(|d| {
+                    NOT_YET.iter().any(|kind| {
+                        d.message == format!("{kind} is not supported by Condenser yet")
+                    })
+                }) {
+                    failures.push(diagnostics.render(&source, &path.display().to_string()));
+                }
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(lowered > 100, "only {lowered} corpus scripts lower");
 }
 
 #[test]

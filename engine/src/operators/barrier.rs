@@ -5,22 +5,15 @@
 //! dropped. With `.delete(TRUE)` each barrier is followed by a delete-group message: the
 //! nodes below forget the group.
 
+use std::fmt;
 use std::sync::Arc;
 
-use super::{Operator, filter_rows};
-use crate::clock;
-use crate::message::{Barrier, Group, GroupTable, Message, times};
+use condenser_planner::nodes::BarrierSpec;
 
-/// The resolved properties of a `barrier()` node.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BarrierSpec {
-    /// `.idle()`, nanoseconds (0: not idle-driven).
-    pub idle: i64,
-    /// `.period()`, nanoseconds (0: not periodic).
-    pub period: i64,
-    /// `.delete()`.
-    pub delete: bool,
-}
+use super::{Context, Operator};
+use crate::error::{Error, Result};
+use crate::message::{Barrier, Data, Group, GroupTable, Message};
+use crate::points::{filter_data, times};
 
 /// One group's timer.
 #[derive(Debug)]
@@ -43,17 +36,25 @@ pub struct BarrierOperator {
 
 impl BarrierOperator {
     /// A barrier with `spec` (its idle or its period is positive).
-    pub fn new(spec: BarrierSpec) -> Self {
+    pub fn new(spec: &BarrierSpec) -> Self {
         Self {
-            spec,
+            spec: *spec,
             timers: GroupTable::default(),
         }
     }
 
+    fn interval(&self) -> i64 {
+        if self.spec.idle.is_positive() {
+            self.spec.idle.nanos()
+        } else {
+            self.spec.period.nanos()
+        }
+    }
+
     /// The timer of `group`, started at `now` (wall clock) if new.
-    fn timer(&mut self, name: &Arc<str>, group: &Arc<Group>, now: i64) -> usize {
+    fn timer(&mut self, name: &Arc<str>, group: &Arc<Group>, now: i64) -> Result<&mut GroupTimer> {
         let interval = self.interval();
-        self.timers.index_or_insert_with(group, || GroupTimer {
+        self.timers.get_or_insert_with(group, || GroupTimer {
             name: Arc::clone(name),
             // Kapacitor starts an idle timer's count from the wall-clock time.
             last_point: now,
@@ -62,29 +63,26 @@ impl BarrierOperator {
         })
     }
 
-    fn interval(&self) -> i64 {
-        if self.spec.idle > 0 {
-            self.spec.idle
-        } else {
-            self.spec.period
-        }
-    }
-
     /// Whether data of `group` at `t`, arriving at `now` (wall clock), passes: it is not
     /// older than the last barrier. Passing data restarts the idle timer.
-    fn pass(&mut self, name: &Arc<str>, group: &Arc<Group>, t: i64, now: i64) -> bool {
-        let index = self.timer(name, group, now);
-        let idle = self.spec.idle > 0;
-        let due = now + self.spec.idle;
-        let timer = self.timers.get_mut(index);
+    fn pass(&mut self, name: &Arc<str>, group: &Arc<Group>, t: i64, now: i64) -> Result<bool> {
+        let idle = self.spec.idle.is_positive();
+        let due = now + self.spec.idle.nanos();
+        let timer = self.timer(name, group, now)?;
         if timer.last_barrier.is_some_and(|b| t < b) {
-            return false;
+            return Ok(false);
         }
         if idle {
             timer.due = due;
             timer.last_point = t;
         }
-        true
+        Ok(true)
+    }
+}
+
+impl fmt::Display for BarrierOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Barrier: {}", self.spec)
     }
 }
 
@@ -97,49 +95,78 @@ impl Operator for BarrierOperator {
         true
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        let now = clock::now();
-        match message {
-            Message::Barrier(barrier) => {
-                if self.pass(&barrier.name, &barrier.group, barrier.time, now) {
-                    let index = self.timer(&barrier.name, &barrier.group, now);
-                    self.timers.get_mut(index).last_barrier = Some(barrier.time);
-                    out.push(Message::Barrier(barrier));
-                }
-            }
-            Message::DeleteGroup(group) => {
-                self.timers.remove(&group.id);
-                out.push(Message::DeleteGroup(group));
-            }
-            Message::Batches(batches) => self.process_each(batches, out),
-            Message::Batch(batch) => {
-                let (name, group) = (Arc::clone(&batch.name), Arc::clone(&batch.group));
-                let times = times(&batch.data).to_vec();
-                out.extend(filter_rows(Message::Batch(batch), |_, _, row| {
-                    self.pass(&name, &group, times[row], now)
-                }));
-            }
-            Message::Points(points) => {
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        let now = ctx.now();
+        let kept = match data {
+            Data::Points(points) => {
                 let name = Arc::clone(&points.name);
-                let times = times(&points.data).to_vec();
-                out.extend(filter_rows(Message::Points(points), |group, _, row| {
+                let times = times(&points.data)?.to_vec();
+                filter_data(Data::Points(points), |group, _, row| {
                     self.pass(&name, group, times[row], now)
-                }));
+                })?
             }
-        }
+            data => {
+                let mut kept = Vec::new();
+                let batches = match data {
+                    Data::Batch(batch) => vec![batch],
+                    Data::Batches(batches) => batches.split()?,
+                    Data::Points(_) => Vec::new(),
+                };
+                for batch in batches {
+                    let (name, group) = (Arc::clone(&batch.name), Arc::clone(&batch.group));
+                    let times = times(&batch.data)?.to_vec();
+                    kept.extend(filter_data(Data::Batch(batch), |_, _, row| {
+                        self.pass(&name, &group, times[row], now)
+                    })?);
+                }
+                out.extend(kept.into_iter().map(Message::from));
+                return Ok(());
+            }
+        };
+        out.extend(kept.map(Message::from));
+        Ok(())
     }
 
-    fn tick(&mut self, now: i64, out: &mut Vec<Message>) {
+    /// A barrier from above passes when it is not older than the group's last one, and
+    /// becomes the group's last barrier.
+    fn barrier(
+        &mut self,
+        _input: usize,
+        barrier: Barrier,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        let now = ctx.now();
+        if self.pass(&barrier.name, &barrier.group, barrier.time, now)? {
+            self.timer(&barrier.name, &barrier.group, now)?.last_barrier = Some(barrier.time);
+            out.push(Message::Barrier(barrier));
+        }
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        self.timers.remove(&group.id);
+    }
+
+    fn tick(&mut self, ctx: &mut Context<'_>, out: &mut Vec<Message>) -> Result<()> {
+        let now = ctx.now();
         let interval = self.interval();
+        let idle = self.spec.idle.is_positive();
         let mut deleted = Vec::new();
-        for index in 0..self.timers.len() {
-            let idle = self.spec.idle > 0;
-            let (group, timer) = self.timers.entry(index);
+        for index in self.timers.indices() {
+            let missing = || Error::internal("a barrier timer vanished");
+            let (group, timer) = self.timers.entry(index).ok_or_else(missing)?;
             if timer.due > now {
                 continue;
             }
             let group = Arc::clone(group);
-            let timer = self.timers.get_mut(index);
+            let timer = self.timers.get_mut(index).ok_or_else(missing)?;
             let time = if idle {
                 timer.last_point + interval
             } else {
@@ -161,5 +188,6 @@ impl Operator for BarrierOperator {
         for group in deleted {
             self.timers.remove(&group.id);
         }
+        Ok(())
     }
 }

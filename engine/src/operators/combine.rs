@@ -2,35 +2,26 @@
 //! (rounded to `.tolerance()`) in which each lambda matches a different point becomes one
 //! point, fields and non-group tags prefixed with the `.as()` names.
 
+use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, RecordBatch, TimestampNanosecondArray};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::array::{Array, ArrayRef, TimestampNanosecondArray};
+use arrow::datatypes::Field;
 use condenser_model::schema::{ColumnRole, TIME_COLUMN, tag_field, time_data_type};
+use condenser_planner::nodes::CombineSpec;
 
-use super::{Operator, TimeBuffer, TimeBuffers, buffered_points, concat_points};
-use crate::lambda::{Lambda, is_true};
-use crate::message::{Message, Points, role, times};
+use super::{Context, Operator};
+use crate::error::Result;
+use crate::expr::Lambda;
+use crate::message::{Batch, Data, Group, Message, Points, role};
+use crate::points::{TimeBuffer, TimeBuffers, batch_of, concat_points, times};
 
-/// The resolved properties of a `combine()` node.
-#[derive(Debug, Clone)]
-pub struct CombineSpec {
-    /// The lambdas, one per member of a combination.
-    pub expressions: Vec<Lambda>,
-    /// `.as()`: one prefix per lambda.
-    pub names: Vec<String>,
-    /// `.delimiter()` (default `.`).
-    pub delimiter: String,
-    /// `.tolerance()`, nanoseconds.
-    pub tolerance: i64,
-    /// `.max()`: the most combinations tried at one time (default 10,000).
-    pub max: i64,
-}
-
-/// Combines points.
+/// Combines points. In a batch, the points of each time combine when the time changes and
+/// at the batch's end.
 #[derive(Debug)]
 pub struct CombineOperator {
     spec: CombineSpec,
+    expressions: Vec<Lambda>,
     buffers: TimeBuffers,
 }
 
@@ -45,32 +36,33 @@ fn combinations(n: usize, k: usize) -> Option<i64> {
 
 impl CombineOperator {
     /// A node with `spec`.
-    pub fn new(spec: CombineSpec) -> Self {
+    pub fn new(spec: &CombineSpec) -> Self {
         Self {
-            spec,
+            expressions: spec.expressions.iter().map(Lambda::new).collect(),
+            spec: spec.clone(),
             buffers: TimeBuffers::default(),
         }
     }
 
-    fn combine(&self, buffer: &TimeBuffer, out: &mut Vec<Message>) {
-        let k = self.spec.expressions.len();
+    fn combine(
+        &mut self,
+        buffer: &TimeBuffer,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        let k = self.expressions.len();
         let n = buffer.rows.len();
         match combinations(n, k) {
             Some(count) if count <= self.spec.max => {}
-            _ => return,
+            _ => return Ok(()),
         }
-        let data = concat_points(&buffer.rows);
-        let matches: Vec<Vec<bool>> = self
-            .spec
-            .expressions
-            .iter()
-            .map(|e| {
-                is_true(&e.evaluate(&data))
-                    .iter()
-                    .map(|v| v == Some(true))
-                    .collect()
-            })
-            .collect();
+        let data = concat_points(&buffer.rows)?;
+        let mut matches: Vec<Vec<bool>> = Vec::with_capacity(k);
+        for expression in &mut self.expressions {
+            let (mask, failed) = expression.mask(&data, || vec![&buffer.group; n])?;
+            ctx.fail_points(failed, &super::where_::failure(expression));
+            matches.push(mask.iter().map(|v| v == Some(true)).collect());
+        }
         let mut indices: Vec<usize> = (0..k).collect();
         loop {
             let mut remaining = indices.clone();
@@ -82,11 +74,11 @@ impl CombineOperator {
                 }
             }
             if set.len() == k {
-                out.push(Message::Points(self.merge(buffer, &set)));
+                out.push(Message::Points(self.merge(buffer, &set)?));
             }
             // The next combination in lexicographic order.
             let Some(i) = (0..k).rev().find(|&i| indices[i] != i + n - k) else {
-                return;
+                return Ok(());
             };
             indices[i] += 1;
             for j in i + 1..k {
@@ -95,7 +87,7 @@ impl CombineOperator {
         }
     }
 
-    fn merge(&self, buffer: &TimeBuffer, set: &[usize]) -> Points {
+    fn merge(&self, buffer: &TimeBuffer, set: &[usize]) -> Result<Points> {
         let mut fields = vec![Field::new(TIME_COLUMN, time_data_type(), false)];
         let mut columns: Vec<ArrayRef> = vec![Arc::new(
             TimestampNanosecondArray::from(vec![buffer.time]).with_timezone("UTC"),
@@ -135,17 +127,34 @@ impl CombineOperator {
                 }
             }
         }
-        debug_assert!(
-            columns
-                .iter()
-                .all(|c| c.len() == 1 && c.data_type() != &DataType::Null)
-        );
-        Points {
+        Ok(Points {
             name: Arc::clone(&buffer.name),
-            data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
-                .expect("combined point"),
+            data: batch_of(fields, columns)?,
             groups: vec![Arc::clone(&buffer.group)].into(),
+        })
+    }
+
+    /// The points of a batch, combined time by time.
+    fn batch(&mut self, batch: Batch, ctx: &mut Context<'_>, out: &mut Vec<Message>) -> Result<()> {
+        let tolerance = self.spec.tolerance.nanos();
+        let mut buffers = TimeBuffers::default();
+        for (row, &t) in times(&batch.data)?.iter().enumerate() {
+            let t = crate::go_time::round(t, tolerance);
+            let slice = batch.data.slice(row, 1);
+            if let Some(finished) = buffers.push(&batch.name, &batch.group, t, slice) {
+                self.combine(&finished, ctx, out)?;
+            }
         }
+        if let Some(last) = buffers.take(&batch.group) {
+            self.combine(&last, ctx, out)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for CombineOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Combine: {}", self.spec)
     }
 }
 
@@ -154,17 +163,39 @@ impl Operator for CombineOperator {
         self.buffers.len()
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        let Some(points) = buffered_points(message, &mut self.buffers, out) else {
-            return;
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        let points = match data {
+            Data::Points(points) => points,
+            Data::Batch(batch) => return self.batch(batch, ctx, out),
+            Data::Batches(batches) => {
+                for batch in batches.split()? {
+                    self.batch(batch, ctx, out)?;
+                }
+                return Ok(());
+            }
         };
-        for (row, t) in times(&points.data).to_vec().into_iter().enumerate() {
-            let t = crate::go_time::round(t, self.spec.tolerance);
+        let tolerance = self.spec.tolerance.nanos();
+        for (row, t) in times(&points.data)?.to_vec().into_iter().enumerate() {
+            let t = crate::go_time::round(t, tolerance);
             let group = Arc::clone(&points.groups[row]);
             let slice = points.data.slice(row, 1);
             if let Some(finished) = self.buffers.push(&points.name, &group, t, slice) {
-                self.combine(&finished, out);
+                self.combine(&finished, ctx, out)?;
             }
+        }
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        self.buffers.forget(&group.id);
+        for expression in &mut self.expressions {
+            expression.forget_group(&group.id);
         }
     }
 }

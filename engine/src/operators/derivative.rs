@@ -3,28 +3,19 @@
 //! `.nonNegative()` drops negative changes. In a batch, the first point only primes it.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array, RecordBatch};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type};
 use condenser_model::FieldType;
+use condenser_planner::nodes::DerivativeSpec;
 
-use super::{Operator, keep_groups, keep_rows, set_field};
-use crate::message::{Batch, Message, Points, times};
-
-/// The resolved properties of a `derivative()` node.
-#[derive(Debug, Clone)]
-pub struct DerivativeSpec {
-    /// The field.
-    pub field: String,
-    /// The output field.
-    pub as_name: String,
-    /// `.unit()`, nanoseconds.
-    pub unit: i64,
-    /// `.nonNegative()`.
-    pub non_negative: bool,
-}
+use super::{Context, Operator};
+use crate::error::Result;
+use crate::message::{Batch, Data, Group, Message, Points};
+use crate::points::{keep_groups, keep_rows, set_field, times};
 
 /// Computes derivatives.
 #[derive(Debug)]
@@ -35,9 +26,9 @@ pub struct DerivativeOperator {
 
 impl DerivativeOperator {
     /// A node with `spec`.
-    pub fn new(spec: DerivativeSpec) -> Self {
+    pub fn new(spec: &DerivativeSpec) -> Self {
         Self {
-            spec,
+            spec: spec.clone(),
             previous: HashMap::new(),
         }
     }
@@ -48,12 +39,16 @@ impl DerivativeOperator {
         &mut self,
         data: &RecordBatch,
         key: impl Fn(usize) -> String,
-    ) -> (RecordBatch, Vec<bool>) {
-        let values: Option<ArrayRef> = data
+    ) -> Result<(RecordBatch, BooleanArray)> {
+        let values: Option<ArrayRef> = match data
             .column_by_name(&self.spec.field)
             .filter(|c| matches!(c.data_type(), DataType::Int64 | DataType::Float64))
-            .and_then(|c| cast(c, &DataType::Float64).ok());
-        let point_times = times(data);
+        {
+            Some(c) => Some(cast(c, &DataType::Float64)?),
+            None => None,
+        };
+        let point_times = times(data)?;
+        let unit = self.spec.unit.nanos() as f64;
         let mut keep = vec![false; data.num_rows()];
         let mut out = vec![0.0; data.num_rows()];
         if let Some(values) = values {
@@ -73,7 +68,7 @@ impl DerivativeOperator {
                 if self.spec.non_negative && diff < 0.0 {
                     continue;
                 }
-                out[row] = diff / (elapsed / self.spec.unit as f64);
+                out[row] = diff / (elapsed / unit);
                 keep[row] = true;
             }
         }
@@ -82,9 +77,24 @@ impl DerivativeOperator {
             &self.spec.as_name,
             FieldType::Float,
             Arc::new(Float64Array::from(out)),
-        );
-        let kept = keep_rows(&with, &keep);
-        (kept, keep)
+        )?;
+        let keep = BooleanArray::from(keep);
+        Ok((keep_rows(&with, &keep)?, keep))
+    }
+
+    fn batch(&mut self, batch: Batch, out: &mut Vec<Message>) -> Result<()> {
+        self.previous.remove(&batch.group.id);
+        let id = batch.group.id.clone();
+        let (data, _) = self.apply(&batch.data, |_| id.clone())?;
+        self.previous.remove(&batch.group.id);
+        out.push(Message::Batch(Batch { data, ..batch }));
+        Ok(())
+    }
+}
+
+impl fmt::Display for DerivativeOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Derivative: {}", self.spec)
     }
 }
 
@@ -93,34 +103,37 @@ impl Operator for DerivativeOperator {
         self.previous.len()
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        match message {
-            Message::Points(points) => {
-                let groups = std::sync::Arc::clone(&points.groups);
-                let (data, keep) = self.apply(&points.data, |row| groups[row].id.clone());
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        match data {
+            Data::Points(points) => {
+                let groups = Arc::clone(&points.groups);
+                let (data, keep) = self.apply(&points.data, |row| groups[row].id.clone())?;
                 if data.num_rows() == 0 {
-                    return;
+                    return Ok(());
                 }
-                let groups = keep_groups(&groups, &keep);
                 out.push(Message::Points(Points {
                     data,
-                    groups,
+                    groups: keep_groups(&groups, &keep),
                     ..points
                 }));
             }
-            Message::Batches(batches) => self.process_each(batches, out),
-            Message::Batch(batch) => {
-                self.previous.remove(&batch.group.id);
-                let id = batch.group.id.clone();
-                let (data, _) = self.apply(&batch.data, |_| id.clone());
-                self.previous.remove(&batch.group.id);
-                out.push(Message::Batch(Batch { data, ..batch }));
+            Data::Batches(batches) => {
+                for batch in batches.split()? {
+                    self.batch(batch, out)?;
+                }
             }
-            Message::DeleteGroup(group) => {
-                self.previous.remove(&group.id);
-                out.push(Message::DeleteGroup(group));
-            }
-            signal @ Message::Barrier(_) => out.push(signal),
+            Data::Batch(batch) => self.batch(batch, out)?,
         }
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        self.previous.remove(&group.id);
     }
 }

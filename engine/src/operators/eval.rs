@@ -5,48 +5,44 @@
 //! or `.keep(names…)` names the ones to keep. A point on which an expression fails is
 //! dropped, as Kapacitor drops it.
 
+use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
-use arrow::compute::{cast, filter_record_batch};
+use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema};
 use condenser_model::FieldType;
 use condenser_model::schema::{
     ColumnRole, ROLE_KEY, TIME_COLUMN, field_field, tag_data_type, tag_field,
 };
 
-use super::{Operator, keep_groups};
-use crate::lambda::{Lambda, LambdaState, Stateful};
-use crate::message::{Batch, Message, Points, role};
+use condenser_planner::nodes::{EvalSpec, Keep, Lambda as PlanLambda};
 
-/// The resolved properties of an `eval()` node.
-#[derive(Debug, Clone, Default)]
-pub struct EvalSpec {
-    /// The expressions, in order.
-    pub expressions: Vec<Lambda>,
-    /// `.as()`: the name of each result.
-    pub names: Vec<String>,
-    /// `.tags()`: results that become tags.
-    pub tags: Vec<String>,
-    /// `.keep()`: `Some(empty)` keeps every field, `Some(names)` those named.
-    pub keep: Option<Vec<String>>,
-    /// `.quiet()`: do not log the points an expression fails on.
-    pub quiet: bool,
-}
+use super::{Context, Operator};
+use crate::error::Result;
+use crate::expr::Lambda;
+use crate::message::{Batch, Data, Group, Message, Points, role};
+use crate::points::{keep_groups, keep_rows};
 
-/// Evaluates the expressions of an `eval()` node.
+/// Evaluates the expressions of an `eval()` node (the plan's `Projection` beneath it).
 #[derive(Debug)]
 pub struct EvalOperator {
     spec: EvalSpec,
-    state: LambdaState,
+    /// Each result's name and its expression, in order.
+    expressions: Vec<(String, Lambda)>,
+    names: Vec<String>,
 }
 
 impl EvalOperator {
-    /// An `eval()` node with `spec`.
-    pub fn new(spec: EvalSpec) -> Self {
+    /// An `eval()` node with `spec`, computing each named expression in order.
+    pub fn new(spec: &EvalSpec, expressions: &[(String, PlanLambda)]) -> Self {
         Self {
-            spec,
-            state: LambdaState::default(),
+            spec: spec.clone(),
+            names: expressions.iter().map(|(n, _)| n.clone()).collect(),
+            expressions: expressions
+                .iter()
+                .map(|(name, lambda)| (name.clone(), Lambda::new(lambda)))
+                .collect(),
         }
     }
 
@@ -55,31 +51,27 @@ impl EvalOperator {
     fn apply(
         &mut self,
         data: &RecordBatch,
-        groups: impl FnOnce() -> Vec<String>,
-    ) -> (RecordBatch, Vec<bool>) {
-        let stateful = self.spec.expressions.iter().any(Lambda::is_stateful);
-        let mut ctx = stateful.then(|| Stateful {
-            groups: groups(),
-            state: &mut self.state,
-        });
+        groups: &[&Arc<Group>],
+        ctx: &mut Context<'_>,
+    ) -> Result<(RecordBatch, BooleanArray)> {
         let mut working = data.clone();
         let mut ok = vec![true; data.num_rows()];
         let mut results: Vec<(String, ArrayRef)> = Vec::new();
-        for (expr, name) in self.spec.expressions.iter().zip(&self.spec.names) {
-            let result = expr.evaluate_in(&working, &mut ctx);
+        for (name, expr) in &mut self.expressions {
+            let result = expr.evaluate(&working, || groups.to_vec())?;
             // A failed expression is null (a `Null`-typed column when it failed everywhere).
             let nulls = result.logical_nulls();
             for (row, flag) in ok.iter_mut().enumerate() {
                 *flag &= nulls.as_ref().is_none_or(|n| n.is_valid(row));
             }
-            working = with_column(&working, name, Arc::clone(&result));
+            working = with_column(&working, name, Arc::clone(&result))?;
             results.push((name.clone(), result));
         }
         let schema = data.schema();
         // `.keep(names…)` fails on a point where a name is neither a result nor a field of it
         // (Kapacitor: "cannot keep field …, field does not exist").
-        if let Some(names) = &self.spec.keep {
-            for name in names.iter().filter(|n| !self.spec.names.contains(n)) {
+        if let Keep::Only(names) = &self.spec.keep {
+            for name in names.iter().filter(|n| !self.names.contains(n)) {
                 let field = schema
                     .index_of(name)
                     .ok()
@@ -96,11 +88,11 @@ impl EvalOperator {
             let keep = match role(&schema, i) {
                 ColumnRole::Time | ColumnRole::Tag => !self.spec.tags.contains(field.name()),
                 ColumnRole::Field => match &self.spec.keep {
-                    Some(names) if names.is_empty() => !self.spec.names.contains(field.name()),
-                    Some(names) => {
-                        names.contains(field.name()) && !self.spec.names.contains(field.name())
+                    Keep::All => !self.names.contains(field.name()),
+                    Keep::Only(names) => {
+                        names.contains(field.name()) && !self.names.contains(field.name())
                     }
-                    None => false,
+                    Keep::Results => false,
                 },
             };
             if keep {
@@ -114,9 +106,9 @@ impl EvalOperator {
             // every result too (a tag result stays a field as well); with .keep(names…)
             // the named ones.
             let as_field = match &self.spec.keep {
-                None => !is_tag,
-                Some(names) if names.is_empty() => true,
-                Some(names) => names.contains(&name),
+                Keep::Results => !is_tag,
+                Keep::All => true,
+                Keep::Only(names) => names.contains(&name),
             };
             if is_tag {
                 match cast(&result, &tag_data_type()) {
@@ -132,17 +124,19 @@ impl EvalOperator {
                 columns.push(result);
             }
         }
-        crate::lambda::log_failures(ok.iter().filter(|k| !**k).count(), "eval", self.spec.quiet);
-        let out =
-            RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("eval output");
-        let out = filter_record_batch(&out, &BooleanArray::from(ok.clone()))
-            .expect("mask of the batch's length");
-        (out, ok)
+        let failed = ok.iter().filter(|k| !**k).count();
+        ctx.fail_points(
+            failed,
+            &"an expression failed (a missing field or mismatched types)",
+        );
+        let out = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
+        let ok = BooleanArray::from(ok);
+        Ok((keep_rows(&out, &ok)?, ok))
     }
 }
 
 /// `batch` with column `name` set to `values` (replaced if present), as a field.
-fn with_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> RecordBatch {
+fn with_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBatch> {
     let schema = batch.schema();
     let mut fields: Vec<Field> = Vec::new();
     let mut columns: Vec<ArrayRef> = Vec::new();
@@ -157,17 +151,39 @@ fn with_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> RecordBatch
     metadata.insert(ROLE_KEY.to_owned(), ColumnRole::Field.as_str().to_owned());
     fields.push(field.with_metadata(metadata));
     columns.push(values);
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("columns of one length")
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
+impl fmt::Display for EvalOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Eval: ")?;
+        for (i, (name, lambda)) in self.expressions.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{lambda} AS {name}")?;
+        }
+        write!(f, " {}", self.spec)
+    }
 }
 
 impl Operator for EvalOperator {
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        match message {
-            Message::Points(points) => {
-                let ids = || points.groups.iter().map(|g| g.id.clone()).collect();
-                let (data, kept) = self.apply(&points.data, ids);
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        match data {
+            Data::Points(points) => {
+                let groups: Vec<&Arc<Group>> = points.groups.iter().collect();
+                let (data, kept) = self.apply(&points.data, &groups, ctx)?;
                 if data.num_rows() == 0 {
-                    return;
+                    return Ok(());
                 }
                 let groups = keep_groups(&points.groups, &kept);
                 out.push(Message::Points(Points {
@@ -176,17 +192,36 @@ impl Operator for EvalOperator {
                     ..points
                 }));
             }
-            Message::Batches(batches) => self.process_each(batches, out),
-            Message::Batch(batch) => {
-                let ids = || vec![batch.group.id.clone(); batch.data.num_rows()];
-                let (data, _) = self.apply(&batch.data, ids);
-                out.push(Message::Batch(Batch { data, ..batch }));
+            Data::Batches(batches) => {
+                for batch in batches.split()? {
+                    self.batch(batch, ctx, out)?;
+                }
             }
-            Message::DeleteGroup(group) => {
-                self.state.forget(&group.id);
-                out.push(Message::DeleteGroup(group));
-            }
-            signal @ Message::Barrier(_) => out.push(signal),
+            Data::Batch(batch) => self.batch(batch, ctx, out)?,
         }
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        for (_, lambda) in &mut self.expressions {
+            lambda.forget_group(&group.id);
+        }
+    }
+
+    fn cardinality(&self) -> usize {
+        self.expressions
+            .iter()
+            .map(|(_, l)| l.cardinality())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl EvalOperator {
+    fn batch(&mut self, batch: Batch, ctx: &mut Context<'_>, out: &mut Vec<Message>) -> Result<()> {
+        let groups = vec![&batch.group; batch.data.num_rows()];
+        let (data, _) = self.apply(&batch.data, &groups, ctx)?;
+        out.push(Message::Batch(Batch { data, ..batch }));
+        Ok(())
     }
 }

@@ -1,28 +1,20 @@
 //! `flatten()`: the points of a group that share a time (rounded to `.tolerance()`) become
 //! one point whose fields are named by the points' `.on()` tag values, the delimiter and
-//! the original field name (left out with `.dropOriginalFieldName()`).
+//! the original field name (left out with `.dropOriginalFieldName()`). On a batch edge each
+//! batch's points are flattened time by time into a batch of flat points.
 
+use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, RecordBatch};
-use arrow::datatypes::{Field, Schema};
+use arrow::datatypes::Field;
 use condenser_model::schema::ColumnRole;
+use condenser_planner::nodes::FlattenSpec;
 
-use super::{Operator, TimeBuffers, buffered_points, time_and_group_tags};
-use crate::message::{Group, Message, Points, role, tag_value, times};
-
-/// The resolved properties of a `flatten()` node.
-#[derive(Debug, Clone)]
-pub struct FlattenSpec {
-    /// `.on()`: the tags whose values name the fields.
-    pub on: Vec<String>,
-    /// `.delimiter()` (default `.`).
-    pub delimiter: String,
-    /// `.tolerance()`, nanoseconds.
-    pub tolerance: i64,
-    /// `.dropOriginalFieldName()`.
-    pub drop_original_field_name: bool,
-}
+use super::{Context, Operator};
+use crate::error::Result;
+use crate::message::{Barrier, Batch, Data, Group, Message, Points, role, tag_value};
+use crate::points::{TimeBuffers, batch_of, concat_points, time_and_group_tags, times};
 
 /// Flattens points.
 #[derive(Debug)]
@@ -33,21 +25,22 @@ pub struct FlattenOperator {
 
 impl FlattenOperator {
     /// A node with `spec`.
-    pub fn new(spec: FlattenSpec) -> Self {
+    pub fn new(spec: &FlattenSpec) -> Self {
         Self {
-            spec,
+            spec: spec.clone(),
             buffers: TimeBuffers::default(),
         }
     }
 
+    /// The flat point of `rows`, the points of `group` at `time`; `None` when they have no
+    /// field to carry.
     fn flatten(
         &self,
-        name: &Arc<str>,
         group: &Arc<Group>,
         time: i64,
         rows: &[RecordBatch],
-    ) -> Option<Points> {
-        let (mut fields, mut columns) = time_and_group_tags(vec![time], group);
+    ) -> Result<Option<RecordBatch>> {
+        let (mut fields, mut columns) = time_and_group_tags(vec![time], group)?;
         let mut named: Vec<(String, Field, ArrayRef)> = Vec::new();
         'points: for row in rows {
             let schema = row.schema();
@@ -80,17 +73,66 @@ impl FlattenOperator {
             }
         }
         if named.is_empty() {
-            return None;
+            return Ok(None);
         }
         for (_, field, column) in named {
             fields.push(field);
             columns.push(column);
         }
-        Some(Points {
-            name: Arc::clone(name),
-            data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()?,
-            groups: vec![Arc::clone(group)].into(),
-        })
+        Ok(Some(batch_of(fields, columns)?))
+    }
+
+    /// A batch's points flattened time by time, as a batch of the same group and time.
+    fn batch(&self, batch: Batch, out: &mut Vec<Message>) -> Result<()> {
+        let tolerance = self.spec.tolerance.nanos();
+        let mut flat = Vec::new();
+        let mut pending: Option<(i64, Vec<RecordBatch>)> = None;
+        for (row, &t) in times(&batch.data)?.iter().enumerate() {
+            let t = crate::go_time::round(t, tolerance);
+            match &mut pending {
+                Some((time, rows)) if *time == t => rows.push(batch.data.slice(row, 1)),
+                _ => {
+                    if let Some((time, rows)) = pending.take() {
+                        flat.extend(self.flatten(&batch.group, time, &rows)?);
+                    }
+                    pending = Some((t, vec![batch.data.slice(row, 1)]));
+                }
+            }
+        }
+        if let Some((time, rows)) = pending {
+            flat.extend(self.flatten(&batch.group, time, &rows)?);
+        }
+        let data = if flat.is_empty() {
+            batch.data.slice(0, 0)
+        } else {
+            concat_points(&flat)?
+        };
+        out.push(Message::Batch(Batch { data, ..batch }));
+        Ok(())
+    }
+
+    fn emit(
+        &self,
+        name: &Arc<str>,
+        group: &Arc<Group>,
+        time: i64,
+        rows: &[RecordBatch],
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        if let Some(data) = self.flatten(group, time, rows)? {
+            out.push(Message::Points(Points {
+                name: Arc::clone(name),
+                data,
+                groups: vec![Arc::clone(group)].into(),
+            }));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for FlattenOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Flatten: {}", self.spec)
     }
 }
 
@@ -99,24 +141,57 @@ impl Operator for FlattenOperator {
         self.buffers.len()
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        let Some(points) = buffered_points(message, &mut self.buffers, out) else {
-            return;
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        let points = match data {
+            Data::Points(points) => points,
+            Data::Batch(batch) => return self.batch(batch, out),
+            Data::Batches(batches) => {
+                for batch in batches.split()? {
+                    self.batch(batch, out)?;
+                }
+                return Ok(());
+            }
         };
-        for (row, t) in times(&points.data).to_vec().into_iter().enumerate() {
-            let t = crate::go_time::round(t, self.spec.tolerance);
+        let tolerance = self.spec.tolerance.nanos();
+        for (row, t) in times(&points.data)?.to_vec().into_iter().enumerate() {
+            let t = crate::go_time::round(t, tolerance);
             let group = Arc::clone(&points.groups[row]);
             let slice = points.data.slice(row, 1);
-            if let Some(finished) = self.buffers.push(&points.name, &group, t, slice)
-                && let Some(point) = self.flatten(
+            if let Some(finished) = self.buffers.push(&points.name, &group, t, slice) {
+                self.emit(
                     &finished.name,
                     &finished.group,
                     finished.time,
                     &finished.rows,
-                )
-            {
-                out.push(Message::Points(point));
+                    out,
+                )?;
             }
         }
+        Ok(())
+    }
+
+    /// A barrier past the group's buffered time emits the buffered points, flattened.
+    fn barrier(
+        &mut self,
+        _input: usize,
+        barrier: Barrier,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        if let Some(buffer) = self.buffers.take_before(&barrier.group, barrier.time) {
+            self.emit(&buffer.name, &buffer.group, buffer.time, &buffer.rows, out)?;
+        }
+        out.push(Message::Barrier(barrier));
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        self.buffers.forget(&group.id);
     }
 }

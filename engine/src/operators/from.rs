@@ -1,96 +1,99 @@
-//! `from()`: selects the points of a stream task by database, retention policy and
-//! measurement, filters them with `.where()`, truncates or rounds their times and groups
-//! them with `.groupBy()`.
+//! `from()`: takes the writes of the stream that its database, retention policy and
+//! measurement select, filters them with `.where()`, truncates or rounds their times and
+//! groups them with `.groupBy()`.
 
+use std::fmt;
 use std::sync::Arc;
 
 use condenser_model::WriteBatch;
+use condenser_planner::nodes::{FromSpec, Lambda as PlanLambda};
 
-use super::group_by::{Dimensions, Grouper};
-use super::map_times;
-use super::where_::filter_points;
+use super::Context;
+use super::group_by::Grouper;
+use crate::error::Result;
+use crate::expr::Lambda;
 use crate::go_time;
-use crate::lambda::Lambda;
 use crate::message::{Group, Message, Points};
+use crate::points::{keep_points, map_times};
 
-/// The resolved properties of a `from()` node.
-#[derive(Debug, Clone, Default)]
-pub struct FromSpec {
-    /// `.database()`.
-    pub database: Option<String>,
-    /// `.retentionPolicy()`.
-    pub retention_policy: Option<String>,
-    /// `.measurement()`.
-    pub measurement: Option<String>,
-    /// `.where()`.
-    pub predicate: Option<Lambda>,
-    /// `.groupBy()` / `.groupByMeasurement()`.
-    pub dimensions: Dimensions,
-    /// `.quiet()`: do not log the points `.where()` fails on.
-    pub quiet: bool,
-    /// `.truncate()`: times are rounded down to a multiple of this (nanoseconds; 0: not).
-    pub truncate: i64,
-    /// `.round()`: times are rounded to the nearest multiple of this (0: not).
-    pub round: i64,
-}
-
-/// Selects, filters and groups incoming writes.
+/// Selects, filters and groups incoming writes; the entry of a task's branch.
 #[derive(Debug)]
 pub struct FromOperator {
     spec: FromSpec,
-    state: crate::lambda::LambdaState,
+    predicate: Option<Lambda>,
     grouper: Grouper,
 }
 
 impl FromOperator {
-    /// A `from()` node with `spec`.
-    pub fn new(spec: FromSpec) -> Self {
+    /// A `from()` node with `spec` and its `.where()` predicate (the plan's Filter).
+    pub fn new(spec: &FromSpec, predicate: Option<&PlanLambda>) -> Self {
         Self {
-            state: crate::lambda::LambdaState::default(),
+            predicate: predicate.map(Lambda::new),
             grouper: Grouper::new(spec.dimensions.clone()),
-            spec,
+            spec: spec.clone(),
         }
     }
 
-    /// Takes one write from the task's source.
-    pub fn ingest(&mut self, write: &WriteBatch, out: &mut Vec<Message>) {
+    /// Whether the node takes points written to `db`, `rp` and `measurement`.
+    pub fn selects(&self, db: &str, rp: &str, measurement: &str) -> bool {
         let matches =
             |wanted: &Option<String>, actual: &str| wanted.as_deref().is_none_or(|w| w == actual);
-        if !matches(&self.spec.database, &write.db)
-            || !matches(&self.spec.retention_policy, &write.rp)
-            || !matches(&self.spec.measurement, &write.measurement)
-        {
-            return;
+        matches(&self.spec.database, db)
+            && matches(&self.spec.retention_policy, rp)
+            && matches(&self.spec.measurement, measurement)
+    }
+
+    /// Takes one write from the task's source.
+    pub fn ingest(
+        &mut self,
+        write: &WriteBatch,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        if !self.selects(&write.db, &write.rp, &write.measurement) {
+            return Ok(());
         }
-        // The predicate sees the points before they are grouped.
-        let mut data = match &self.spec.predicate {
-            Some(predicate) => {
-                let points = Points {
-                    name: Arc::clone(&write.measurement),
-                    data: write.batch.clone(),
-                    groups: vec![Group::none(); write.batch.num_rows()].into(),
-                };
-                match filter_points(predicate, points, Some(&mut self.state), self.spec.quiet) {
-                    Some(points) => points.data,
-                    None => return,
-                }
-            }
-            None => write.batch.clone(),
+        let rows = write.batch.num_rows();
+        let mut points = Points {
+            name: Arc::clone(&write.measurement),
+            data: write.batch.clone(),
+            groups: vec![Group::none(); rows].into(),
         };
+        // The predicate sees the points before they are grouped.
+        if let Some(predicate) = &mut self.predicate {
+            let groups = Arc::clone(&points.groups);
+            let (mask, failed) = predicate.mask(&points.data, || groups.iter().collect())?;
+            ctx.fail_points(
+                failed,
+                &format_args!("{predicate} failed (a missing field or mismatched types)"),
+            );
+            match keep_points(points, &mask)? {
+                Some(kept) => points = kept,
+                None => return Ok(()),
+            }
+        }
+        let mut data = points.data;
         // As Go's Time.Truncate and Time.Round: multiples counted from Go's zero time, and
         // a half rounds up.
-        let (truncate, round) = (self.spec.truncate, self.spec.round);
+        let (truncate, round) = (self.spec.truncate.nanos(), self.spec.round.nanos());
         if truncate > 0 {
-            data = map_times(&data, |t| go_time::truncate(t, truncate));
+            data = map_times(&data, |t| go_time::truncate(t, truncate))?;
         }
         if round > 0 {
-            data = map_times(&data, |t| go_time::round(t, round));
+            data = map_times(&data, |t| go_time::round(t, round))?;
         }
-        let groups = self.grouper.assign(&write.measurement, &data);
+        let groups = self.grouper.assign(&write.measurement, &data)?;
         out.push(Message::Points(Points {
             groups: groups.into(),
             data,
-            name: Arc::clone(&write.measurement),
+            name: points.name,
         }));
+        Ok(())
+    }
+}
+
+impl fmt::Display for FromOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "From: {}", self.spec)
     }
 }

@@ -1,28 +1,22 @@
 //! `groupBy(tags…)` (and `from().groupBy()`): gives each point the group of its tag values.
+//!
+//! A group named by tags has each of them, with the empty value for a tag the point lacks
+//! (as Kapacitor's group tags have it); `*` groups by the tags each point has.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt32Array};
 use arrow::datatypes::{DataType, Int32Type};
 use arrow::row::{RowConverter, SortField};
-
-use super::{Operator, concat_points};
-use crate::message::{Batch, FastMap, Group, Message, role, tag_value};
 use condenser_model::schema::ColumnRole;
+use condenser_planner::nodes::{Dimensions, GroupBySpec};
 
-/// What points are grouped by.
-#[derive(Debug, Clone, Default)]
-pub struct Dimensions {
-    /// The tag names (empty with `star`).
-    pub tags: Vec<String>,
-    /// `*`: every tag of the point.
-    pub star: bool,
-    /// Tags left out of `*`.
-    pub exclude: Vec<String>,
-    /// Group by measurement too.
-    pub by_name: bool,
-}
+use super::{Context, Operator};
+use crate::error::Result;
+use crate::message::{Batch, Data, FastMap, Group, Message, role, tag_value};
+use crate::points::{concat_points, times};
 
 /// Assigns groups, keeping one shared [`Group`] per distinct group.
 ///
@@ -119,23 +113,43 @@ impl Grouper {
     }
 
     /// The group of every row of `data`, points of measurement `name`.
-    pub fn assign(&mut self, name: &str, data: &RecordBatch) -> Vec<Arc<Group>> {
+    pub fn assign(&mut self, name: &str, data: &RecordBatch) -> Result<Vec<Arc<Group>>> {
         let schema = data.schema();
-        let tag_columns: Vec<(String, usize)> = (0..schema.fields().len())
-            .filter(|&i| role(&schema, i) == ColumnRole::Tag)
-            .map(|i| (schema.field(i).name().clone(), i))
-            .filter(|(n, _)| {
-                if self.dimensions.star {
-                    !self.dimensions.exclude.contains(n)
-                } else {
-                    self.dimensions.tags.contains(n)
-                }
-            })
-            .collect();
-        let by_name = self.dimensions.by_name.then(|| name.to_owned());
+        let tag_index = |n: &str| {
+            schema
+                .index_of(n)
+                .ok()
+                .filter(|&i| role(&schema, i) == ColumnRole::Tag)
+        };
+        // Each grouping tag and its column, if the points have it.
+        let tag_columns: Vec<(String, Option<usize>)> = if self.dimensions.star {
+            (0..schema.fields().len())
+                .filter(|&i| role(&schema, i) == ColumnRole::Tag)
+                .map(|i| (schema.field(i).name().clone(), Some(i)))
+                .filter(|(n, _)| !self.dimensions.exclude.contains(n))
+                .collect()
+        } else {
+            let mut names: Vec<String> = self
+                .dimensions
+                .tags
+                .iter()
+                .filter(|t| !self.dimensions.exclude.contains(t))
+                .cloned()
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+                .into_iter()
+                .map(|n| {
+                    let index = tag_index(&n);
+                    (n, index)
+                })
+                .collect()
+        };
+        let by_name = self.dimensions.by_measurement.then(|| name.to_owned());
         if tag_columns.is_empty() {
             let group = self.intern(Group::new(Vec::new(), by_name));
-            return vec![group; data.num_rows()];
+            return Ok(vec![group; data.num_rows()]);
         }
         let names: Vec<String> = tag_columns.iter().map(|(n, _)| n.clone()).collect();
         let keyer = match self
@@ -152,8 +166,7 @@ impl Grouper {
                     converter: RowConverter::new(vec![
                         SortField::new(DataType::UInt32);
                         names.len()
-                    ])
-                    .expect("integers have a row format"),
+                    ])?,
                     columns: names,
                     groups: FastMap::default(),
                 });
@@ -163,16 +176,17 @@ impl Grouper {
         let ids: Vec<ArrayRef> = tag_columns
             .iter()
             .enumerate()
-            .map(|(index, (_, i))| {
-                Arc::new(UInt32Array::from(
-                    self.keyers[keyer].value_ids(index, data.column(*i)),
-                )) as ArrayRef
+            .map(|(index, (_, column))| {
+                Arc::new(match column {
+                    Some(i) => {
+                        UInt32Array::from(self.keyers[keyer].value_ids(index, data.column(*i)))
+                    }
+                    None => UInt32Array::from(vec![0; data.num_rows()]),
+                }) as ArrayRef
             })
             .collect();
-        let rows = self.keyers[keyer]
-            .converter
-            .convert_columns(&ids)
-            .expect("value ids convert to rows");
+        let rows = self.keyers[keyer].converter.convert_columns(&ids)?;
+        let star = self.dimensions.star;
         let mut assigned: Vec<Arc<Group>> = Vec::with_capacity(data.num_rows());
         for row in 0..data.num_rows() {
             let key = rows.row(row);
@@ -185,9 +199,16 @@ impl Grouper {
                 assigned.push(Arc::clone(group));
                 continue;
             }
+            let value =
+                |column: &Option<usize>| column.and_then(|i| tag_value(data.column(i), row));
             let tags: Vec<(String, String)> = tag_columns
                 .iter()
-                .filter_map(|(n, i)| tag_value(data.column(*i), row).map(|v| (n.clone(), v)))
+                .filter_map(|(n, column)| match (value(column), star) {
+                    (Some(v), _) => Some((n.clone(), v)),
+                    // A named tag the point lacks has the empty value.
+                    (None, false) => Some((n.clone(), String::new())),
+                    (None, true) => None,
+                })
                 .collect();
             let group = self.intern(Group::new(tags, by_name.clone()));
             self.keyers[keyer]
@@ -195,7 +216,7 @@ impl Grouper {
                 .insert(key.as_ref().into(), Arc::clone(&group));
             assigned.push(group);
         }
-        assigned
+        Ok(assigned)
     }
 
     /// The one shared instance of `group`.
@@ -214,19 +235,47 @@ impl Grouper {
 /// Regroups points.
 #[derive(Debug)]
 pub struct GroupByOperator {
+    spec: GroupBySpec,
     grouper: Grouper,
     last_time: Option<i64>,
     pending: Vec<Pending>,
 }
 
 impl GroupByOperator {
-    /// Groups by `dimensions`.
-    pub fn new(dimensions: Dimensions) -> Self {
+    /// A `groupBy()` node with `spec`.
+    pub fn new(spec: &GroupBySpec) -> Self {
         Self {
-            grouper: Grouper::new(dimensions),
+            grouper: Grouper::new(spec.dimensions.clone()),
+            spec: spec.clone(),
             last_time: None,
             pending: Vec::new(),
         }
+    }
+
+    /// Emits the regrouped batches gathered so far, each new group's points in time order.
+    fn flush(&mut self, out: &mut Vec<Message>) -> Result<()> {
+        for pending in self.pending.drain(..) {
+            let data = concat_points(&pending.rows)?;
+            let order = arrow::compute::sort_to_indices(
+                &arrow::array::TimestampNanosecondArray::from(times(&data)?.to_vec()),
+                None,
+                None,
+            )?;
+            let data = arrow::compute::take_record_batch(&data, &order)?;
+            out.push(Message::Batch(Batch {
+                name: pending.name,
+                group: pending.group,
+                tmax: pending.tmax,
+                data,
+            }));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for GroupByOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GroupBy: {}", self.spec)
     }
 }
 
@@ -235,59 +284,72 @@ impl Operator for GroupByOperator {
         self.grouper.len()
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        match message {
-            Message::Points(mut points) => {
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        match data {
+            Data::Points(mut points) => {
                 let name = Arc::clone(&points.name);
-                points.groups = self.grouper.assign(&name, &points.data).into();
+                points.groups = self.grouper.assign(&name, &points.data)?.into();
                 out.push(Message::Points(points));
             }
-            Message::Batches(batches) => self.process_each(batches, out),
-            Message::Batch(batch) => {
-                // Kapacitor gathers regrouped points until a batch with another time
-                // begins, then emits each new group's batch, its points in time order.
-                if self.last_time != Some(batch.tmax) {
-                    self.flush(out);
-                    self.last_time = Some(batch.tmax);
-                }
-                let groups = self.grouper.assign(&batch.name, &batch.data);
-                for (row, group) in groups.into_iter().enumerate() {
-                    let slice = batch.data.slice(row, 1);
-                    match self.pending.iter_mut().find(|p| p.group.id == group.id) {
-                        Some(pending) => pending.rows.push(slice),
-                        None => self.pending.push(Pending {
-                            name: Arc::clone(&batch.name),
-                            group,
-                            tmax: batch.tmax,
-                            rows: vec![slice],
-                        }),
-                    }
+            Data::Batches(batches) => {
+                for batch in batches.split()? {
+                    self.batch(batch, out)?;
                 }
             }
-            signal @ (Message::Barrier(_) | Message::DeleteGroup(_)) => out.push(signal),
+            Data::Batch(batch) => self.batch(batch, out)?,
         }
+        Ok(())
+    }
+
+    /// A barrier emits the gathered batches (as a batch of another time would) and goes on.
+    fn barrier(
+        &mut self,
+        _input: usize,
+        barrier: crate::message::Barrier,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        if self.last_time != Some(barrier.time) {
+            self.flush(out)?;
+            self.last_time = Some(barrier.time);
+        }
+        out.push(Message::Barrier(barrier));
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        self.pending.retain(|p| p.group.id != group.id);
     }
 }
 
 impl GroupByOperator {
-    fn flush(&mut self, out: &mut Vec<Message>) {
-        for pending in self.pending.drain(..) {
-            let data = concat_points(&pending.rows);
-            let order = arrow::compute::sort_to_indices(
-                data.column_by_name(condenser_model::schema::TIME_COLUMN)
-                    .expect("time column"),
-                None,
-                None,
-            )
-            .expect("times sort");
-            let data = arrow::compute::take_record_batch(&data, &order).expect("sorted batch");
-            out.push(Message::Batch(Batch {
-                name: pending.name,
-                group: pending.group,
-                tmax: pending.tmax,
-                data,
-            }));
+    /// Kapacitor gathers regrouped points until a batch with another time begins, then
+    /// emits each new group's batch, its points in time order.
+    fn batch(&mut self, batch: Batch, out: &mut Vec<Message>) -> Result<()> {
+        if self.last_time != Some(batch.tmax) {
+            self.flush(out)?;
+            self.last_time = Some(batch.tmax);
         }
+        let groups = self.grouper.assign(&batch.name, &batch.data)?;
+        for (row, group) in groups.into_iter().enumerate() {
+            let slice = batch.data.slice(row, 1);
+            match self.pending.iter_mut().find(|p| p.group.id == group.id) {
+                Some(pending) => pending.rows.push(slice),
+                None => self.pending.push(Pending {
+                    name: Arc::clone(&batch.name),
+                    group,
+                    tmax: batch.tmax,
+                    rows: vec![slice],
+                }),
+            }
+        }
+        Ok(())
     }
 }
 

@@ -2,15 +2,20 @@
 //! `models.Result` JSON: one series per group in the order groups were first seen, each
 //! replaced by the group's newest message.
 
-use std::sync::{Arc, Mutex};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Float64Type, Int64Type, TimestampNanosecondType, UInt64Type};
 use condenser_model::schema::ColumnRole;
+use condenser_planner::nodes::HttpOutSpec;
 use serde_json::{Map, Value, json};
 
-use super::Operator;
-use crate::message::{Batch, Batches, Group, GroupTable, Message, Points, role, tag_value};
+use super::{Context, Operator};
+use crate::error::Result;
+use crate::message::{
+    Barrier, Batch, Batches, Data, Group, GroupTable, Message, Points, role, tag_value,
+};
 
 /// The latest message of one group, kept as Arrow and encoded only when read.
 #[derive(Debug, Clone)]
@@ -28,7 +33,9 @@ impl Latest {
         match self {
             Latest::Point(points, row) => point_row(points, *row),
             Latest::Batch(batch) => batch_row(batch),
-            Latest::Span(batches, index) => batch_row(&batches.batch(*index)),
+            Latest::Span(batches, index) => batches
+                .batch(*index)
+                .map_or(Value::Null, |batch| batch_row(&batch)),
         }
     }
 }
@@ -50,7 +57,7 @@ impl HttpOutResult {
     /// The JSON Kapacitor serves: `{"series": [...]}`, or `{"series": null}` when nothing
     /// has reached the node.
     pub fn to_json(&self) -> Value {
-        let series = self.0.lock().expect("httpOut lock");
+        let series = self.lock();
         if !series.seen {
             return json!({ "series": null });
         }
@@ -58,25 +65,42 @@ impl HttpOutResult {
     }
 }
 
+impl HttpOutResult {
+    /// The series; a reader that panicked cannot have left them half-written (every
+    /// update is one assignment), so a poisoned lock is still read.
+    fn lock(&self) -> MutexGuard<'_, Series> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 impl Series {
     /// The group's entry, made empty if it has none.
-    fn entry(&mut self, group: &Arc<Group>) -> &mut Option<Latest> {
+    fn entry(&mut self, group: &Arc<Group>) -> Result<&mut Option<Latest>> {
         self.seen = true;
-        let index = self.entries.index_or_insert_with(group, || None);
-        self.entries.get_mut(index)
+        self.entries.get_or_insert_with(group, || None)
     }
 }
 
 /// Serves the latest message of each group.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct HttpOutOperator {
+    spec: HttpOutSpec,
     result: HttpOutResult,
 }
 
 impl HttpOutOperator {
-    /// A node whose series are readable through `result`.
-    pub fn new(result: HttpOutResult) -> Self {
-        Self { result }
+    /// A node with `spec`, whose series are readable through `result`.
+    pub fn new(spec: &HttpOutSpec, result: HttpOutResult) -> Self {
+        Self {
+            spec: spec.clone(),
+            result,
+        }
+    }
+}
+
+impl fmt::Display for HttpOutOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HttpOut: {}", self.spec)
     }
 }
 
@@ -85,35 +109,53 @@ impl Operator for HttpOutOperator {
         true
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
         {
-            let mut series = self.result.0.lock().expect("httpOut lock");
-            match &message {
-                Message::Points(points) => {
+            let mut series = self.result.lock();
+            match &data {
+                Data::Points(points) => {
                     let shared = Arc::new(points.clone());
                     for (row, group) in points.groups.iter().enumerate() {
-                        *series.entry(group) = Some(Latest::Point(Arc::clone(&shared), row));
+                        *series.entry(group)? = Some(Latest::Point(Arc::clone(&shared), row));
                     }
                 }
-                Message::Batch(batch) => {
-                    *series.entry(&batch.group) = Some(Latest::Batch(batch.clone()))
+                Data::Batch(batch) => {
+                    *series.entry(&batch.group)? = Some(Latest::Batch(batch.clone()))
                 }
-                Message::Batches(batches) => {
+                Data::Batches(batches) => {
                     let shared = Arc::new(batches.clone());
                     for (index, span) in batches.spans.iter().enumerate() {
-                        *series.entry(&span.group) = Some(Latest::Span(Arc::clone(&shared), index));
+                        *series.entry(&span.group)? =
+                            Some(Latest::Span(Arc::clone(&shared), index));
                     }
-                }
-                // A barrier makes the group's entry, empty until data comes.
-                Message::Barrier(barrier) => {
-                    series.entry(&barrier.group);
-                }
-                Message::DeleteGroup(group) => {
-                    series.entries.remove(&group.id);
                 }
             }
         }
-        out.push(message);
+        out.push(data.into());
+        Ok(())
+    }
+
+    /// A barrier makes the group's entry, empty until data comes.
+    fn barrier(
+        &mut self,
+        _input: usize,
+        barrier: Barrier,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        self.result.lock().entry(&barrier.group)?;
+        out.push(Message::Barrier(barrier));
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        self.result.lock().entries.remove(&group.id);
     }
 }
 

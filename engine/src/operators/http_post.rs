@@ -5,50 +5,55 @@
 //! to each point.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use arrow::array::{ArrayRef, Int64Array, RecordBatch};
 use condenser_model::FieldType;
+use condenser_planner::nodes::HttpPostSpec;
+use condenser_planner::template::TemplateData;
 use serde_json::{Value, json};
 
 use super::http_out::{batch_row, point_row};
-use super::{Operator, set_field};
-use crate::message::{Batch, Message, Points};
-use crate::template::{Template, TemplateData};
+use super::{Context, Operator};
+use crate::error::{Error, Result};
+use crate::message::{Batch, Data, Message, Points};
+use crate::points::set_field;
 
-/// The resolved properties of an `httpPost()` node.
-#[derive(Debug, Clone)]
-pub struct HttpPostSpec {
-    /// The URL template.
-    pub url: Template,
-    /// `.header(key, value)`.
-    pub headers: Vec<(String, String)>,
-    /// `.codeField()`.
-    pub code_field: Option<String>,
-    /// `.timeout()`; without one, 30 seconds, so that a silent server cannot stall a task.
-    pub timeout: Duration,
-}
+/// How long a request may take when the script sets no `.timeout()`.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// POSTs data.
 #[derive(Debug)]
 pub struct HttpPostOperator {
     spec: HttpPostSpec,
-    client: Option<reqwest::blocking::Client>,
+    client: reqwest::blocking::Client,
 }
 
 impl HttpPostOperator {
-    /// A node with `spec`.
-    pub fn new(spec: HttpPostSpec) -> Self {
+    /// A node with `spec`; an error when no HTTP client can be made (no TLS roots).
+    pub fn try_new(spec: &HttpPostSpec) -> Result<Self> {
+        let timeout = spec
+            .timeout
+            .to_std()
+            .filter(|t| !t.is_zero())
+            .unwrap_or(DEFAULT_TIMEOUT);
         let client = reqwest::blocking::Client::builder()
-            .timeout(spec.timeout)
+            .timeout(timeout)
             .build()
-            .ok();
-        Self { spec, client }
+            .map_err(|e| Error::External {
+                service: "httpPost".into(),
+                message: format!("cannot make an HTTP client: {e}"),
+            })?;
+        Ok(Self {
+            spec: spec.clone(),
+            client,
+        })
     }
 
-    /// POSTs one row; the status code, or 0 when the request failed.
-    fn post(&self, row: &Value) -> i64 {
+    /// POSTs one row; the status code, or 0 when the request failed (reported on `ctx`).
+    fn post(&self, row: &Value, ctx: &mut Context<'_>) -> i64 {
         let mut data = TemplateData::default();
         if let Some(name) = row.get("name").and_then(Value::as_str) {
             data.fields.insert("Name".into(), name.to_owned());
@@ -64,58 +69,82 @@ impl HttpPostOperator {
             .unwrap_or_default();
         data.maps.insert("Tags".into(), tags);
         let url = self.spec.url.render(&data);
-        let Some(client) = &self.client else { return 0 };
-        let mut request = client.post(&url).json(&json!({ "series": [row] }));
+        let mut request = self.client.post(&url).json(&json!({ "series": [row] }));
         for (k, v) in &self.spec.headers {
             request = request.header(k, v);
         }
         match request.send() {
             Ok(response) => {
-                let code = i64::from(response.status().as_u16());
-                if !response.status().is_success() {
-                    tracing::error!(url, code, "httpPost: POST returned a non-2xx status code");
+                let status = response.status();
+                let code = i64::from(status.as_u16());
+                if !status.is_success() {
+                    let body = if self.spec.capture_response {
+                        response.text().unwrap_or_default()
+                    } else {
+                        String::new()
+                    };
+                    ctx.fail(&format_args!("POST {url} returned status {code} {body}"));
                 }
                 code
             }
             Err(error) => {
-                tracing::error!(url, %error, "httpPost: failed to POST data");
+                ctx.fail(&format_args!("POST {url} failed: {error}"));
                 0
             }
         }
     }
 
     /// `data` with the code field added to every row.
-    fn with_code(&self, data: &RecordBatch, code: i64) -> RecordBatch {
+    fn with_code(&self, data: &RecordBatch, code: i64) -> Result<RecordBatch> {
         let Some(name) = &self.spec.code_field else {
-            return data.clone();
+            return Ok(data.clone());
         };
         let codes: ArrayRef = Arc::new(Int64Array::from(vec![code; data.num_rows()]));
         set_field(data, name, FieldType::Integer, codes)
     }
+
+    fn batch(&self, batch: Batch, ctx: &mut Context<'_>, out: &mut Vec<Message>) -> Result<()> {
+        let code = self.post(&batch_row(&batch), ctx);
+        out.push(Message::Batch(Batch {
+            data: self.with_code(&batch.data, code)?,
+            ..batch
+        }));
+        Ok(())
+    }
+}
+
+impl fmt::Display for HttpPostOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HttpPost: {}", self.spec)
+    }
 }
 
 impl Operator for HttpPostOperator {
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        match message {
-            Message::Points(points) => {
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        match data {
+            Data::Points(points) => {
                 for row in 0..points.data.num_rows() {
-                    let code = self.post(&point_row(&points, row));
+                    let code = self.post(&point_row(&points, row), ctx);
                     out.push(Message::Points(Points {
                         name: Arc::clone(&points.name),
-                        data: self.with_code(&points.data.slice(row, 1), code),
+                        data: self.with_code(&points.data.slice(row, 1), code)?,
                         groups: vec![Arc::clone(&points.groups[row])].into(),
                     }));
                 }
             }
-            Message::Batches(batches) => self.process_each(batches, out),
-            Message::Batch(batch) => {
-                let code = self.post(&batch_row(&batch));
-                out.push(Message::Batch(Batch {
-                    data: self.with_code(&batch.data, code),
-                    ..batch
-                }));
+            Data::Batches(batches) => {
+                for batch in batches.split()? {
+                    self.batch(batch, ctx, out)?;
+                }
             }
-            signal @ (Message::Barrier(_) | Message::DeleteGroup(_)) => out.push(signal),
+            Data::Batch(batch) => self.batch(batch, ctx, out)?,
         }
+        Ok(())
     }
 }

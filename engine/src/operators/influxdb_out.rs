@@ -3,15 +3,19 @@
 //! `.precision()`. The writes go to the task's write-back queue, which whoever runs the
 //! task hands to ingest (the local ingest path); the messages pass on unchanged.
 
-use std::sync::{Arc, Mutex};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{Field, Schema};
 use condenser_model::WriteBatch;
 use condenser_model::schema::ColumnRole;
+use condenser_planner::nodes::InfluxDbOutSpec;
 
-use super::{Operator, map_times, push_group_tags};
-use crate::message::{Group, Message, role};
+use super::{Context, Operator};
+use crate::error::Result;
+use crate::message::{Data, Group, Message, role};
+use crate::points::{map_times, push_group_tags};
 
 /// The writes influxDBOut nodes made, in order, until taken.
 #[derive(Debug, Clone, Default)]
@@ -20,47 +24,50 @@ pub struct WriteBack(Arc<Mutex<Vec<WriteBatch>>>);
 impl WriteBack {
     /// Takes the writes made since the last call.
     pub fn take(&self) -> Vec<WriteBatch> {
-        std::mem::take(&mut *self.0.lock().expect("write-back lock"))
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     fn push(&self, write: WriteBatch) {
-        self.0.lock().expect("write-back lock").push(write);
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(write);
     }
-}
-
-/// The resolved properties of an `influxDBOut()` node.
-#[derive(Debug, Clone)]
-pub struct InfluxDbOutSpec {
-    /// `.database()`.
-    pub database: Arc<str>,
-    /// `.retentionPolicy()`.
-    pub retention_policy: Arc<str>,
-    /// `.measurement()`: the measurement written instead of the data's.
-    pub measurement: Option<Arc<str>>,
-    /// `.precision()` as nanoseconds per unit (1 for nanoseconds).
-    pub precision: i64,
-    /// `.tag(key, value)`s, added to (or replacing) the points' tags.
-    pub tags: Vec<(String, String)>,
 }
 
 /// Writes messages back as points.
 #[derive(Debug)]
 pub struct InfluxDbOutOperator {
     spec: InfluxDbOutSpec,
+    database: Arc<str>,
+    retention_policy: Arc<str>,
+    measurement: Option<Arc<str>>,
     writes: WriteBack,
 }
 
 impl InfluxDbOutOperator {
     /// A node with `spec` writing to `writes`.
-    pub fn new(spec: InfluxDbOutSpec, writes: WriteBack) -> Self {
-        Self { spec, writes }
+    pub fn new(spec: &InfluxDbOutSpec, writes: WriteBack) -> Self {
+        Self {
+            database: spec.database.as_str().into(),
+            retention_policy: spec.retention_policy.as_str().into(),
+            measurement: spec.measurement.as_deref().map(Arc::from),
+            spec: spec.clone(),
+            writes,
+        }
     }
 
     /// Writes `data` (points of measurement `name`, with `group`'s tags where a batch lacks
     /// them as columns).
-    fn write(&self, name: &Arc<str>, data: &RecordBatch, group: Option<&Group>) {
+    fn write(
+        &self,
+        name: &Arc<str>,
+        data: &RecordBatch,
+        group: Option<&Group>,
+        ctx: &mut Context<'_>,
+    ) -> Result<()> {
         if data.num_rows() == 0 {
-            return;
+            return Ok(());
         }
         let schema = data.schema();
         let mut fields: Vec<Field> = Vec::new();
@@ -90,34 +97,35 @@ impl InfluxDbOutOperator {
             &mut columns,
             &Group::new(added, None),
             data.num_rows(),
-        );
-        let Ok(batch) = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns) else {
-            crate::statistics::record_errors(data.num_rows() as u64);
-            return;
-        };
-        let precision = self.spec.precision;
+        )?;
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
+        let precision = self.spec.precision.nanos_per_unit();
         let batch = if precision > 1 {
-            map_times(&batch, |t| t.div_euclid(precision) * precision)
+            map_times(&batch, |t| t.div_euclid(precision) * precision)?
         } else {
             batch
         };
-        let measurement = self
-            .spec
-            .measurement
-            .clone()
-            .unwrap_or_else(|| Arc::clone(name));
+        let measurement = self.measurement.clone().unwrap_or_else(|| Arc::clone(name));
         match WriteBatch::try_new(
-            Arc::clone(&self.spec.database),
-            Arc::clone(&self.spec.retention_policy),
+            Arc::clone(&self.database),
+            Arc::clone(&self.retention_policy),
             measurement,
             batch,
         ) {
             Ok(write) => self.writes.push(write),
-            Err(error) => {
-                tracing::error!(%error, "influxDBOut: the points cannot be written");
-                crate::statistics::record_errors(data.num_rows() as u64);
-            }
+            // Points that are no valid write (a field named like a tag) are not written.
+            Err(error) => ctx.fail_points(
+                data.num_rows(),
+                &format_args!("the points cannot be written: {error}"),
+            ),
         }
+        Ok(())
+    }
+}
+
+impl fmt::Display for InfluxDbOutOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InfluxDBOut: {}", self.spec)
     }
 }
 
@@ -126,18 +134,23 @@ impl Operator for InfluxDbOutOperator {
         true
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        match &message {
-            Message::Points(points) => self.write(&points.name, &points.data, None),
-            Message::Batch(batch) => self.write(&batch.name, &batch.data, Some(&batch.group)),
-            Message::Batches(batches) => {
-                for index in 0..batches.spans.len() {
-                    let batch = batches.batch(index);
-                    self.write(&batch.name, &batch.data, Some(&batch.group));
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        match &data {
+            Data::Points(points) => self.write(&points.name, &points.data, None, ctx)?,
+            Data::Batch(batch) => self.write(&batch.name, &batch.data, Some(&batch.group), ctx)?,
+            Data::Batches(batches) => {
+                for batch in batches.split()? {
+                    self.write(&batch.name, &batch.data, Some(&batch.group), ctx)?;
                 }
             }
-            Message::Barrier(_) | Message::DeleteGroup(_) => {}
         }
-        out.push(message);
+        out.push(data.into());
+        Ok(())
     }
 }

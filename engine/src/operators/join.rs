@@ -5,52 +5,20 @@
 //! too, filled as `.fill()` says (or dropped), as Kapacitor's join does.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch};
 use arrow::datatypes::Schema;
 use condenser_model::FieldType;
 use condenser_model::schema::{ColumnRole, field_field};
+use condenser_planner::nodes::{JoinFill, JoinSpec};
 
-use super::{Operator, concat_points, time_and_group_tags};
+use super::{Context, Operator};
+use crate::error::Result;
 use crate::go_time::round;
-use crate::message::{Batch, Group, Message, Points, role, times};
-
-/// What a join puts in place of a parent with no data at a time.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum JoinFill {
-    /// Nothing: the set is dropped (an inner join).
-    None,
-    /// `fill('null')`: the missing parent's fields are null, which in Condenser's
-    /// columns is the same as absent (a full outer join).
-    Null,
-    /// This integer for each field.
-    Int(i64),
-    /// This float for each field.
-    Float(f64),
-}
-
-/// The resolved properties of a `join()` node.
-#[derive(Debug, Clone)]
-pub struct JoinSpec {
-    /// `.as()`: one prefix per parent.
-    pub prefixes: Vec<String>,
-    /// `.delimiter()` (default `.`).
-    pub delimiter: String,
-    /// `.streamName()`: the output measurement (default: the first message's).
-    pub stream_name: Option<String>,
-    /// `.tolerance()`, nanoseconds.
-    pub tolerance: i64,
-    /// `.fill()`.
-    pub fill: JoinFill,
-    /// Whether the parents give batches.
-    pub wants_batches: bool,
-    /// `.on()`: join on these group tags only; a message grouped by more tags is matched
-    /// with the messages grouped by exactly these.
-    pub on: Vec<String>,
-    /// `.deleteAll()`: a deleted group resets every parent's low mark, not only its own.
-    pub delete_all: bool,
-}
+use crate::message::{Barrier, Batch, Data, Group, Message, Points, role};
+use crate::points::{batch_of, concat_points, time_and_group_tags, times};
 
 /// One parent's message in a set.
 #[derive(Debug, Clone)]
@@ -91,12 +59,9 @@ impl JoinSet {
         self.values.iter().all(Option::is_some)
     }
 
-    fn first(&self) -> &Value {
-        self.values
-            .iter()
-            .flatten()
-            .next()
-            .expect("a set has a value")
+    /// The first parent's message the set has (every set has at least one).
+    fn first(&self) -> Option<&Value> {
+        self.values.iter().flatten().next()
     }
 }
 
@@ -112,6 +77,7 @@ struct JoinGroup {
 #[derive(Debug)]
 pub struct JoinOperator {
     spec: JoinSpec,
+    tolerance: i64,
     /// `.on()` bookkeeping.
     matcher: Matcher,
     groups: HashMap<String, JoinGroup>,
@@ -121,9 +87,10 @@ pub struct JoinOperator {
 
 impl JoinOperator {
     /// A join with `spec`.
-    pub fn new(spec: JoinSpec) -> Self {
+    pub fn new(spec: &JoinSpec) -> Self {
         Self {
-            spec,
+            tolerance: spec.tolerance.nanos(),
+            spec: spec.clone(),
             matcher: Matcher::default(),
             groups: HashMap::new(),
             order: Vec::new(),
@@ -158,7 +125,7 @@ impl JoinOperator {
         }
     }
 
-    fn collect(&mut self, src: usize, t: i64, value: Value, out: &mut Vec<Message>) {
+    fn collect(&mut self, src: usize, t: i64, value: Value, out: &mut Vec<Message>) -> Result<()> {
         let group = self.group_mut(&value.group().id, src);
         let sets = group.sets.entry(t).or_default();
         match sets.iter_mut().find(|s| s.values[src].is_none()) {
@@ -173,8 +140,9 @@ impl JoinOperator {
         let mut emitted = Vec::new();
         emit(group, Self::only_ready(group), &mut emitted);
         for set in emitted {
-            out.extend(self.join(set));
+            out.extend(self.join(set)?);
         }
+        Ok(())
     }
 
     /// Whether some parent has not moved past the oldest set: then only complete sets go.
@@ -186,8 +154,10 @@ impl JoinOperator {
     }
 
     /// One output message for a set, or none when a parent is missing and there is no fill.
-    fn join(&self, set: JoinSet) -> Option<Message> {
-        let first = set.first().clone();
+    fn join(&self, set: JoinSet) -> Result<Option<Message>> {
+        let Some(first) = set.first().cloned() else {
+            return Ok(None);
+        };
         let name: Arc<str> = match &self.spec.stream_name {
             Some(n) if !n.is_empty() => Arc::from(n.as_str()),
             _ => Arc::clone(first.name()),
@@ -203,14 +173,16 @@ impl JoinOperator {
                 })
                 .collect();
             let Value::Point { row: first_row, .. } = &first else {
-                return None;
+                return Ok(None);
             };
-            let data = self.joined_row(set.time, &group, &rows, first_row)?;
-            return Some(Message::Points(Points {
+            let Some(data) = self.joined_row(set.time, &group, &rows, first_row)? else {
+                return Ok(None);
+            };
+            return Ok(Some(Message::Points(Points {
                 name,
                 data,
                 groups: vec![group].into(),
-            }));
+            })));
         }
         // Batches: merge the parents' points by (rounded) time, earliest first.
         let batches: Vec<Option<&Batch>> = set
@@ -222,7 +194,7 @@ impl JoinOperator {
             })
             .collect();
         let Value::Batch(first_batch) = &first else {
-            return None;
+            return Ok(None);
         };
         let mut indexes = vec![0usize; batches.len()];
         let mut rows_out = Vec::new();
@@ -235,7 +207,7 @@ impl JoinOperator {
                 if let Some(b) = batch
                     && indexes[i] < b.data.num_rows()
                 {
-                    let t = round(times(&b.data)[indexes[i]], self.spec.tolerance);
+                    let t = round(times(&b.data)?[indexes[i]], self.tolerance);
                     set_time = Some(set_time.map_or(t, |s: i64| s.min(t)));
                 }
             }
@@ -244,14 +216,16 @@ impl JoinOperator {
             for (i, batch) in batches.iter().enumerate() {
                 if let Some(b) = batch
                     && indexes[i] < b.data.num_rows()
-                    && round(times(&b.data)[indexes[i]], self.spec.tolerance) == set_time
+                    && round(times(&b.data)?[indexes[i]], self.tolerance) == set_time
                 {
                     rows[i] = Some(b.data.slice(indexes[i], 1));
                     indexes[i] += 1;
                 }
             }
             let refs: Vec<Option<&RecordBatch>> = rows.iter().map(Option::as_ref).collect();
-            if let Some(row) = self.joined_row(set_time, &first_batch.group, &refs, &first_fields) {
+            if let Some(row) =
+                self.joined_row(set_time, &first_batch.group, &refs, &first_fields)?
+            {
                 rows_out.push(row);
             }
         }
@@ -260,14 +234,14 @@ impl JoinOperator {
                 condenser_model::schema::time_field(),
             ])))
         } else {
-            concat_points(&rows_out)
+            concat_points(&rows_out)?
         };
-        Some(Message::Batch(Batch {
+        Ok(Some(Message::Batch(Batch {
             name,
             group,
             tmax: set.time,
             data,
-        }))
+        })))
     }
 
     /// One joined point at `time`: the group's tags, then each parent's fields prefixed;
@@ -278,8 +252,8 @@ impl JoinOperator {
         group: &Group,
         rows: &[Option<&RecordBatch>],
         first: &RecordBatch,
-    ) -> Option<RecordBatch> {
-        let (mut fields, mut columns) = time_and_group_tags(vec![time], group);
+    ) -> Result<Option<RecordBatch>> {
+        let (mut fields, mut columns) = time_and_group_tags(vec![time], group)?;
         for (i, row) in rows.iter().enumerate() {
             let prefix = format!(
                 "{}{}",
@@ -289,14 +263,16 @@ impl JoinOperator {
             match row {
                 Some(row) => {
                     for (name, column) in field_columns(row) {
-                        let field_type = FieldType::from_data_type(column.data_type())?;
+                        let Some(field_type) = FieldType::from_data_type(column.data_type()) else {
+                            continue;
+                        };
                         fields.push(field_field(&format!("{prefix}{name}"), field_type));
                         columns.push(column);
                     }
                 }
                 None => {
                     let (fill, field_type): (ArrayRef, FieldType) = match self.spec.fill {
-                        JoinFill::None => return None,
+                        JoinFill::None => return Ok(None),
                         JoinFill::Null => continue,
                         JoinFill::Int(v) => {
                             (Arc::new(Int64Array::from(vec![v])), FieldType::Integer)
@@ -312,7 +288,7 @@ impl JoinOperator {
                 }
             }
         }
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()
+        Ok(Some(batch_of(fields, columns)?))
     }
 }
 
@@ -337,7 +313,7 @@ struct Matcher {
 impl JoinOperator {
     /// Kapacitor's `matchPoints`: pairs messages grouped by more tags ("specific") with the
     /// messages grouped by exactly the `.on()` tags, at the same rounded time.
-    fn match_on(&mut self, src: usize, t: i64, value: Value, out: &mut Vec<Message>) {
+    fn match_on(&mut self, src: usize, t: i64, value: Value, out: &mut Vec<Message>) -> Result<()> {
         let parents = self.spec.prefixes.len();
         let m = &mut self.matcher;
         if m.reported.len() < parents {
@@ -370,8 +346,7 @@ impl JoinOperator {
         if let Some(low) = low_mark
             && let Some(buffer) = m.specifics.get_mut(&id)
         {
-            while buffer.front().is_some_and(|w| w.time < low) {
-                let w = buffer.pop_front().expect("front exists");
+            while let Some(w) = buffer.pop_front_if(|w| w.time < low) {
                 collect.push((w.src, w.time, w.value));
             }
         }
@@ -417,8 +392,7 @@ impl JoinOperator {
                 value: value.clone(),
             });
             if let Some(buffer) = m.specifics.get_mut(&id) {
-                while buffer.front().is_some_and(|w| w.time == t) {
-                    let w = buffer.pop_front().expect("front exists");
+                while let Some(w) = buffer.pop_front_if(|w| w.time == t) {
                     let specific_group = Arc::clone(w.value.group());
                     collect.push((w.src, t, w.value));
                     collect.push((src, t, value.with_group(specific_group)));
@@ -426,8 +400,9 @@ impl JoinOperator {
             }
         }
         for (src, t, value) in collect {
-            self.collect(src, t, value, out);
+            self.collect(src, t, value, out)?;
         }
+        Ok(())
     }
 }
 
@@ -462,23 +437,39 @@ fn emit(group: &mut JoinGroup, only_ready: bool, emitted: &mut Vec<JoinSet>) {
     let Some(oldest) = group.sets.keys().next().copied() else {
         return;
     };
-    let sets = group
-        .sets
-        .get_mut(&oldest)
-        .expect("the oldest time has sets");
-    while let Some(set) = sets.front() {
-        if set.ready() || !only_ready {
-            emitted.push(sets.pop_front().expect("front exists"));
-        } else {
-            break;
+    if let Some(sets) = group.sets.get_mut(&oldest) {
+        while let Some(set) = sets.pop_front_if(|set| set.ready() || !only_ready) {
+            emitted.push(set);
         }
-    }
-    if sets.is_empty() {
-        group.sets.remove(&oldest);
+        if sets.is_empty() {
+            group.sets.remove(&oldest);
+        }
     }
     if !only_ready {
         let only_ready = JoinOperator::only_ready(group);
         emit(group, only_ready, emitted);
+    }
+}
+
+impl fmt::Display for JoinOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Join: {}", self.spec)
+    }
+}
+
+impl JoinOperator {
+    fn message(
+        &mut self,
+        parent: usize,
+        t: i64,
+        value: Value,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        if self.spec.on.is_empty() {
+            self.collect(parent, t, value, out)
+        } else {
+            self.match_on(parent, t, value, out)
+        }
     }
 }
 
@@ -487,60 +478,72 @@ impl Operator for JoinOperator {
         self.groups.len()
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        self.process_from(0, message, out);
-    }
-
-    fn process_from(&mut self, parent: usize, message: Message, out: &mut Vec<Message>) {
-        match message {
-            Message::Points(points) => {
-                for (row, t) in times(&points.data).to_vec().into_iter().enumerate() {
+    fn process(
+        &mut self,
+        parent: usize,
+        data: Data,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        match data {
+            Data::Points(points) => {
+                for (row, t) in times(&points.data)?.to_vec().into_iter().enumerate() {
                     let value = Value::Point {
                         name: Arc::clone(&points.name),
                         group: Arc::clone(&points.groups[row]),
                         row: points.data.slice(row, 1),
                     };
-                    let t = round(t, self.spec.tolerance);
-                    if self.spec.on.is_empty() {
-                        self.collect(parent, t, value, out);
-                    } else {
-                        self.match_on(parent, t, value, out);
-                    }
+                    let t = round(t, self.tolerance);
+                    self.message(parent, t, value, out)?;
                 }
             }
-            Message::Batches(batches) => {
-                for batch in batches.split() {
-                    self.process_from(parent, Message::Batch(batch), out);
+            Data::Batches(batches) => {
+                for batch in batches.split()? {
+                    let t = round(batch.tmax, self.tolerance);
+                    self.message(parent, t, Value::Batch(batch), out)?;
                 }
             }
-            Message::Batch(batch) => {
-                let t = round(batch.tmax, self.spec.tolerance);
-                if self.spec.on.is_empty() {
-                    self.collect(parent, t, Value::Batch(batch), out);
-                } else {
-                    self.match_on(parent, t, Value::Batch(batch), out);
-                }
-            }
-            // A barrier moves its parent's head: sets older than every head go out.
-            Message::Barrier(barrier) => {
-                let t = round(barrier.time, self.spec.tolerance);
-                let group = self.group_mut(&barrier.group.id, parent);
-                group.head[parent] = Some(t);
-                let mut emitted = Vec::new();
-                emit(group, Self::only_ready(group), &mut emitted);
-                for set in emitted {
-                    out.extend(self.join(set));
-                }
-                out.push(Message::Barrier(barrier));
-            }
-            Message::DeleteGroup(group) => {
-                self.forget(parent, &group.id);
-                out.push(Message::DeleteGroup(group));
+            Data::Batch(batch) => {
+                let t = round(batch.tmax, self.tolerance);
+                self.message(parent, t, Value::Batch(batch), out)?;
             }
         }
+        Ok(())
     }
 
-    fn finish(&mut self, out: &mut Vec<Message>) {
+    /// A barrier moves its parent's head: sets older than every head go out.
+    fn barrier(
+        &mut self,
+        parent: usize,
+        barrier: Barrier,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        let t = round(barrier.time, self.tolerance);
+        let group = self.group_mut(&barrier.group.id, parent);
+        group.head[parent] = Some(t);
+        let mut emitted = Vec::new();
+        emit(group, Self::only_ready(group), &mut emitted);
+        for set in emitted {
+            out.extend(self.join(set)?);
+        }
+        out.push(Message::Barrier(barrier));
+        Ok(())
+    }
+
+    fn delete_group(
+        &mut self,
+        parent: usize,
+        group: Arc<Group>,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        self.forget(parent, &group.id);
+        out.push(Message::DeleteGroup(group));
+        Ok(())
+    }
+
+    fn finish(&mut self, _ctx: &mut Context<'_>, out: &mut Vec<Message>) -> Result<()> {
         for id in self.order.clone() {
             let mut emitted = Vec::new();
             if let Some(group) = self.groups.get_mut(&id) {
@@ -549,8 +552,9 @@ impl Operator for JoinOperator {
                 }
             }
             for set in emitted {
-                out.extend(self.join(set));
+                out.extend(self.join(set)?);
             }
         }
+        Ok(())
     }
 }

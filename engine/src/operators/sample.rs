@@ -2,59 +2,74 @@
 //! `sample(duration)` keeps the points whose time is a multiple of the duration.
 
 use std::collections::HashMap;
+use std::fmt;
 
-use super::{Operator, filter_rows};
+use condenser_planner::nodes::{SampleRate, SampleSpec};
+
+use super::{Context, Operator};
+use crate::error::Result;
 use crate::go_time::truncate;
-use crate::message::{Message, times};
-
-/// How a `sample()` node picks points.
-#[derive(Debug, Clone, Copy)]
-pub enum SampleRate {
-    /// Every n-th point of a group.
-    Count(i64),
-    /// Points at multiples of this many nanoseconds.
-    Duration(i64),
-}
+use crate::message::{Data, Group, Message};
+use crate::points::{filter_data, times};
 
 /// Samples points.
 #[derive(Debug)]
 pub struct SampleOperator {
-    rate: SampleRate,
+    spec: SampleSpec,
     counts: HashMap<String, i64>,
 }
 
 impl SampleOperator {
-    /// A node sampling at `rate`.
-    pub fn new(rate: SampleRate) -> Self {
+    /// A node with `spec`.
+    pub fn new(spec: &SampleSpec) -> Self {
         Self {
-            rate,
+            spec: *spec,
             counts: HashMap::new(),
         }
     }
 }
 
+impl fmt::Display for SampleOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sample: {}", self.spec)
+    }
+}
+
 impl Operator for SampleOperator {
+    fn takes_batches(&self) -> bool {
+        true
+    }
+
     fn cardinality(&self) -> usize {
         self.counts.len()
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        if let Message::DeleteGroup(group) = &message {
-            self.counts.remove(&group.id);
-        }
-        let rate = self.rate;
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        let rate = self.spec.rate;
         let counts = &mut self.counts;
-        out.extend(filter_rows(message, |group, data, row| {
+        let kept = filter_data(data, |group, data, row| {
             let count = counts.entry(group.id.clone()).or_insert(0);
             let keep = match rate {
                 SampleRate::Count(n) => n > 0 && *count % n == 0,
                 SampleRate::Duration(d) => {
-                    let t = times(data)[row];
-                    truncate(t, d) == t
+                    let t = times(data)?[row];
+                    truncate(t, d.nanos()) == t
                 }
             };
             *count += 1;
-            keep
-        }));
+            Ok(keep)
+        })?;
+        out.extend(kept.map(Message::from));
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        self.counts.remove(&group.id);
     }
 }

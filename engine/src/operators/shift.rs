@@ -1,34 +1,63 @@
 //! `shift(duration)`: moves every point (and every batch) in time.
 
-use super::{Operator, map_times};
-use crate::message::{Batch, Message, Points};
+use std::fmt;
+
+use condenser_planner::nodes::ShiftSpec;
+
+use super::{Context, Operator};
+use crate::error::Result;
+use crate::message::{Batch, Data, Message, Points};
+use crate::points::map_times;
 
 /// Shifts times.
 #[derive(Debug)]
 pub struct ShiftOperator {
-    shift: i64,
+    spec: ShiftSpec,
 }
 
 impl ShiftOperator {
-    /// A node shifting by `shift` nanoseconds.
-    pub fn new(shift: i64) -> Self {
-        Self { shift }
+    /// A node with `spec`.
+    pub fn new(spec: &ShiftSpec) -> Self {
+        Self { spec: *spec }
+    }
+
+    fn batch(&self, batch: Batch) -> Result<Message> {
+        let shift = self.spec.shift.nanos();
+        Ok(Message::Batch(Batch {
+            data: map_times(&batch.data, |t| t + shift)?,
+            tmax: batch.tmax + shift,
+            ..batch
+        }))
+    }
+}
+
+impl fmt::Display for ShiftOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Shift: {}", self.spec)
     }
 }
 
 impl Operator for ShiftOperator {
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        out.push(match message {
-            Message::Points(points) => Message::Points(Points {
-                data: map_times(&points.data, |t| t + self.shift),
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        let shift = self.spec.shift.nanos();
+        match data {
+            Data::Points(points) => out.push(Message::Points(Points {
+                data: map_times(&points.data, |t| t + shift)?,
                 ..points
-            }),
-            Message::Batch(batch) => Message::Batch(Batch {
-                data: map_times(&batch.data, |t| t + self.shift),
-                tmax: batch.tmax + self.shift,
-                ..batch
-            }),
-            signal => signal,
-        });
+            })),
+            Data::Batch(batch) => out.push(self.batch(batch)?),
+            Data::Batches(batches) => {
+                for batch in batches.split()? {
+                    out.push(self.batch(batch)?);
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -1,98 +1,95 @@
-//! `where(lambda)`: keeps the points for which the lambda is true.
+//! `where(lambda)`: keeps the points (and the points of batches) for which the lambda —
+//! the plan's `Filter` beneath the node — is true.
 
-use arrow::compute::filter_record_batch;
+use std::fmt;
+use std::sync::Arc;
 
-use super::Operator;
-use crate::lambda::{Lambda, LambdaState, Stateful, predicate_mask};
-use crate::message::{Batch, Message, Points};
+use condenser_planner::nodes::Lambda as PlanLambda;
 
-/// Filters points (and the points of batches) by a lambda.
+use super::{Context, Operator};
+use crate::error::Result;
+use crate::expr::Lambda;
+use crate::message::{Batch, Data, Group, Message};
+use crate::points::{keep_batches, keep_points, keep_rows};
+
+/// Filters points by a lambda.
 #[derive(Debug)]
 pub struct WhereOperator {
     predicate: Lambda,
-    quiet: bool,
-    state: LambdaState,
 }
 
 impl WhereOperator {
-    /// Keeps what `predicate` holds for; `quiet` does not log the points it fails on.
-    pub fn new(predicate: Lambda, quiet: bool) -> Self {
+    /// Keeps what `predicate` holds for.
+    pub fn new(predicate: &PlanLambda) -> Self {
         Self {
-            predicate,
-            quiet,
-            state: LambdaState::default(),
+            predicate: Lambda::new(predicate),
         }
     }
 }
 
-/// Keeps the rows of `points` for which `predicate` is true; `None` when none is left.
-/// Stateful functions (`count()`, `sigma()`) keep their state in `state` when given.
-pub fn filter_points(
-    predicate: &Lambda,
-    points: Points,
-    state: Option<&mut LambdaState>,
-    quiet: bool,
-) -> Option<Points> {
-    let mut ctx = state
-        .filter(|_| predicate.is_stateful())
-        .map(|state| Stateful {
-            groups: points.groups.iter().map(|g| g.id.clone()).collect(),
-            state,
-        });
-    let mask = predicate_mask(
-        &predicate.evaluate_in(&points.data, &mut ctx),
-        "where",
-        quiet,
-    );
-    if mask.true_count() == 0 {
-        return None;
+impl fmt::Display for WhereOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Where: {}", self.predicate)
     }
-    let groups = points
-        .groups
-        .iter()
-        .zip(mask.iter())
-        .filter(|(_, keep)| keep.unwrap_or(false))
-        .map(|(g, _)| std::sync::Arc::clone(g))
-        .collect();
-    Some(Points {
-        name: points.name,
-        data: filter_record_batch(&points.data, &mask).expect("mask of the batch's length"),
-        groups,
-    })
+}
+
+/// Why a predicate dropped points it failed on.
+pub(crate) fn failure(lambda: &Lambda) -> impl fmt::Display + '_ {
+    fmt::from_fn(move |f| write!(f, "{lambda} failed (a missing field or mismatched types)"))
 }
 
 impl Operator for WhereOperator {
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        match message {
-            Message::Points(points) => {
-                if let Some(kept) =
-                    filter_points(&self.predicate, points, Some(&mut self.state), self.quiet)
-                {
+    fn takes_batches(&self) -> bool {
+        true
+    }
+
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        match data {
+            Data::Points(points) => {
+                let groups = Arc::clone(&points.groups);
+                let (mask, failed) = self
+                    .predicate
+                    .mask(&points.data, || groups.iter().collect())?;
+                ctx.fail_points(failed, &failure(&self.predicate));
+                if let Some(kept) = keep_points(points, &mask)? {
                     out.push(Message::Points(kept));
                 }
             }
-            Message::Batches(batches) => self.process_each(batches, out),
-            Message::Batch(batch) => {
-                let mut ctx = self.predicate.is_stateful().then(|| Stateful {
-                    groups: vec![batch.group.id.clone(); batch.data.num_rows()],
-                    state: &mut self.state,
-                });
-                let mask = predicate_mask(
-                    &self.predicate.evaluate_in(&batch.data, &mut ctx),
-                    "where",
-                    self.quiet,
-                );
+            Data::Batch(batch) => {
+                let group = Arc::clone(&batch.group);
+                let rows = batch.data.num_rows();
+                let (mask, failed) = self.predicate.mask(&batch.data, || vec![&group; rows])?;
+                ctx.fail_points(failed, &failure(&self.predicate));
                 out.push(Message::Batch(Batch {
-                    data: filter_record_batch(&batch.data, &mask)
-                        .expect("mask of the batch's length"),
+                    data: keep_rows(&batch.data, &mask)?,
                     ..batch
                 }));
             }
-            Message::DeleteGroup(group) => {
-                self.state.forget(&group.id);
-                out.push(Message::DeleteGroup(group));
+            Data::Batches(batches) => {
+                let all = batches.points.data()?.clone();
+                let mut row_groups: Vec<&Arc<Group>> = Vec::with_capacity(all.num_rows());
+                for span in &batches.spans {
+                    row_groups.extend(std::iter::repeat_n(&span.group, span.rows.len()));
+                }
+                let (mask, failed) = self.predicate.mask(&all, || row_groups)?;
+                ctx.fail_points(failed, &failure(&self.predicate));
+                out.push(Message::Batches(keep_batches(batches, &mask)?));
             }
-            signal @ Message::Barrier(_) => out.push(signal),
         }
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        self.predicate.forget_group(&group.id);
+    }
+
+    fn cardinality(&self) -> usize {
+        self.predicate.cardinality()
     }
 }

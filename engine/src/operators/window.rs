@@ -3,38 +3,47 @@
 //! clock), exactly as Kapacitor's window node does point by point.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
+use condenser_planner::nodes::WindowSpec;
 
-use super::{Operator, concat_points};
+use super::{Context, Operator};
+use crate::error::{Error, Result};
 use crate::go_time::truncate;
 use crate::message::{
-    Barrier, Batch, Batches, FastMap, Gathered, Group, GroupTable, Message, Span, times,
+    Barrier, Batch, Batches, Data, FastMap, Gathered, Group, GroupTable, Message, Span,
 };
+use crate::points::{concat_points, times};
 
-/// The resolved properties of a time-based `window()` node.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WindowSpec {
-    /// `.period()`, nanoseconds.
-    pub period: i64,
-    /// `.every()`, nanoseconds.
-    pub every: i64,
-    /// `.align()`.
-    pub align: bool,
-    /// `.fillPeriod()`.
-    pub fill_period: bool,
-    /// `.periodCount()`: a window of this many points instead of a time period.
-    pub period_count: i64,
-    /// `.everyCount()`: emit every this many points.
-    pub every_count: i64,
+/// A window's properties in nanoseconds and points.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    period: i64,
+    every: i64,
+    align: bool,
+    fill_period: bool,
+    period_count: i64,
+    every_count: i64,
 }
 
-impl WindowSpec {
+impl Shape {
+    fn of(spec: &WindowSpec) -> Shape {
+        Shape {
+            period: spec.period.nanos(),
+            every: spec.every.nanos(),
+            align: spec.align,
+            fill_period: spec.fill_period,
+            period_count: spec.period_count,
+            every_count: spec.every_count,
+        }
+    }
+
     /// When a window whose first point is at `t` emits first.
     fn first_emit(&self, t: i64) -> i64 {
-        let WindowSpec {
+        let Shape {
             period,
             every,
             align,
@@ -130,21 +139,29 @@ impl Emissions {
 #[derive(Debug)]
 pub struct WindowOperator {
     spec: WindowSpec,
+    shape: Shape,
     windows: GroupTable<GroupWindow>,
 }
 
 impl WindowOperator {
     /// A window with `spec`.
-    pub fn new(spec: WindowSpec) -> Self {
+    pub fn new(spec: &WindowSpec) -> Self {
         Self {
-            spec,
+            spec: *spec,
+            shape: Shape::of(spec),
             windows: GroupTable::default(),
         }
     }
 
+    fn window_mut(&mut self, index: usize) -> Result<&mut GroupWindow> {
+        self.windows
+            .get_mut(index)
+            .ok_or_else(|| Error::internal("a window index the table did not give"))
+    }
+
     /// The window of `group`, created (its first point at `t`) if new.
     fn window_of(&mut self, name: &Arc<str>, group: &Arc<Group>, t: i64) -> usize {
-        let spec = self.spec;
+        let spec = self.shape;
         self.windows.index_or_insert_with(group, || GroupWindow {
             name: Arc::clone(name),
             next_emit: spec.first_emit(t),
@@ -154,9 +171,9 @@ impl WindowOperator {
     }
 
     /// Takes one point into window `index`, noting an emission if it closes the window.
-    fn point(&mut self, index: usize, point: Buffered, emissions: &mut Emissions) {
-        let spec = self.spec;
-        let window = self.windows.get_mut(index);
+    fn point(&mut self, index: usize, point: Buffered, emissions: &mut Emissions) -> Result<()> {
+        let spec = self.shape;
+        let window = self.window_mut(index)?;
         let t = point.t;
         if spec.period_count > 0 {
             window.buffer.push_back(point);
@@ -177,25 +194,26 @@ impl WindowOperator {
             window.reach(spec, index, t, emissions);
             window.buffer.push_back(point);
         }
+        Ok(())
     }
 
     /// Kapacitor's barrier: the group's window closes as a point at the barrier's time would
     /// close it, and the barrier goes no further. A window counting points ignores it.
-    fn barrier(&mut self, barrier: &Barrier, emissions: &mut Emissions) {
-        let spec = self.spec;
+    fn close_at_barrier(&mut self, barrier: &Barrier, emissions: &mut Emissions) -> Result<()> {
+        let spec = self.shape;
         if spec.period_count > 0 {
-            return;
+            return Ok(());
         }
         let index = self.window_of(&barrier.name, &barrier.group, barrier.time);
-        self.windows
-            .get_mut(index)
+        self.window_mut(index)?
             .reach(spec, index, barrier.time, emissions);
+        Ok(())
     }
 
     /// The batches of `emissions`, in order. Consecutive windows whose points share a
     /// schema go out together as [`Batches`] over their gathered points; an empty window, or
     /// one whose points differ in schema, goes out alone.
-    fn emit(&self, emissions: Emissions, out: &mut Vec<Message>) {
+    fn emit(&self, emissions: Emissions, out: &mut Vec<Message>) -> Result<()> {
         let Emissions {
             chunks,
             rows,
@@ -231,7 +249,10 @@ impl WindowOperator {
             }
         };
         for (index, tmax, range) in windows {
-            let (group, window) = self.windows.entry(index);
+            let (group, window) = self
+                .windows
+                .entry(index)
+                .ok_or_else(|| Error::internal("a window index the table did not give"))?;
             let points = &rows[range];
             let class = points.first().map(|(chunk, _)| class_of[*chunk]);
             let uniform = points
@@ -264,7 +285,7 @@ impl WindowOperator {
                     .iter()
                     .map(|(chunk, row)| chunks[*chunk].slice(*row, 1))
                     .collect();
-                concat_points(&slices)
+                concat_points(&slices)?
             };
             out.push(Message::Batch(Batch {
                 name: Arc::clone(&window.name),
@@ -274,6 +295,7 @@ impl WindowOperator {
             }));
         }
         flush(&mut run, out);
+        Ok(())
     }
 }
 
@@ -281,7 +303,7 @@ impl GroupWindow {
     /// Data (a point or a barrier) has reached time `t`: if the window is due, it drops the
     /// points older than the period and is emitted (window `index`), and the next emission
     /// time moves on.
-    fn reach(&mut self, spec: WindowSpec, index: usize, t: i64, emissions: &mut Emissions) {
+    fn reach(&mut self, spec: Shape, index: usize, t: i64, emissions: &mut Emissions) {
         if t < self.next_emit {
             return;
         }
@@ -302,32 +324,33 @@ impl GroupWindow {
     }
 }
 
+impl fmt::Display for WindowOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Window: {}", self.spec)
+    }
+}
+
 impl Operator for WindowOperator {
     fn cardinality(&self) -> usize {
         self.windows.len()
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        let points = match message {
-            Message::Points(points) => points,
-            Message::Barrier(barrier) => {
-                let mut emissions = Emissions::default();
-                self.barrier(&barrier, &mut emissions);
-                self.emit(emissions, out);
-                return;
-            }
-            Message::DeleteGroup(group) => {
-                self.windows.remove(&group.id);
-                out.push(Message::DeleteGroup(group));
-                return;
-            }
-            // A window after a batch edge is refused when the task is built.
-            Message::Batch(_) | Message::Batches(_) => return,
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        // A window takes a stream (a window after a batch edge is refused at definition).
+        let Data::Points(points) = data else {
+            return Err(Error::internal("a window was given batches"));
         };
         let chunk = Arc::new(points.data);
         let mut emissions = Emissions::default();
         let mut previous: Option<(&Arc<Group>, usize)> = None;
-        for (row, (&t, group)) in times(&chunk).iter().zip(points.groups.iter()).enumerate() {
+        let point_times = times(&chunk)?;
+        for (row, (&t, group)) in point_times.iter().zip(points.groups.iter()).enumerate() {
             let window = match previous {
                 Some((last, window)) if Arc::ptr_eq(last, group) => window,
                 _ => self.window_of(&points.name, group, t),
@@ -338,8 +361,25 @@ impl Operator for WindowOperator {
                 chunk: Arc::clone(&chunk),
                 row: row as u32,
             };
-            self.point(window, point, &mut emissions);
+            self.point(window, point, &mut emissions)?;
         }
-        self.emit(emissions, out);
+        self.emit(emissions, out)
+    }
+
+    /// A barrier closes the group's window at its time; it goes no further.
+    fn barrier(
+        &mut self,
+        _input: usize,
+        barrier: Barrier,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        let mut emissions = Emissions::default();
+        self.close_at_barrier(&barrier, &mut emissions)?;
+        self.emit(emissions, out)
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        self.windows.remove(&group.id);
     }
 }

@@ -11,7 +11,15 @@ use super::Task;
 
 fn task(script: &str) -> Task {
     let checked = check(script, TaskType::Stream, None).unwrap();
-    Task::try_new(&checked.pipeline).unwrap()
+    let plan = condenser_planner::plan::lower(&checked.pipeline).unwrap();
+    Task::try_new(&plan).unwrap()
+}
+
+/// The error lowering `script` gives.
+fn refusal(script: &str) -> String {
+    let checked = check(script, TaskType::Stream, None).unwrap();
+    let error = condenser_planner::plan::lower(&checked.pipeline).unwrap_err();
+    error.0[0].message.clone()
 }
 
 /// Writes line protocol (timestamps in seconds) one line at a time, in order.
@@ -211,16 +219,18 @@ fn kapacitors_type_rules_hold_in_lambdas() {
 
 #[test]
 fn unsupported_nodes_and_properties_are_refused_by_name() {
-    let checked = check(
-        "stream|from()|httpPost().endpoint('alerts')",
-        TaskType::Stream,
-        None,
-    )
-    .unwrap();
-    let error = Task::try_new(&checked.pipeline).unwrap_err();
     assert_eq!(
-        error.0[0].message,
-        ".endpoint() of httpPost() (configured endpoints) is not supported by Condenser's engine yet"
+        refusal("stream|from()|httpPost().endpoint('alerts')"),
+        ".endpoint() of httpPost() (configured endpoints) is not supported by Condenser yet"
+    );
+    // A property no resolver reads is refused, never ignored.
+    assert_eq!(
+        refusal("stream|from()|influxDBOut().database('d').retentionPolicy('r').buffer(10)"),
+        ".buffer() of influxDBOut() is not supported by Condenser yet"
+    );
+    assert_eq!(
+        refusal("stream|from()|alert().crit(lambda: TRUE)"),
+        "the alert() node is not supported by Condenser yet"
     );
 }
 
@@ -395,7 +405,10 @@ fn influxdb_out_writes_points_back_with_its_measurement_tags_and_precision() {
         ("db2", "rp2", "doubled")
     );
     let batch = &write.batch;
-    assert_eq!(crate::message::times(batch), [1_500_000_000_000_000]);
+    assert_eq!(
+        crate::points::times(batch).unwrap(),
+        [1_500_000_000_000_000]
+    );
     let tag = |name: &str| crate::message::tag_value(batch.column_by_name(name).unwrap(), 0);
     assert_eq!(tag("host").as_deref(), Some("a"));
     assert_eq!(tag("k").as_deref(), Some("x"));
@@ -409,13 +422,9 @@ fn influxdb_out_writes_points_back_with_its_measurement_tags_and_precision() {
 
 #[test]
 fn influxdb_out_without_a_database_is_refused_at_definition() {
-    let checked = check("stream|from()|influxDBOut()", TaskType::Stream, None).unwrap();
-    let error = Task::try_new(&checked.pipeline).unwrap_err();
+    let message = refusal("stream|from()|influxDBOut()");
     assert!(
-        error.0[0]
-            .message
-            .contains("influxDBOut() without .database()"),
-        "{}",
-        error.0[0].message
+        message.contains("influxDBOut() without .database()"),
+        "{message}"
     );
 }

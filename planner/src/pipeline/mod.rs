@@ -145,24 +145,7 @@ impl Value {
 /// Formats nanoseconds as Kapacitor prints a duration: the largest unit that divides it
 /// exactly (`90s` is `90s`, `120s` is `2m`, `0` is `0s`).
 pub fn format_duration(nanos: i64) -> String {
-    const UNITS: [(i64, &str); 7] = [
-        (7 * 86_400 * 1_000_000_000, "w"),
-        (86_400 * 1_000_000_000, "d"),
-        (3_600 * 1_000_000_000, "h"),
-        (60 * 1_000_000_000, "m"),
-        (1_000_000_000, "s"),
-        (1_000_000, "ms"),
-        (1_000, "u"),
-    ];
-    if nanos == 0 {
-        return "0s".to_owned();
-    }
-    for (unit, suffix) in UNITS {
-        if nanos % unit == 0 {
-            return format!("{}{suffix}", nanos / unit);
-        }
-    }
-    format!("{nanos}ns")
+    condenser_model::Duration::from_nanos(nanos).to_string()
 }
 
 /// A value with where it was written.

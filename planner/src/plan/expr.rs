@@ -3,7 +3,7 @@
 //! References become unqualified columns, literals DataFusion literals (a duration is a
 //! nanosecond duration, a regex its pattern), operators DataFusion's binary operators
 //! (`=~` is `RegexMatch`, `+` of a string literal is `StringConcat`) and calls Kapacitor's
-//! [functions](super::functions) as scalar UDFs. The expression keeps Kapacitor's meaning:
+//! [functions](crate::functions) as scalar UDFs. The expression keeps Kapacitor's meaning:
 //! the engine evaluates it under Kapacitor's type rules, not DataFusion's coercions.
 
 use std::sync::Arc;
@@ -13,8 +13,8 @@ use datafusion_common::{Column, ScalarValue};
 use datafusion_expr::expr::ScalarFunction;
 use datafusion_expr::{BinaryExpr, Expr, Operator, lit};
 
-use super::functions::{KapacitorFunction, is_implemented};
 use crate::Diagnostic;
+use crate::functions::KapacitorFunction;
 use crate::tick::ast::{self, ExprKind, Number};
 use crate::tick::token::Operator as TickOperator;
 
@@ -77,15 +77,6 @@ pub fn lower_lambda(expr: &ast::Expr) -> Result<Expr, Diagnostic> {
                     format!("undefined function {}()", name.name),
                 ));
             };
-            if !is_implemented(&name.name) {
-                return Err(Diagnostic::error(
-                    name.span,
-                    format!(
-                        "the lambda function {}() is not supported by Condenser's engine yet",
-                        name.name
-                    ),
-                ));
-            }
             let args = args.iter().map(lower_lambda).collect::<Result<_, _>>()?;
             Expr::ScalarFunction(ScalarFunction::new_udf(Arc::new(udf), args))
         }

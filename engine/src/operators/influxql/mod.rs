@@ -11,7 +11,11 @@
 //! `max`, `first`, `last` and `spread` keep the field's type, `mean` is a float. Sums add in
 //! arrival order, as Kapacitor's do, so floats come out bit for bit the same.
 
+mod holt_winters;
+mod transform;
+
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -20,12 +24,34 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use condenser_model::FieldType;
 use condenser_model::schema::{TIME_COLUMN, field_field};
+use condenser_planner::nodes::{InfluxQlFunction, InfluxQlSpec};
 
-use super::holt_winters::HoltWinters;
-use super::{
-    Operator, concat_points, push_group_tags, push_groups_tags, time_and_group_tags, time_column,
+use super::{Context, Operator};
+use crate::error::{Error, Result};
+use crate::message::{Batch, Batches, Data, Group, Message, Points};
+use crate::points::{
+    batch_of, concat_points, push_group_tags, push_groups_tags, time_and_group_tags, time_column,
+    times,
 };
-use crate::message::{Batch, Batches, Group, Message, Points, times};
+use holt_winters::HoltWinters;
+use transform::{Transform, TransformOperator};
+
+/// The operator of an InfluxQL function node: a transformation (`difference`, `elapsed`,
+/// `cumulativeSum`, `movingAverage`) emits a point per point, every other function reduces
+/// a batch (or a run of equal-time points) to a point or a batch.
+pub fn operator(spec: &InfluxQlSpec) -> Box<dyn Operator> {
+    let transform = match &spec.function {
+        InfluxQlFunction::Difference => Some(Transform::Difference),
+        InfluxQlFunction::Elapsed(unit) => Some(Transform::Elapsed(unit.nanos())),
+        InfluxQlFunction::CumulativeSum => Some(Transform::CumulativeSum),
+        InfluxQlFunction::MovingAverage(n) => Some(Transform::MovingAverage(*n)),
+        _ => None,
+    };
+    match transform {
+        Some(transform) => Box::new(TransformOperator::new(spec, transform)),
+        None => Box::new(InfluxQlOperator::new(spec)),
+    }
+}
 
 /// Which reducer a node applies.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,32 +91,36 @@ pub enum Reducer {
 }
 
 impl Reducer {
-    /// The reducer of a node named `name`, if this operator has it.
-    pub fn of(name: &str) -> Option<Reducer> {
-        Some(match name {
-            "count" => Reducer::Count,
-            "sum" => Reducer::Sum,
-            "mean" => Reducer::Mean,
-            "min" => Reducer::Min,
-            "max" => Reducer::Max,
-            "first" => Reducer::First,
-            "last" => Reducer::Last,
-            "spread" => Reducer::Spread,
-            "median" => Reducer::Median,
-            "mode" => Reducer::Mode,
-            "stddev" => Reducer::Stddev,
-            "percentile" => Reducer::Percentile(0.0),
-            "top" => Reducer::Top(0),
-            "bottom" => Reducer::Bottom(0),
-            "distinct" => Reducer::Distinct,
-            "holtWinters" | "holtWintersWithFit" => Reducer::HoltWinters(HoltWinters {
-                h: 0,
-                m: 0,
-                interval: 0,
-                include_fit: name == "holtWintersWithFit",
+    /// The reducer of an InfluxQL function that reduces (not a transformation).
+    fn of(function: &InfluxQlFunction) -> Reducer {
+        match function {
+            InfluxQlFunction::Count => Reducer::Count,
+            InfluxQlFunction::Sum => Reducer::Sum,
+            InfluxQlFunction::Mean => Reducer::Mean,
+            InfluxQlFunction::Min => Reducer::Min,
+            InfluxQlFunction::Max => Reducer::Max,
+            InfluxQlFunction::First => Reducer::First,
+            InfluxQlFunction::Last => Reducer::Last,
+            InfluxQlFunction::Spread => Reducer::Spread,
+            InfluxQlFunction::Median => Reducer::Median,
+            InfluxQlFunction::Mode => Reducer::Mode,
+            InfluxQlFunction::Stddev => Reducer::Stddev,
+            InfluxQlFunction::Percentile(p) => Reducer::Percentile(*p),
+            InfluxQlFunction::Top { n, .. } => Reducer::Top(usize::try_from(*n).unwrap_or(0)),
+            InfluxQlFunction::Bottom { n, .. } => Reducer::Bottom(usize::try_from(*n).unwrap_or(0)),
+            InfluxQlFunction::Distinct => Reducer::Distinct,
+            InfluxQlFunction::HoltWinters(hw) => Reducer::HoltWinters(HoltWinters {
+                h: usize::try_from(hw.h).unwrap_or(0),
+                m: usize::try_from(hw.m).unwrap_or(0),
+                interval: hw.interval.nanos(),
+                include_fit: hw.with_fit,
             }),
-            _ => return None,
-        })
+            // The transformations have an operator of their own.
+            InfluxQlFunction::Difference
+            | InfluxQlFunction::Elapsed(_)
+            | InfluxQlFunction::MovingAverage(_)
+            | InfluxQlFunction::CumulativeSum => Reducer::Count,
+        }
     }
 
     fn is_selector(self) -> bool {
@@ -106,19 +136,6 @@ impl Reducer {
     }
 }
 
-/// The resolved properties of an InfluxQL function node.
-#[derive(Debug, Clone)]
-pub struct InfluxQlSpec {
-    /// The reducer.
-    pub reducer: Reducer,
-    /// The field it reads.
-    pub field: String,
-    /// `.as()`: the output field (default: the function's name).
-    pub as_name: String,
-    /// `.usePointTimes()`.
-    pub use_point_times: bool,
-}
-
 /// One group's run of equal-time points (stream input).
 #[derive(Debug)]
 struct Run {
@@ -131,30 +148,40 @@ struct Run {
 #[derive(Debug)]
 pub struct InfluxQlOperator {
     spec: InfluxQlSpec,
+    reducer: Reducer,
     runs: HashMap<String, (Arc<Group>, Run)>,
 }
 
 impl InfluxQlOperator {
-    /// Reduces the points of one group: to a point, or for top, bottom and distinct to a
-    /// batch.
+    /// A node with `spec`.
+    pub fn new(spec: &InfluxQlSpec) -> Self {
+        Self {
+            reducer: Reducer::of(&spec.function),
+            spec: spec.clone(),
+            runs: HashMap::new(),
+        }
+    }
+
+    /// Reduces the points of one group: to a point, or for top, bottom, distinct and the
+    /// Holt-Winters forecasts to a batch. `None` when the function gives nothing.
     fn reduce(
         &self,
         name: &Arc<str>,
         group: &Arc<Group>,
         time: i64,
         data: &RecordBatch,
-    ) -> Option<Message> {
-        match self.spec.reducer {
+    ) -> Result<Option<Message>> {
+        Ok(match self.reducer {
             Reducer::HoltWinters(hw) => self
-                .forecast(hw, name, group, time, data)
+                .forecast(hw, name, group, time, data)?
                 .map(Message::Batch),
             Reducer::Top(_) | Reducer::Bottom(_) | Reducer::Distinct => self
-                .reduce_to_batch(name, group, time, data)
+                .reduce_to_batch(name, group, time, data)?
                 .map(Message::Batch),
             _ => self
-                .reduce_to_point(name, group, time, data)
+                .reduce_to_point(name, group, time, data)?
                 .map(Message::Points),
-        }
+        })
     }
 
     /// Top, bottom and distinct: the chosen points, each with its tags and the value as
@@ -166,10 +193,12 @@ impl InfluxQlOperator {
         group: &Arc<Group>,
         time: i64,
         data: &RecordBatch,
-    ) -> Option<Batch> {
+    ) -> Result<Option<Batch>> {
         let spec = &self.spec;
-        let column = data.column_by_name(&spec.field)?;
-        let point_times = times(data);
+        let Some(column) = data.column_by_name(&spec.field) else {
+            return Ok(None);
+        };
+        let point_times = times(data)?;
         let value = |r: usize| -> f64 {
             match column.data_type() {
                 DataType::Int64 => column.as_primitive::<Int64Type>().value(r) as f64,
@@ -180,9 +209,9 @@ impl InfluxQlOperator {
         let rows: Vec<usize> = (0..data.num_rows())
             .filter(|&r| column.is_valid(r))
             .collect();
-        let (chosen, point_time): (Vec<usize>, bool) = match spec.reducer {
+        let (chosen, point_time): (Vec<usize>, bool) = match self.reducer {
             Reducer::Top(n) | Reducer::Bottom(n) => {
-                let top = matches!(spec.reducer, Reducer::Top(_));
+                let top = matches!(self.reducer, Reducer::Top(_));
                 let mut sorted = rows;
                 sorted.sort_by(|a, b| {
                     let by_value = value(*a).total_cmp(&value(*b));
@@ -196,14 +225,13 @@ impl InfluxQlOperator {
             }
             _ => {
                 let mut seen = std::collections::HashSet::new();
-                let chosen = rows
-                    .into_iter()
-                    .filter(|r| {
-                        let key = arrow::util::display::array_value_to_string(column, *r)
-                            .unwrap_or_default();
-                        seen.insert(key)
-                    })
-                    .collect();
+                let mut chosen = Vec::new();
+                for r in rows {
+                    let key = arrow::util::display::array_value_to_string(column, r)?;
+                    if seen.insert(key) {
+                        chosen.push(r);
+                    }
+                }
                 (chosen, false)
             }
         };
@@ -226,28 +254,28 @@ impl InfluxQlOperator {
                         TimestampNanosecondArray::from(values).with_timezone("UTC"),
                     ));
                 }
-                condenser_model::schema::ColumnRole::Tag if spec.reducer != Reducer::Distinct => {
+                condenser_model::schema::ColumnRole::Tag if self.reducer != Reducer::Distinct => {
                     fields.push(field.as_ref().clone());
-                    columns.push(arrow::compute::take(data.column(i), &indices, None).ok()?);
+                    columns.push(arrow::compute::take(data.column(i), &indices, None)?);
                 }
                 _ => {}
             }
         }
-        if spec.reducer == Reducer::Distinct {
-            push_group_tags(&mut fields, &mut columns, group, chosen.len());
+        if self.reducer == Reducer::Distinct {
+            push_group_tags(&mut fields, &mut columns, group, chosen.len())?;
         }
-        let values = arrow::compute::take(column, &indices, None).ok()?;
-        fields.push(field_field(
-            &spec.as_name,
-            FieldType::from_data_type(values.data_type())?,
-        ));
+        let values = arrow::compute::take(column, &indices, None)?;
+        let Some(field_type) = FieldType::from_data_type(values.data_type()) else {
+            return Ok(None);
+        };
+        fields.push(field_field(&spec.as_name, field_type));
         columns.push(values);
-        Some(Batch {
+        Ok(Some(Batch {
             name: Arc::clone(name),
             group: Arc::clone(group),
             tmax,
-            data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()?,
-        })
+            data: batch_of(fields, columns)?,
+        }))
     }
 
     /// The Holt-Winters forecast of a group's points, as a batch at the forecast times.
@@ -258,11 +286,16 @@ impl InfluxQlOperator {
         group: &Arc<Group>,
         time: i64,
         data: &RecordBatch,
-    ) -> Option<Batch> {
-        let column = data.column_by_name(&self.spec.field)?;
-        let values = arrow::compute::cast(column, &DataType::Float64).ok()?;
+    ) -> Result<Option<Batch>> {
+        let Some(column) = data.column_by_name(&self.spec.field) else {
+            return Ok(None);
+        };
+        if !matches!(column.data_type(), DataType::Int64 | DataType::Float64) {
+            return Ok(None);
+        }
+        let values = arrow::compute::cast(column, &DataType::Float64)?;
         let values = values.as_primitive::<Float64Type>();
-        let point_times = times(data);
+        let point_times = times(data)?;
         let points: Vec<(i64, f64)> = (0..data.num_rows())
             .filter(|&r| values.is_valid(r))
             .map(|r| (point_times[r], values.value(r)))
@@ -270,45 +303,38 @@ impl InfluxQlOperator {
         let forecast = hw.emit(&points);
         let tmax = forecast.iter().map(|p| p.0).fold(time, i64::max);
         let (mut fields, mut columns) =
-            time_and_group_tags(forecast.iter().map(|p| p.0).collect(), group);
+            time_and_group_tags(forecast.iter().map(|p| p.0).collect(), group)?;
         fields.push(field_field(&self.spec.as_name, FieldType::Float));
         columns.push(Arc::new(Float64Array::from(
             forecast.iter().map(|p| p.1).collect::<Vec<_>>(),
         )));
-        Some(Batch {
+        Ok(Some(Batch {
             name: Arc::clone(name),
             group: Arc::clone(group),
             tmax,
-            data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()?,
-        })
-    }
-
-    /// A node with `spec`.
-    pub fn new(spec: InfluxQlSpec) -> Self {
-        Self {
-            spec,
-            runs: HashMap::new(),
-        }
+            data: batch_of(fields, columns)?,
+        }))
     }
 
     /// Reduces batches that closed together: all of them at once through a DataFusion
     /// groups accumulator when the reducer has one with InfluxQL's semantics, else one by one.
-    fn reduce_batches(&self, batches: Batches, out: &mut Vec<Message>) {
-        match self.accumulate(&batches) {
+    fn reduce_batches(&self, batches: Batches, out: &mut Vec<Message>) -> Result<()> {
+        match self.accumulate(&batches)? {
             Some(points) => out.extend(points.map(Message::Points)),
             None => {
-                for batch in batches.split() {
-                    out.extend(self.reduce(&batch.name, &batch.group, batch.tmax, &batch.data));
+                for batch in batches.split()? {
+                    out.extend(self.reduce(&batch.name, &batch.group, batch.tmax, &batch.data)?);
                 }
             }
         }
+        Ok(())
     }
 
     /// `count`, `sum` (of integers or floats) and `mean` (of floats) of every batch of
     /// `batches`, as one message of points (none when no batch gives a value), or `None` when
     /// the batches need the batch-by-batch path: another reducer or type, a batch without
     /// points or the field, or groups with different tag keys.
-    fn accumulate(&self, batches: &Batches) -> Option<Option<Points>> {
+    fn accumulate(&self, batches: &Batches) -> Result<Option<Option<Points>>> {
         use datafusion_expr::EmitTo;
         use datafusion_expr::function::AccumulatorArgs;
         use datafusion_functions_aggregate::{average, count, sum};
@@ -317,15 +343,19 @@ impl InfluxQlOperator {
             points,
             spans,
         } = batches;
-        let column = points.column(&self.spec.field)?;
-        let aggregate = match (self.spec.reducer, column.data_type()) {
+        let Some(column) = points.column(&self.spec.field) else {
+            return Ok(None);
+        };
+        let aggregate = match (self.reducer, column.data_type()) {
             (Reducer::Count, _) => count::count_udaf(),
             (Reducer::Sum, DataType::Int64 | DataType::Float64) => sum::sum_udaf(),
             // InfluxQL sums integers as integers before it divides; DataFusion as floats.
             (Reducer::Mean, DataType::Float64) => average::avg_udaf(),
-            _ => return None,
+            _ => return Ok(None),
         };
-        let first = spans.first()?;
+        let Some(first) = spans.first() else {
+            return Ok(None);
+        };
         let tiled = spans.iter().try_fold(0, |next, span| {
             (span.rows.start == next && !span.rows.is_empty()).then_some(span.rows.end)
         }) == Some(points.num_rows());
@@ -339,7 +369,7 @@ impl InfluxQlOperator {
                     .all(|(a, b)| a.0 == b.0)
         });
         if !tiled || !same_keys {
-            return None;
+            return Ok(None);
         }
         let input = Arc::new(Field::new(
             &self.spec.field,
@@ -347,7 +377,7 @@ impl InfluxQlOperator {
             true,
         ));
         let args = AccumulatorArgs {
-            return_field: aggregate.return_field(&[Arc::clone(&input)]).ok()?,
+            return_field: aggregate.return_field(&[Arc::clone(&input)])?,
             schema: &Schema::new(vec![Arc::clone(&input)]),
             ignore_nulls: false,
             order_bys: &[],
@@ -358,25 +388,23 @@ impl InfluxQlOperator {
             expr_fields: &[input],
         };
         if !aggregate.groups_accumulator_supported(args.clone()) {
-            return None;
+            return Ok(None);
         }
-        let mut accumulator = aggregate.create_groups_accumulator(args).ok()?;
+        let mut accumulator = aggregate.create_groups_accumulator(args)?;
         let group_indices: Vec<usize> = spans
             .iter()
             .enumerate()
             .flat_map(|(index, span)| std::iter::repeat_n(index, span.rows.len()))
             .collect();
-        accumulator
-            .update_batch(
-                std::slice::from_ref(&column),
-                &group_indices,
-                None,
-                spans.len(),
-            )
-            .ok()?;
-        let mut values = accumulator.evaluate(EmitTo::All).ok()?;
+        accumulator.update_batch(
+            std::slice::from_ref(&column),
+            &group_indices,
+            None,
+            spans.len(),
+        )?;
+        let mut values = accumulator.evaluate(EmitTo::All)?;
         // A batch whose points all lack the field: a count and a sum of 0, no mean.
-        if self.spec.reducer == Reducer::Sum && values.null_count() > 0 {
+        if self.reducer == Reducer::Sum && values.null_count() > 0 {
             values = match values.data_type() {
                 DataType::Int64 => Arc::new(Int64Array::from_iter_values(
                     values
@@ -394,69 +422,92 @@ impl InfluxQlOperator {
         }
         let kept: Vec<usize> = (0..spans.len()).filter(|&i| values.is_valid(i)).collect();
         if kept.is_empty() {
-            return Some(None);
+            return Ok(Some(None));
         }
         if kept.len() < spans.len() {
             let indices =
                 arrow::array::UInt32Array::from_iter_values(kept.iter().map(|&i| i as u32));
-            values = arrow::compute::take(&values, &indices, None).ok()?;
+            values = arrow::compute::take(&values, &indices, None)?;
         }
+        let Some(field_type) = FieldType::from_data_type(values.data_type()) else {
+            return Ok(None);
+        };
         let groups: Arc<[Arc<Group>]> = kept.iter().map(|&i| Arc::clone(&spans[i].group)).collect();
         let (time, times) = time_column(kept.iter().map(|&i| spans[i].tmax).collect());
         let (mut fields, mut columns) = (vec![time], vec![times]);
-        push_groups_tags(&mut fields, &mut columns, &groups);
-        fields.push(field_field(
-            &self.spec.as_name,
-            FieldType::from_data_type(values.data_type())?,
-        ));
+        push_groups_tags(&mut fields, &mut columns, &groups)?;
+        fields.push(field_field(&self.spec.as_name, field_type));
         columns.push(values);
-        Some(Some(Points {
+        Ok(Some(Some(Points {
             name: Arc::clone(name),
-            data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()?,
+            data: batch_of(fields, columns)?,
             groups,
-        }))
+        })))
     }
 
-    /// Reduces `data` (the points of one group) to one point at `time`.
+    /// Reduces `data` (the points of one group) to one point at `time`; `None` when the
+    /// function gives nothing (no values, or values of a type it does not take).
     fn reduce_to_point(
         &self,
         name: &Arc<str>,
         group: &Arc<Group>,
         time: i64,
         data: &RecordBatch,
-    ) -> Option<Points> {
+    ) -> Result<Option<Points>> {
         let spec = &self.spec;
         let column = data.column_by_name(&spec.field);
         let rows: Vec<usize> = match column {
             Some(c) => (0..data.num_rows()).filter(|&r| c.is_valid(r)).collect(),
             None => Vec::new(),
         };
-        if rows.is_empty() && !spec.reducer.empty_ok() {
-            return None;
+        if rows.is_empty() && !self.reducer.empty_ok() {
+            return Ok(None);
         }
-        let point_times = times(data);
-        if spec.reducer.is_selector() {
-            let column = column?;
-            let row = select(spec.reducer, column, &rows, point_times)?;
+        let point_times = times(data)?;
+        if self.reducer.is_selector() {
+            let Some(column) = column else {
+                return Ok(None);
+            };
+            let Some(row) = select(self.reducer, column, &rows, point_times) else {
+                return Ok(None);
+            };
             let t = if spec.use_point_times {
                 point_times[row]
             } else {
                 time
             };
-            return Some(selected_point(
+            return selected_point(
                 name,
                 group,
                 data.slice(row, 1),
                 t,
                 &spec.field,
                 &spec.as_name,
-            ));
+            )
+            .map(Some);
         }
-        let value: ArrayRef = match column.map(|c| c.data_type().clone()) {
-            Some(DataType::Int64) => {
-                let values = column?.as_primitive::<Int64Type>();
+        let value = match column {
+            Some(column) => self.reduce_values(column, &rows),
+            // An empty batch: count and sum are 0 (as floats, InfluxQL's default reducer).
+            None if self.reducer == Reducer::Count => {
+                Some(Arc::new(Int64Array::from(vec![0])) as ArrayRef)
+            }
+            None => Some(Arc::new(Float64Array::from(vec![0.0])) as ArrayRef),
+        };
+        match value {
+            Some(value) => aggregate_point(name, group, time, &spec.as_name, value).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The reducer's value of `rows` of `column`, as a one-row array; `None` when there is
+    /// none.
+    fn reduce_values(&self, column: &ArrayRef, rows: &[usize]) -> Option<ArrayRef> {
+        Some(match column.data_type() {
+            DataType::Int64 => {
+                let values = column.as_primitive::<Int64Type>();
                 let v: Vec<i64> = rows.iter().map(|&r| values.value(r)).collect();
-                match spec.reducer {
+                match self.reducer {
                     Reducer::Count => Arc::new(Int64Array::from(vec![v.len() as i64])),
                     Reducer::Sum => Arc::new(Int64Array::from(vec![
                         v.iter().fold(0i64, |a, b| a.wrapping_add(*b)),
@@ -467,23 +518,23 @@ impl InfluxQlOperator {
                     }
                     Reducer::Spread => {
                         let (min, max) = (v.iter().min()?, v.iter().max()?);
-                        Arc::new(Int64Array::from(vec![max - min]))
+                        Arc::new(Int64Array::from(vec![max.wrapping_sub(*min)]))
                     }
                     Reducer::Mode => Arc::new(Int64Array::from(vec![mode(v)?])),
                     Reducer::Median | Reducer::Stddev => {
                         let floats: Vec<f64> = v.iter().map(|x| *x as f64).collect();
                         Arc::new(Float64Array::from(vec![float_statistic(
-                            spec.reducer,
+                            self.reducer,
                             floats,
                         )?]))
                     }
                     _ => return None,
                 }
             }
-            Some(DataType::Float64) => {
-                let values = column?.as_primitive::<Float64Type>();
+            DataType::Float64 => {
+                let values = column.as_primitive::<Float64Type>();
                 let v: Vec<f64> = rows.iter().map(|&r| values.value(r)).collect();
-                match spec.reducer {
+                match self.reducer {
                     Reducer::Count => Arc::new(Int64Array::from(vec![v.len() as i64])),
                     Reducer::Sum => {
                         Arc::new(Float64Array::from(vec![v.iter().fold(0.0, |a, b| a + b)]))
@@ -502,20 +553,16 @@ impl InfluxQlOperator {
                         Arc::new(Float64Array::from(vec![mode(bits)?.0]))
                     }
                     Reducer::Median | Reducer::Stddev => {
-                        Arc::new(Float64Array::from(vec![float_statistic(spec.reducer, v)?]))
+                        Arc::new(Float64Array::from(vec![float_statistic(self.reducer, v)?]))
                     }
                     _ => return None,
                 }
             }
-            Some(_) if spec.reducer == Reducer::Count => {
+            _ if self.reducer == Reducer::Count => {
                 Arc::new(Int64Array::from(vec![rows.len() as i64]))
             }
-            // An empty batch: count and sum are 0 (as floats, InfluxQL's default reducer).
-            None if spec.reducer == Reducer::Count => Arc::new(Int64Array::from(vec![0])),
-            None => Arc::new(Float64Array::from(vec![0.0])),
-            Some(_) => return None,
-        };
-        Some(aggregate_point(name, group, time, &spec.as_name, value))
+            _ => return None,
+        })
     }
 }
 
@@ -625,17 +672,17 @@ fn aggregate_point(
     time: i64,
     field: &str,
     value: ArrayRef,
-) -> Points {
-    let (mut fields, mut columns) = time_and_group_tags(vec![time], group);
-    let field_type =
-        FieldType::from_data_type(value.data_type()).expect("reducers give field types");
+) -> Result<Points> {
+    let (mut fields, mut columns) = time_and_group_tags(vec![time], group)?;
+    let field_type = FieldType::from_data_type(value.data_type())
+        .ok_or_else(|| Error::internal("a reducer gave a value of no field type"))?;
     fields.push(field_field(field, field_type));
     columns.push(value);
-    Points {
+    Ok(Points {
         name: Arc::clone(name),
-        data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("one-row point"),
+        data: batch_of(fields, columns)?,
         groups: vec![Arc::clone(group)].into(),
-    }
+    })
 }
 
 /// The selected point, with its field renamed to the output name and its time set.
@@ -646,7 +693,7 @@ fn selected_point(
     time: i64,
     field: &str,
     as_name: &str,
-) -> Points {
+) -> Result<Points> {
     let schema = row.schema();
     let fields: Vec<Field> = schema
         .fields()
@@ -660,12 +707,18 @@ fn selected_point(
         })
         .collect();
     let mut columns = row.columns().to_vec();
-    let time_index = schema.index_of(TIME_COLUMN).expect("points have time");
+    let time_index = schema.index_of(TIME_COLUMN)?;
     columns[time_index] = Arc::new(TimestampNanosecondArray::from(vec![time]).with_timezone("UTC"));
-    Points {
+    Ok(Points {
         name: Arc::clone(name),
-        data: RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("renamed point"),
+        data: batch_of(fields, columns)?,
         groups: vec![Arc::clone(group)].into(),
+    })
+}
+
+impl fmt::Display for InfluxQlOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InfluxQL: {}", self.spec)
     }
 }
 
@@ -678,20 +731,26 @@ impl Operator for InfluxQlOperator {
         self.runs.len()
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        match message {
-            Message::Batch(Batch {
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        match data {
+            Data::Batch(Batch {
                 name,
                 group,
                 tmax,
                 data,
             }) => {
-                out.extend(self.reduce(&name, &group, tmax, &data));
+                out.extend(self.reduce(&name, &group, tmax, &data)?);
             }
-            Message::Points(points) => {
+            Data::Points(points) => {
                 // A stream is reduced per group over runs of points with the same time; a
                 // run ends when a point of the group with another time arrives.
-                let point_times = times(&points.data).to_vec();
+                let point_times = times(&points.data)?.to_vec();
                 for (row, t) in point_times.into_iter().enumerate() {
                     let group = Arc::clone(&points.groups[row]);
                     let slice = points.data.slice(row, 1);
@@ -713,18 +772,18 @@ impl Operator for InfluxQlOperator {
                         ),
                     };
                     if let Some((group, run)) = finished {
-                        let data = concat_points(&run.rows);
-                        out.extend(self.reduce(&run.name, &group, run.time, &data));
+                        let data = concat_points(&run.rows)?;
+                        out.extend(self.reduce(&run.name, &group, run.time, &data)?);
                     }
                 }
             }
-            Message::Batches(batches) => self.reduce_batches(batches, out),
-            Message::DeleteGroup(group) => {
-                self.runs.remove(&group.id);
-                out.push(Message::DeleteGroup(group));
-            }
-            signal @ Message::Barrier(_) => out.push(signal),
+            Data::Batches(batches) => self.reduce_batches(batches, out)?,
         }
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        self.runs.remove(&group.id);
     }
 }
 

@@ -21,9 +21,10 @@ enum Part {
     Index(String, String),
 }
 
-/// A parsed template.
+/// A parsed template, with the text it was parsed from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
+    source: String,
     parts: Vec<Part>,
 }
 
@@ -57,7 +58,15 @@ impl Template {
         if !rest.is_empty() {
             parts.push(Part::Text(rest.to_owned()));
         }
-        Ok(Template { parts })
+        Ok(Template {
+            source: text.to_owned(),
+            parts,
+        })
+    }
+
+    /// The text it was parsed from.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// The template filled in from `data`; an absent key prints as nothing, as Go prints a

@@ -4,19 +4,25 @@
 //! the history is per group; in a batch it starts afresh with each batch.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch};
-use arrow::datatypes::{DataType, Float64Type, Int64Type, Schema};
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use condenser_model::FieldType;
 use condenser_model::schema::field_field;
+use condenser_planner::nodes::InfluxQlSpec;
 
-use super::{Operator, batch_state_key, concat_points, forget_group_state, time_and_group_tags};
-use crate::message::{Batch, Group, Message, Points, times};
+use crate::error::Result;
+use crate::message::{Batch, Data, Group, Message, Points};
+use crate::operators::{Context, Operator};
+use crate::points::{
+    batch_of, batch_state_key, concat_points, forget_group_state, time_and_group_tags, times,
+};
 
 /// Which transformation a node applies.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Transform {
+pub(super) enum Transform {
     /// The change from the previous value (the field's type).
     Difference,
     /// Time since the previous point, in units of this many nanoseconds (an integer).
@@ -24,18 +30,7 @@ pub enum Transform {
     /// The running sum (the field's type).
     CumulativeSum,
     /// The mean of the last n values (a float).
-    MovingAverage(usize),
-}
-
-/// The resolved properties of a transformation node.
-#[derive(Debug, Clone)]
-pub struct TransformSpec {
-    /// The transformation.
-    pub transform: Transform,
-    /// The field it reads.
-    pub field: String,
-    /// The output field.
-    pub as_name: String,
+    MovingAverage(i64),
 }
 
 /// One group's history.
@@ -55,16 +50,18 @@ enum Number {
 
 /// Applies a transformation.
 #[derive(Debug)]
-pub struct TransformOperator {
-    spec: TransformSpec,
+pub(super) struct TransformOperator {
+    spec: InfluxQlSpec,
+    transform: Transform,
     histories: HashMap<String, History>,
 }
 
 impl TransformOperator {
-    /// A node with `spec`.
-    pub fn new(spec: TransformSpec) -> Self {
+    /// A node with `spec`, which is `transform`.
+    pub(super) fn new(spec: &InfluxQlSpec, transform: Transform) -> Self {
         Self {
-            spec,
+            spec: spec.clone(),
+            transform,
             histories: HashMap::new(),
         }
     }
@@ -77,7 +74,7 @@ impl TransformOperator {
             Number::Float(f) => (f, f as i64),
         };
         let previous = history.previous.replace((t, as_float, as_int));
-        match self.spec.transform {
+        match self.transform {
             Transform::Difference => previous.map(|(_, pf, pi)| match value {
                 Number::Int(i) => Number::Int(i.wrapping_sub(pi)),
                 Number::Float(f) => Number::Float(f - pf),
@@ -96,6 +93,7 @@ impl TransformOperator {
                 }
             }),
             Transform::MovingAverage(n) => {
+                let n = usize::try_from(n).unwrap_or(0).max(1);
                 history.window.push_back(as_float);
                 if history.window.len() > n {
                     history.window.pop_front();
@@ -111,11 +109,11 @@ impl TransformOperator {
         &mut self,
         data: &RecordBatch,
         key: impl Fn(usize) -> String,
-    ) -> Vec<(usize, i64, Number)> {
+    ) -> Result<Vec<(usize, i64, Number)>> {
         let Some(column) = data.column_by_name(&self.spec.field).cloned() else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
-        let point_times = times(data).to_vec();
+        let point_times = times(data)?.to_vec();
         let mut out = Vec::new();
         for (row, t) in point_times.into_iter().enumerate() {
             if column.is_null(row) {
@@ -130,14 +128,14 @@ impl TransformOperator {
                 out.push((row, t, result));
             }
         }
-        out
+        Ok(out)
     }
 }
 
 /// Points with the group's tags, the given times and one field.
-fn build(group: &Group, field: &str, results: &[(usize, i64, Number)]) -> RecordBatch {
+fn build(group: &Group, field: &str, results: &[(usize, i64, Number)]) -> Result<RecordBatch> {
     let times: Vec<i64> = results.iter().map(|r| r.1).collect();
-    let (mut fields, mut columns) = time_and_group_tags(times, group);
+    let (mut fields, mut columns) = time_and_group_tags(times, group)?;
     let (values, field_type): (ArrayRef, FieldType) = match results.first().map(|r| r.2) {
         Some(Number::Int(_)) => (
             Arc::new(Int64Array::from_iter_values(results.iter().map(
@@ -160,7 +158,13 @@ fn build(group: &Group, field: &str, results: &[(usize, i64, Number)]) -> Record
     };
     fields.push(field_field(field, field_type));
     columns.push(values);
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("transformed points")
+    batch_of(fields, columns)
+}
+
+impl fmt::Display for TransformOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InfluxQL: {}", self.spec)
+    }
 }
 
 impl Operator for TransformOperator {
@@ -168,38 +172,54 @@ impl Operator for TransformOperator {
         self.histories.len()
     }
 
-    fn process(&mut self, message: Message, out: &mut Vec<Message>) {
-        match message {
-            Message::Points(points) => {
-                let groups = std::sync::Arc::clone(&points.groups);
-                let results = self.apply(&points.data, |row| groups[row].id.clone());
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        _ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        match data {
+            Data::Points(points) => {
+                let groups = Arc::clone(&points.groups);
+                let results = self.apply(&points.data, |row| groups[row].id.clone())?;
                 for result in &results {
                     let group = &groups[result.0];
                     out.push(Message::Points(Points {
                         name: Arc::clone(&points.name),
-                        data: build(group, &self.spec.as_name, std::slice::from_ref(result)),
+                        data: build(group, &self.spec.as_name, std::slice::from_ref(result))?,
                         groups: vec![Arc::clone(group)].into(),
                     }));
                 }
             }
-            Message::Batches(batches) => self.process_each(batches, out),
-            Message::Batch(batch) => {
-                let key = batch_state_key(&batch.group.id);
-                self.histories.remove(&key);
-                let results = self.apply(&batch.data, |_| key.clone());
-                self.histories.remove(&key);
-                let data = if results.is_empty() {
-                    concat_points(&[batch.data.slice(0, 0)])
-                } else {
-                    build(&batch.group, &self.spec.as_name, &results)
-                };
-                out.push(Message::Batch(Batch { data, ..batch }));
+            Data::Batches(batches) => {
+                for batch in batches.split()? {
+                    self.batch(batch, out)?;
+                }
             }
-            Message::DeleteGroup(group) => {
-                forget_group_state(&mut self.histories, &group.id);
-                out.push(Message::DeleteGroup(group));
-            }
-            signal @ Message::Barrier(_) => out.push(signal),
+            Data::Batch(batch) => self.batch(batch, out)?,
         }
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        forget_group_state(&mut self.histories, &group.id);
+    }
+}
+
+impl TransformOperator {
+    /// A batch's transformation starts afresh.
+    fn batch(&mut self, batch: Batch, out: &mut Vec<Message>) -> Result<()> {
+        let key = batch_state_key(&batch.group.id);
+        self.histories.remove(&key);
+        let results = self.apply(&batch.data, |_| key.clone())?;
+        self.histories.remove(&key);
+        let data = if results.is_empty() {
+            concat_points(&[batch.data.slice(0, 0)])?
+        } else {
+            build(&batch.group, &self.spec.as_name, &results)?
+        };
+        out.push(Message::Batch(Batch { data, ..batch }));
+        Ok(())
     }
 }

@@ -1,0 +1,310 @@
+//! A running task: the operators of a plan, wired as its graph, and the runtime that moves
+//! messages along its edges.
+//!
+//! [`Task::try_new`] builds the operators from the task's [`LogicalPlan`] alone
+//! ([`build`]). [`Task::write_at`] takes writes in order and pushes what each operator emits
+//! to its children, depth first, so every edge sees its messages in order; barriers and
+//! delete-group messages go to the operators' signal methods. [`Task::tick`] lets the nodes
+//! that act on the wall clock emit, [`Task::finish`] ends the input. Each call's wall-clock
+//! time, and the errors an operator reports, travel in an explicit
+//! [`Context`](crate::operators::Context); each node's statistics are kept here.
+
+mod build;
+
+use std::time::Instant;
+
+use condenser_model::WriteBatch;
+use datafusion_expr::LogicalPlan;
+
+use crate::error::Result;
+use crate::message::{Data, Message};
+use crate::operators::Context;
+use crate::operators::http_out::HttpOutResult;
+use crate::operators::influxdb_out::WriteBack;
+use crate::statistics::NodeStatistics;
+use build::Runner;
+
+/// One node of a running task.
+struct TaskNode {
+    runner: Runner,
+    parents: Vec<usize>,
+    children: Vec<usize>,
+    quiet: bool,
+    stats: NodeStatistics,
+}
+
+/// A task, ready to take writes.
+pub struct Task {
+    nodes: Vec<TaskNode>,
+    http_outs: Vec<(String, HttpOutResult)>,
+    write_back: WriteBack,
+}
+
+impl std::fmt::Debug for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task")
+            .field("nodes", &self.nodes.len())
+            .finish()
+    }
+}
+
+impl Task {
+    /// Builds the operators of `plan`, a task's plan from
+    /// [`condenser_planner::plan::lower`].
+    pub fn try_new(plan: &LogicalPlan) -> Result<Task> {
+        let built = build::build(plan)?;
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); built.nodes.len()];
+        for (id, node) in built.nodes.iter().enumerate() {
+            for &parent in &node.parents {
+                if let Some(list) = children.get_mut(parent)
+                    && !list.contains(&id)
+                {
+                    list.push(id);
+                }
+            }
+        }
+        let nodes = built
+            .nodes
+            .into_iter()
+            .zip(children)
+            .map(|(node, children)| TaskNode {
+                runner: node.runner,
+                parents: node.parents,
+                children,
+                quiet: node.quiet,
+                stats: NodeStatistics {
+                    name: node.name,
+                    emitted_by_group: node.emitted_by_group,
+                    ..NodeStatistics::default()
+                },
+            })
+            .collect();
+        Ok(Task {
+            nodes,
+            http_outs: built.http_outs,
+            write_back: built.write_back,
+        })
+    }
+
+    /// Whether some `from()` of the task takes points written to `db`, `rp` and
+    /// `measurement`.
+    pub fn selects(&self, db: &str, rp: &str, measurement: &str) -> bool {
+        self.nodes.iter().any(|node| match &node.runner {
+            Runner::From(from) => from.selects(db, rp, measurement),
+            _ => false,
+        })
+    }
+
+    /// Processes one write, in order after the previous ones, at the system's wall-clock
+    /// time.
+    pub fn write(&mut self, write: &WriteBatch) {
+        self.write_at(write, crate::clock::system_now());
+    }
+
+    /// Processes one write with the wall clock reading `now` (nanoseconds since the epoch).
+    pub fn write_at(&mut self, write: &WriteBatch, now: i64) {
+        let children = self.nodes[0].children.clone();
+        if children.len() > 1 && write.batch.num_rows() > 1 {
+            // Several from() branches may meet again (union, join): hand each point to
+            // every branch before the next point, so that they see the data's order.
+            for row in 0..write.batch.num_rows() {
+                let point = WriteBatch {
+                    batch: write.batch.slice(row, 1),
+                    ..write.clone()
+                };
+                self.write_at(&point, now);
+            }
+            return;
+        }
+        let points = write.num_points() as u64;
+        let source = &mut self.nodes[0].stats;
+        source.collected += points;
+        source.emitted += points;
+        for child in children {
+            let mut out = Vec::new();
+            let started = Instant::now();
+            let node = &mut self.nodes[child];
+            let mut ctx = Context::new(now, &node.stats.name, node.quiet);
+            if let Runner::From(from) = &mut node.runner {
+                report(from.ingest(write, &mut ctx, &mut out), &mut ctx);
+            }
+            let errors = ctx.errors();
+            node.stats.record(points, &out, started.elapsed(), errors);
+            for message in out {
+                self.deliver(child, message, now);
+            }
+        }
+    }
+
+    /// Lets the nodes that act on the wall clock (barrier, stats) emit what is due at `now`
+    /// (nanoseconds since the epoch); whoever runs the task calls it as time goes by.
+    pub fn tick(&mut self, now: i64) {
+        for id in 0..self.nodes.len() {
+            let node = &mut self.nodes[id];
+            let Runner::Operator(operator) = &mut node.runner else {
+                continue;
+            };
+            if !operator.ticks() {
+                continue;
+            }
+            let mut out = Vec::new();
+            let started = Instant::now();
+            let mut ctx = Context::new(now, &node.stats.name, node.quiet);
+            report(operator.tick(&mut ctx, &mut out), &mut ctx);
+            let errors = ctx.errors();
+            node.stats.exec_time += started.elapsed();
+            node.stats.errors += errors;
+            node.stats.record_emitted(&out);
+            for message in out {
+                self.deliver(id, message, now);
+            }
+        }
+    }
+
+    /// Tells every node that the input has ended, parents before children, delivering
+    /// what each still emits.
+    pub fn finish(&mut self) {
+        let now = crate::clock::system_now();
+        for id in 0..self.nodes.len() {
+            let node = &mut self.nodes[id];
+            let Runner::Operator(operator) = &mut node.runner else {
+                continue;
+            };
+            let mut out = Vec::new();
+            let mut ctx = Context::new(now, &node.stats.name, node.quiet);
+            report(operator.finish(&mut ctx, &mut out), &mut ctx);
+            node.stats.errors += ctx.errors();
+            node.stats.record_emitted(&out);
+            for message in out {
+                self.deliver(id, message, now);
+            }
+        }
+    }
+
+    /// Hands `message`, emitted by node `from`, to each of its children.
+    fn deliver(&mut self, from: usize, message: Message, now: i64) {
+        let children = self.nodes[from].children.clone();
+        let count = message.count();
+        let mut message = Some(message);
+        for (i, &child) in children.iter().enumerate() {
+            // The last child takes the message itself; the others a copy.
+            let input = if i + 1 == children.len() {
+                message.take()
+            } else {
+                message.clone()
+            };
+            let Some(input) = input else { break };
+            let node = &mut self.nodes[child];
+            let parent = node.parents.iter().position(|p| *p == from).unwrap_or(0);
+            let Runner::Operator(operator) = &mut node.runner else {
+                continue;
+            };
+            let mut out = Vec::new();
+            let started = Instant::now();
+            let mut ctx = Context::new(now, &node.stats.name, node.quiet);
+            let result = match input {
+                Message::Points(points) => {
+                    operator.process(parent, Data::Points(points), &mut ctx, &mut out)
+                }
+                Message::Batch(batch) => {
+                    operator.process(parent, Data::Batch(batch), &mut ctx, &mut out)
+                }
+                Message::Batches(batches) if operator.takes_batches() => {
+                    operator.process(parent, Data::Batches(batches), &mut ctx, &mut out)
+                }
+                Message::Batches(batches) => batches.split().and_then(|split| {
+                    split.into_iter().try_for_each(|batch| {
+                        operator.process(parent, Data::Batch(batch), &mut ctx, &mut out)
+                    })
+                }),
+                Message::Barrier(barrier) => operator.barrier(parent, barrier, &mut ctx, &mut out),
+                Message::DeleteGroup(group) => {
+                    operator.delete_group(parent, group, &mut ctx, &mut out)
+                }
+            };
+            report(result, &mut ctx);
+            let errors = ctx.errors();
+            node.stats.record(count, &out, started.elapsed(), errors);
+            for emitted in out {
+                self.deliver(child, emitted, now);
+            }
+        }
+    }
+
+    /// The statistics of every node, in pipeline order.
+    pub fn statistics(&self) -> Vec<NodeStatistics> {
+        self.nodes
+            .iter()
+            .map(|node| NodeStatistics {
+                working_cardinality: match &node.runner {
+                    Runner::Operator(operator) => operator.cardinality(),
+                    Runner::Source | Runner::From(_) => 0,
+                },
+                ..node.stats.clone()
+            })
+            .collect()
+    }
+
+    /// The task as Kapacitor's `show` prints it: a DOT graph of its nodes with their
+    /// statistics and its edges with the points they processed.
+    pub fn dot(&self, task_name: &str) -> String {
+        let nodes: Vec<(NodeStatistics, Vec<usize>)> = self
+            .statistics()
+            .into_iter()
+            .zip(&self.nodes)
+            .map(|(stats, node)| (stats, node.children.clone()))
+            .collect();
+        crate::statistics::dot(task_name, &nodes)
+    }
+
+    /// One line per node: its name and its operator (`window2: Window: window()…`).
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        for node in &self.nodes {
+            let operator = match &node.runner {
+                Runner::Source => "source".to_owned(),
+                Runner::From(from) => from.to_string(),
+                Runner::Operator(operator) => operator.to_string(),
+            };
+            out.push_str(&format!("{}: {operator}\n", node.stats.name));
+        }
+        out
+    }
+
+    /// Takes the writes the task's influxDBOut nodes made since the last call, for the
+    /// local ingest path.
+    pub fn take_writes(&self) -> Vec<WriteBatch> {
+        self.write_back.take()
+    }
+
+    /// Whether the task acts on the wall clock, so that whoever runs it must tick it.
+    pub fn ticks(&self) -> bool {
+        self.nodes.iter().any(|node| match &node.runner {
+            Runner::Operator(operator) => operator.ticks(),
+            _ => false,
+        })
+    }
+
+    /// The result of the httpOut node named `name`.
+    pub fn http_out(&self, name: &str) -> Option<&HttpOutResult> {
+        self.http_outs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r)
+    }
+
+    /// The names of the task's httpOut nodes, in script order.
+    pub fn http_out_names(&self) -> Vec<&str> {
+        self.http_outs.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+/// An operator's error: counted among the node's errors and logged; the task goes on.
+fn report(result: Result<()>, ctx: &mut Context<'_>) {
+    if let Err(error) = result {
+        ctx.fail(&error);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,96 @@
+//! `influxDBOut()`: writes each point (and each batch's points) to a database.
+
+use std::fmt;
+
+use condenser_model::Precision;
+
+use super::{Call, Properties, Quoted, string_of, unsupported};
+use crate::Diagnostic;
+
+/// The resolved properties of an `influxDBOut()` node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfluxDbOutSpec {
+    /// `.database()`.
+    pub database: String,
+    /// `.retentionPolicy()`.
+    pub retention_policy: String,
+    /// `.measurement()`: the measurement written (default: the data's).
+    pub measurement: Option<String>,
+    /// `.precision()`: times are cut down to this unit (default nanoseconds).
+    pub precision: Precision,
+    /// `.tag(key, value)`: tags added to every point (a later key replaces a value).
+    pub tags: Vec<(String, String)>,
+    /// `.create()`: Kapacitor creates the database; Condenser accepts writes to any
+    /// database, so it exists already.
+    pub create: bool,
+}
+
+impl InfluxDbOutSpec {
+    pub(super) fn resolve(props: &mut Properties<'_>) -> Result<Self, Diagnostic> {
+        let span = props.span();
+        let mut required = |name: &str, script: &str| {
+            props.string(name).ok_or_else(|| {
+                unsupported(
+                    span,
+                    format!(
+                        "influxDBOut() without .{script}() (writing back where the point came from)"
+                    ),
+                )
+            })
+        };
+        let database = required("Database", "database")?;
+        let retention_policy = required("RetentionPolicy", "retentionPolicy")?;
+        let precision_span = props.last("Precision").map_or(span, |s| s.span);
+        let precision = match props.string("Precision").as_deref() {
+            None | Some("") => Precision::Nanosecond,
+            Some(name) => name.parse().map_err(|_| {
+                Diagnostic::error(
+                    precision_span,
+                    format!("invalid precision {name:?}: expected one of ns, u, ms, s, m, h"),
+                )
+            })?,
+        };
+        let mut tags = Vec::new();
+        for setting in props.all("Tag") {
+            if let [key, value] = setting.args.as_slice() {
+                super::default::upsert(
+                    &mut tags,
+                    string_of(key).unwrap_or_default().to_owned(),
+                    string_of(value).unwrap_or_default().to_owned(),
+                );
+            }
+        }
+        Ok(InfluxDbOutSpec {
+            database,
+            retention_policy,
+            measurement: props.string("Measurement"),
+            precision,
+            tags,
+            create: props.flag("Create"),
+        })
+    }
+}
+
+impl fmt::Display for InfluxDbOutSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let measurement = self.measurement.as_deref().map(Quoted);
+        let precision = self.precision.to_string();
+        let precision = Quoted(&precision);
+        let mut call = Call::new(f, "influxDBOut", &[])
+            .prop("database", &[&Quoted(&self.database)])
+            .prop("retentionPolicy", &[&Quoted(&self.retention_policy)])
+            .opt(
+                "measurement",
+                measurement.as_ref().map(|q| q as &dyn fmt::Display),
+            )
+            .opt(
+                "precision",
+                (self.precision != Precision::Nanosecond)
+                    .then_some(&precision as &dyn fmt::Display),
+            );
+        for (key, value) in &self.tags {
+            call = call.prop("tag", &[&Quoted(key), &Quoted(value)]);
+        }
+        call.flag("create", self.create).end()
+    }
+}
