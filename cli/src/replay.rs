@@ -9,7 +9,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, TimestampNanosecondArray};
 use arrow::datatypes::TimestampNanosecondType;
 use condenser_engine::{Dbrp, Engine};
-use condenser_ingest::line_protocol::{ParseOptions, parse};
+use condenser_ingest::line_protocol::{LineErrorKind, ParseOptions, parse};
 use condenser_model::schema::TIME_COLUMN;
 use condenser_model::{Precision, WriteBatch};
 use condenser_planner::{Diagnostics, TaskType, check};
@@ -168,11 +168,22 @@ fn read_stream_recording(path: &Path) -> anyhow::Result<Vec<WriteBatch>> {
             }
             end += 1;
         }
-        let body: String = records[start..end]
-            .iter()
-            .map(|(_, _, l)| format!("{l}\n"))
-            .collect();
-        let parsed = parse(body.as_bytes(), ParseOptions::new(Precision::Second, 0))?;
+        let parse_records = |end: usize| {
+            let body: String = records[start..end]
+                .iter()
+                .map(|(_, _, l)| format!("{l}\n"))
+                .collect();
+            parse(body.as_bytes(), ParseOptions::new(Precision::Second, 0))
+        };
+        let mut parsed = parse_records(end)?;
+        // A recording may give a field another type point by point (Kapacitor keeps no
+        // schema): the points from the first conflict on go in a write of their own.
+        if let Some(conflict) = parsed.errors.iter().find(|e| {
+            matches!(e.kind, LineErrorKind::FieldTypeConflict { .. }) && e.line_number > 1
+        }) {
+            end = start + conflict.line_number - 1;
+            parsed = parse_records(end)?;
+        }
         if let Some(error) = parsed.errors.first() {
             anyhow::bail!("{}: {error}", path.display());
         }

@@ -172,3 +172,98 @@ impl Engine {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use condenser_ingest::line_protocol::{ParseOptions, parse};
+    use condenser_model::{Precision, WriteBatch};
+    use condenser_planner::{TaskType, check};
+    use serde_json::Value;
+
+    use super::{Dbrp, Engine};
+    use crate::error::Error;
+
+    fn define(engine: &mut Engine, id: &str, script: &str, dbrps: Vec<Dbrp>) {
+        let checked = check(script, TaskType::Stream, None).unwrap();
+        let plan = condenser_planner::plan::lower(&checked.pipeline).unwrap();
+        engine.define(id, &plan, dbrps).unwrap();
+    }
+
+    /// Writes one line of line protocol (time in seconds) to `db`.`rp`.
+    fn write(engine: &mut Engine, db: &str, rp: &str, line: &str) -> crate::error::Result<()> {
+        let parsed = parse(line.as_bytes(), ParseOptions::new(Precision::Second, 0)).unwrap();
+        for table in parsed.tables {
+            let measurement: Arc<str> = Arc::from(table.measurement.as_str());
+            let write =
+                WriteBatch::try_new(db.into(), rp.into(), measurement, table.batch).unwrap();
+            engine.write(Arc::new(write), 0)?;
+        }
+        Ok(())
+    }
+
+    /// The values of task `id`'s httpOut('out'), series by series.
+    fn values(engine: &Engine, id: &str) -> Vec<Value> {
+        let json = engine.http_out(id, "out").unwrap().unwrap().to_json();
+        json["series"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| s["values"].clone())
+            .collect()
+    }
+
+    #[test]
+    fn writes_reach_the_tasks_of_their_database_and_retention_policy() {
+        let mut engine = Engine::new();
+        let script = "stream|from().measurement('cpu')|httpOut('out')";
+        define(&mut engine, "a", script, vec![Dbrp::new("db", "rp")]);
+        define(&mut engine, "b", script, vec![Dbrp::new("other", "rp")]);
+        write(&mut engine, "db", "rp", "cpu v=1 1").unwrap();
+        write(&mut engine, "db", "rp", "mem v=2 2").unwrap();
+        assert_eq!(values(&engine, "a").len(), 1);
+        assert!(values(&engine, "b").is_empty());
+        assert!(engine.delete("a"));
+        assert!(matches!(
+            engine.http_out("a", "out"),
+            Err(Error::UnknownTask(id)) if id == "a"
+        ));
+    }
+
+    #[test]
+    fn what_influxdb_out_writes_comes_back_to_the_tasks_of_its_database() {
+        let mut engine = Engine::new();
+        define(
+            &mut engine,
+            "double",
+            "stream|from().measurement('cpu')|eval(lambda: \"v\" * 2.0).as('v')\
+             |influxDBOut().database('derived').retentionPolicy('rp').measurement('doubled')",
+            vec![Dbrp::new("db", "rp")],
+        );
+        define(
+            &mut engine,
+            "watch",
+            "stream|from().measurement('doubled')|httpOut('out')",
+            vec![Dbrp::new("derived", "rp")],
+        );
+        write(&mut engine, "db", "rp", "cpu v=21 1").unwrap();
+        assert_eq!(
+            values(&engine, "watch"),
+            [serde_json::json!([["1970-01-01T00:00:01Z", 42.0]])]
+        );
+    }
+
+    #[test]
+    fn a_task_writing_into_its_own_input_is_stopped_as_a_loop() {
+        let mut engine = Engine::new();
+        define(
+            &mut engine,
+            "loop",
+            "stream|from().measurement('cpu')|influxDBOut().database('db').retentionPolicy('rp')",
+            vec![Dbrp::new("db", "rp")],
+        );
+        let error = write(&mut engine, "db", "rp", "cpu v=1 1").unwrap_err();
+        assert!(error.to_string().contains("without end"), "{error}");
+    }
+}

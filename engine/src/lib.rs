@@ -25,6 +25,7 @@ pub mod clock;
 mod engine;
 pub mod error;
 pub mod expr;
+pub mod go_sort;
 pub mod go_time;
 pub mod message;
 pub mod operators;

@@ -46,7 +46,9 @@ pub fn map_times(data: &RecordBatch, f: impl Fn(i64) -> i64) -> Result<RecordBat
 /// Concatenates point batches whose schemas may differ (other fields, other tags): the
 /// result has every column of any of them, in order of first appearance, with nulls where a
 /// batch lacked it. A field that is an integer in some batches and a float in others (which
-/// Kapacitor allows point by point) becomes a float column.
+/// Kapacitor allows point by point) becomes a float column with an
+/// [`Integers`](condenser_model::schema::ColumnRole::Integers) companion that says which
+/// values were integers.
 pub fn concat_points(batches: &[RecordBatch]) -> Result<RecordBatch> {
     let Some(first) = batches.first() else {
         return Ok(RecordBatch::new_empty(Arc::new(Schema::new(vec![
@@ -56,26 +58,44 @@ pub fn concat_points(batches: &[RecordBatch]) -> Result<RecordBatch> {
     if batches.iter().all(|b| b.schema() == first.schema()) {
         return Ok(arrow::compute::concat_batches(&first.schema(), batches)?);
     }
+    let number = |t: &DataType| matches!(t, DataType::Int64 | DataType::Float64);
     let mut fields: Vec<Arc<Field>> = Vec::new();
-    for batch in batches {
+    let mut mixed: Vec<String> = Vec::new();
+    for (index, batch) in batches.iter().enumerate() {
         for field in batch.schema().fields() {
             match fields.iter_mut().find(|f| f.name() == field.name()) {
                 Some(existing)
                     if existing.data_type() != field.data_type()
-                        && matches!(existing.data_type(), DataType::Int64 | DataType::Float64)
-                        && matches!(field.data_type(), DataType::Int64 | DataType::Float64) =>
+                        && number(existing.data_type())
+                        && number(field.data_type()) =>
                 {
                     *existing =
                         Arc::new(existing.as_ref().clone().with_data_type(DataType::Float64));
+                    if !mixed.contains(field.name()) {
+                        mixed.push(field.name().clone());
+                    }
                 }
                 Some(_) => {}
+                // The rows before this batch lack the field: its nulls are values no more.
+                None if index > 0 && condenser_model::schema::nulls_are_values(field) => {
+                    let mut metadata = field.metadata().clone();
+                    metadata.remove(condenser_model::schema::NULLS_KEY);
+                    fields.push(Arc::new(field.as_ref().clone().with_metadata(metadata)));
+                }
                 None => fields.push(Arc::clone(field)),
             }
+        }
+    }
+    for name in &mixed {
+        let companion = condenser_model::schema::integers_name(name);
+        if !fields.iter().any(|f| *f.name() == companion) {
+            fields.push(Arc::new(condenser_model::schema::integers_field(name)));
         }
     }
     let schema = Arc::new(Schema::new(fields.clone()));
     let mut aligned = Vec::with_capacity(batches.len());
     for batch in batches {
+        let rows = batch.num_rows();
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(fields.len());
         for field in &fields {
             columns.push(match batch.column_by_name(field.name()) {
@@ -87,12 +107,50 @@ pub fn concat_points(batches: &[RecordBatch]) -> Result<RecordBatch> {
                     arrow::compute::cast(column, &DataType::Float64)?
                 }
                 // The same name as another type in another batch: absent here.
-                _ => new_null_array(field.data_type(), batch.num_rows()),
+                Some(_) => new_null_array(field.data_type(), rows),
+                None => match integers_companion_of(field, batch) {
+                    // A companion the batch lacks: its values were integers if its column
+                    // is.
+                    Some(integers) => Arc::new(BooleanArray::from(vec![integers; rows])),
+                    None => new_null_array(field.data_type(), rows),
+                },
             });
         }
         aligned.push(RecordBatch::try_new(Arc::clone(&schema), columns)?);
     }
     Ok(arrow::compute::concat_batches(&schema, &aligned)?)
+}
+
+/// For an [`Integers`](condenser_model::schema::ColumnRole::Integers) companion `field`
+/// that `batch` lacks: whether the batch's values of its field are integers.
+fn integers_companion_of(field: &Field, batch: &RecordBatch) -> Option<bool> {
+    use condenser_model::schema::ColumnRole;
+    if ColumnRole::of(field) != Some(ColumnRole::Integers) {
+        return None;
+    }
+    let name = condenser_model::schema::field_of_integers(field.name())?;
+    Some(batch.column_by_name(name)?.data_type() == &DataType::Int64)
+}
+
+/// `data` without the record of which values of field `name` were integers (for a field
+/// about to get new values).
+pub fn without_integers_of(data: &RecordBatch, name: &str) -> Result<RecordBatch> {
+    let companion = condenser_model::schema::integers_name(name);
+    match data.schema().index_of(&companion) {
+        Ok(index) => {
+            let mut data = data.clone();
+            data.remove_column(index);
+            Ok(data)
+        }
+        Err(_) => Ok(data.clone()),
+    }
+}
+
+/// Which rows of float field `name` of `data` were integers, when some were.
+pub fn integer_rows<'d>(data: &'d RecordBatch, name: &str) -> Option<&'d BooleanArray> {
+    data.column_by_name(&condenser_model::schema::integers_name(name))?
+        .as_any()
+        .downcast_ref::<BooleanArray>()
 }
 
 /// The rows of `data` where `keep` is true.
@@ -185,13 +243,15 @@ pub fn filter_data(
     })
 }
 
-/// `data` with field `name` set to `column` (replaced where it exists, else appended).
+/// `data` with field `name` set to `column` (replaced where it exists, else appended; the
+/// record of which of its old values were integers goes with them).
 pub fn set_field(
     data: &RecordBatch,
     name: &str,
     field_type: FieldType,
     column: ArrayRef,
 ) -> Result<RecordBatch> {
+    let data = &without_integers_of(data, name)?;
     let schema = data.schema();
     let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     let mut columns = data.columns().to_vec();
@@ -279,6 +339,13 @@ impl TimeBuffers {
         self.buffers
             .remove(&group.id)
             .filter(|b| !b.rows.is_empty())
+    }
+
+    /// Records `time` as the time of `group`'s buffer, whatever the time of its points.
+    pub fn set_time(&mut self, group: &Group, time: i64) {
+        if let Some(buffer) = self.buffers.get_mut(&group.id) {
+            buffer.time = time;
+        }
     }
 
     /// Adds a point at (rounded) time `t`; when it starts a new time for its group, the

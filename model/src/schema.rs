@@ -12,6 +12,11 @@ pub const TIME_COLUMN: &str = "time";
 /// Arrow field-metadata key that marks a column's [`ColumnRole`].
 pub const ROLE_KEY: &str = "condenser.role";
 
+/// Arrow field-metadata key of a field column whose nulls are values: the field is present
+/// in every point, null where it has no value (`join().fill('null')`). In other field
+/// columns a null is a point that lacks the field.
+pub const NULLS_KEY: &str = "condenser.nulls";
+
 /// The time zone of the `time` column.
 pub const TIME_ZONE: &str = "UTC";
 
@@ -24,6 +29,10 @@ pub enum ColumnRole {
     Tag,
     /// A field: a typed value.
     Field,
+    /// Which rows of a float field were integers: a field whose points have integers and
+    /// floats becomes one float column with this boolean companion (see
+    /// [`integers_field`]), so that what types each value the way Kapacitor does can.
+    Integers,
 }
 
 impl ColumnRole {
@@ -33,6 +42,7 @@ impl ColumnRole {
             ColumnRole::Time => "time",
             ColumnRole::Tag => "tag",
             ColumnRole::Field => "field",
+            ColumnRole::Integers => "integers",
         }
     }
 
@@ -42,6 +52,7 @@ impl ColumnRole {
             Some("time") => Some(ColumnRole::Time),
             Some("tag") => Some(ColumnRole::Tag),
             Some("field") => Some(ColumnRole::Field),
+            Some("integers") => Some(ColumnRole::Integers),
             _ => None,
         }
     }
@@ -140,6 +151,42 @@ pub fn field_field(key: &str, field_type: FieldType) -> Field {
         Field::new(key, field_type.data_type(), true),
         ColumnRole::Field,
     )
+}
+
+/// The Arrow field of the field `key`, present in every point with null where it has no
+/// value (see [`NULLS_KEY`]).
+pub fn present_null_field(key: &str, field_type: FieldType) -> Field {
+    let mut metadata =
+        HashMap::from([(ROLE_KEY.to_owned(), ColumnRole::Field.as_str().to_owned())]);
+    metadata.insert(NULLS_KEY.to_owned(), "present".to_owned());
+    Field::new(key, field_type.data_type(), true).with_metadata(metadata)
+}
+
+/// The name of the [`ColumnRole::Integers`] companion of float field `field`.
+pub fn integers_name(field: &str) -> String {
+    format!("\u{0}integers:{field}")
+}
+
+/// The float field whose [`ColumnRole::Integers`] companion is named `companion`.
+pub fn field_of_integers(companion: &str) -> Option<&str> {
+    companion.strip_prefix("\u{0}integers:")
+}
+
+/// The [`ColumnRole::Integers`] companion of float field `field`: true in the rows whose
+/// value was an integer.
+pub fn integers_field(field: &str) -> Field {
+    Field::new(integers_name(field), DataType::Boolean, true).with_metadata(HashMap::from([(
+        ROLE_KEY.to_owned(),
+        ColumnRole::Integers.as_str().to_owned(),
+    )]))
+}
+
+/// Whether the nulls of `field` are values (the field is present in every point).
+pub fn nulls_are_values(field: &Field) -> bool {
+    field
+        .metadata()
+        .get(NULLS_KEY)
+        .is_some_and(|v| v == "present")
 }
 
 #[cfg(test)]

@@ -184,7 +184,6 @@ const NOT_YET: &[&str] = &[
     "the queryFlux() node",
     "the sideload() node",
     "the kapacitorLoopback() node",
-    "the trickle() node",
     "the ec2Autoscale() node",
     "the k8sAutoscale() node",
     "the swarmAutoscale() node",

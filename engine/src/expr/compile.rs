@@ -15,6 +15,7 @@ use datafusion_physical_expr::expressions::{
 use datafusion_physical_expr::{PhysicalExpr, ScalarFunctionExpr};
 
 use super::GROUP_COLUMN;
+use super::ieee::FloatComparison;
 use super::stateful::LambdaState;
 use super::strict::StrictLogic;
 use crate::error::{Error, Result};
@@ -111,17 +112,34 @@ impl Compiler<'_> {
             Expr::BinaryExpr(BinaryExpr { left, op, right })
                 if matches!(op, Operator::And | Operator::Or) =>
             {
-                let mut checked = Vec::new();
-                self.checked_columns(left, &mut checked);
-                self.checked_columns(right, &mut checked);
+                // Kapacitor types both sides before it evaluates either: a side that is no
+                // boolean fails the points, and so does a field or tag that its type
+                // depends on and a point lacks, however the left side decides.
+                let mut typed_by = Vec::new();
+                type_references(left, &mut typed_by);
+                type_references(right, &mut typed_by);
+                let boolean_whatever = is_boolean_operator(right);
                 let (left, right) = (self.compile(left)?, self.compile(right)?);
-                match (left.kind, right.kind) {
-                    (Some(ValueType::Bool), Some(ValueType::Bool)) => Typed::of(
-                        Arc::new(StrictLogic::new(left.expr, *op, right.expr, checked)),
-                        ValueType::Bool,
-                    ),
-                    _ => Typed::fails(),
+                let right = match right.kind {
+                    Some(ValueType::Bool) => right.expr,
+                    // A comparison that cannot hold here fails only where it is evaluated.
+                    _ if boolean_whatever => Arc::new(Literal::new(ScalarValue::Boolean(None))),
+                    _ => return Ok(Typed::fails()),
+                };
+                if left.kind != Some(ValueType::Bool) {
+                    return Ok(Typed::fails());
                 }
+                let mut guards: Vec<Arc<dyn PhysicalExpr>> = Vec::new();
+                for name in typed_by {
+                    let Ok(index) = self.schema.index_of(&name) else {
+                        return Ok(Typed::fails());
+                    };
+                    guards.push(Arc::new(Column::new(&name, index)));
+                }
+                Typed::of(
+                    Arc::new(StrictLogic::new(left.expr, *op, right, guards)),
+                    ValueType::Bool,
+                )
             }
             Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
                 let (left, right) = (self.compile(left)?, self.compile(right)?);
@@ -147,40 +165,6 @@ impl Compiler<'_> {
                 )));
             }
         })
-    }
-
-    /// The columns of the schema that `expr` reads outside `isPresent()`, each once: Kapacitor
-    /// types them before it evaluates, so a point lacking one fails.
-    fn checked_columns(&self, expr: &Expr, out: &mut Vec<Arc<dyn PhysicalExpr>>) {
-        match expr {
-            Expr::Column(column) => {
-                if let Ok(index) = self.schema.index_of(&column.name)
-                    && !out.iter().any(|c| {
-                        c.downcast_ref::<Column>()
-                            .is_some_and(|c| c.index() == index)
-                    })
-                {
-                    out.push(Arc::new(Column::new(&column.name, index)));
-                }
-            }
-            Expr::ScalarFunction(call) if call.name() == "isPresent" => {
-                for arg in call.args.iter().filter(|a| !matches!(a, Expr::Column(_))) {
-                    self.checked_columns(arg, out);
-                }
-            }
-            Expr::ScalarFunction(call) => {
-                for arg in &call.args {
-                    self.checked_columns(arg, out);
-                }
-            }
-            Expr::BinaryExpr(binary) => {
-                self.checked_columns(&binary.left, out);
-                self.checked_columns(&binary.right, out);
-            }
-            Expr::Not(operand) | Expr::Negative(operand) => self.checked_columns(operand, out),
-            Expr::Alias(alias) => self.checked_columns(&alias.expr, out),
-            _ => {}
-        }
     }
 
     /// A field, tag or `time`; a name the points lack fails them.
@@ -219,6 +203,45 @@ impl Compiler<'_> {
     }
 }
 
+/// The fields and tags Kapacitor reads to type `expr` before it evaluates it (a point that
+/// lacks one fails): a reference, and what the operands of arithmetic, `-` and a function
+/// call (but `isPresent()`, which takes a missing value) are typed by. A comparison, `AND`,
+/// `OR` and `!` are booleans whatever their operands.
+fn type_references(expr: &Expr, names: &mut Vec<String>) {
+    match expr {
+        Expr::Alias(alias) => type_references(&alias.expr, names),
+        Expr::Column(column) if column.name != "time" && !names.contains(&column.name) => {
+            names.push(column.name.clone());
+        }
+        Expr::Negative(operand) => type_references(operand, names),
+        Expr::BinaryExpr(BinaryExpr { left, op, right })
+            if op.is_numerical_operators() || *op == Operator::StringConcat =>
+        {
+            type_references(left, names);
+            type_references(right, names);
+        }
+        Expr::ScalarFunction(call) if call.name() != "isPresent" => {
+            for arg in &call.args {
+                type_references(arg, names);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether Kapacitor types `expr` a boolean without looking at its operands: a comparison,
+/// `AND`, `OR` or `!`.
+fn is_boolean_operator(expr: &Expr) -> bool {
+    match expr {
+        Expr::Alias(alias) => is_boolean_operator(&alias.expr),
+        Expr::Not(_) => true,
+        Expr::BinaryExpr(BinaryExpr { op, .. }) => {
+            !op.is_numerical_operators() && *op != Operator::StringConcat
+        }
+        _ => false,
+    }
+}
+
 fn literal(value: &ScalarValue) -> Typed {
     let kind = match value {
         ScalarValue::Int64(Some(_)) => ValueType::Int,
@@ -253,14 +276,21 @@ fn binary(left: Typed, op: Operator, right: Typed) -> Typed {
     let comparison = matches!(op, Eq | NotEq | Lt | Gt | LtEq | GtEq);
     match (l, op, r) {
         (T::Bool, Eq | NotEq, T::Bool) => Typed::of(make(left.expr, op, right.expr), T::Bool),
-        (T::Int | T::Float | T::String | T::Duration, _, _) if comparison && l == r => {
+        // Floats compare as Go compares them (IEEE 754), not in Arrow's total order.
+        (T::Float, _, T::Float) if comparison => Typed::of(
+            Arc::new(FloatComparison::new(left.expr, op, right.expr)),
+            T::Bool,
+        ),
+        (T::Int, _, T::Float) if comparison => Typed::of(
+            Arc::new(FloatComparison::new(as_float(left.expr), op, right.expr)),
+            T::Bool,
+        ),
+        (T::Float, _, T::Int) if comparison => Typed::of(
+            Arc::new(FloatComparison::new(left.expr, op, as_float(right.expr))),
+            T::Bool,
+        ),
+        (T::Int | T::String | T::Duration, _, _) if comparison && l == r => {
             Typed::of(make(left.expr, op, right.expr), T::Bool)
-        }
-        (T::Int, _, T::Float) if comparison => {
-            Typed::of(make(as_float(left.expr), op, right.expr), T::Bool)
-        }
-        (T::Float, _, T::Int) if comparison => {
-            Typed::of(make(left.expr, op, as_float(right.expr)), T::Bool)
         }
         // A regex is a literal pattern; a string compared with `=~` is no regex.
         (T::String, RegexMatch | RegexNotMatch, T::String) if right.literal => {

@@ -14,13 +14,17 @@
 //! row, as Kapacitor fails each such point. DataFusion's own coercions never run.
 //!
 //! Two rules DataFusion cannot express, kept as the smallest pieces of our own:
-//! - `AND` and `OR` fail a point when either side failed on it ([`strict`]); DataFusion's
-//!   are SQL's three-valued logic, where `false AND NULL` is `false`.
+//! - `AND` and `OR` evaluate their right side only where the left does not decide, and
+//!   fail a point where an evaluated side fails on it ([`strict`]); DataFusion's are SQL's
+//!   three-valued logic, where `true AND NULL` is `NULL` but `NULL OR true` is `true`.
+//! - Floats compare as Go compares them, IEEE 754's way ([`ieee`]); Arrow's kernels order
+//!   them totally (`-0 < +0`, `NaN == NaN`).
 //! - `count()`, `sigma()`, `spread()` and `rand()` keep state per group and per call
 //!   ([`stateful`]): each call of a lambda gets a UDF instance with state of its own, which
 //!   reads each row's group from a column the operator appends.
 
 mod compile;
+mod ieee;
 mod stateful;
 mod strict;
 
@@ -100,6 +104,38 @@ impl Lambda {
                 error => Err(error),
             },
         }
+    }
+
+    /// Evaluates the lambda on the rows of `data` where `rows` is true only (a stateful
+    /// function sees only those points); null on the others.
+    pub fn evaluate_rows(
+        &mut self,
+        data: &RecordBatch,
+        groups: &[&Arc<Group>],
+        rows: &BooleanArray,
+    ) -> Result<ArrayRef> {
+        if rows.true_count() == rows.len() {
+            return self.evaluate(data, || groups.to_vec());
+        }
+        let kept = arrow::compute::filter_record_batch(data, rows)?;
+        let kept_groups: Vec<&Arc<Group>> = groups
+            .iter()
+            .zip(rows.iter())
+            .filter(|(_, keep)| keep == &Some(true))
+            .map(|(g, _)| *g)
+            .collect();
+        let result = self.evaluate(&kept, || kept_groups)?;
+        let mut next = 0u32;
+        let indices: arrow::array::UInt32Array = rows
+            .iter()
+            .map(|keep| {
+                (keep == Some(true)).then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        Ok(arrow::compute::take(&result, &indices, None)?)
     }
 
     /// Evaluates the lambda as a predicate: true where it holds; false where it does not or

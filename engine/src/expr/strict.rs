@@ -1,16 +1,18 @@
 //! `AND` and `OR` as Kapacitor evaluates them, which DataFusion's three-valued logic cannot.
 //!
-//! Kapacitor first finds the type of both sides, so a field or tag that a point lacks fails
-//! the point wherever it appears (outside `isPresent()`), even where the left side alone
-//! decides. Then it evaluates the left side and, only when that does not decide, the right
-//! side: a stateful function on the right (`count()`) sees only those points.
+//! Kapacitor evaluates the left side, and the right side only when the left does not decide
+//! (`false AND …`, `true OR …` are decided). A side that fails (a field the point lacks)
+//! fails the point, but only when it is evaluated: `"f" > 0 OR "g" > 0` holds for a point
+//! with `f = 1` and no `g`, and fails for one with `f = -1` and no `g`. A stateful function
+//! on the right (`count()`) sees only the points it is evaluated on. But Kapacitor types
+//! both sides first, and a field or tag a side's type depends on (`"b"` in `TRUE OR "b"`,
+//! `"s"` in `TRUE OR strContains("s", 'x')`) fails a point that lacks it either way.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
-use arrow::compute::kernels::boolean;
 use arrow::datatypes::{DataType, Schema};
 use datafusion_common::Result;
 use datafusion_expr::{ColumnarValue, Operator};
@@ -22,23 +24,23 @@ pub(super) struct StrictLogic {
     op: Operator,
     left: Arc<dyn PhysicalExpr>,
     right: Arc<dyn PhysicalExpr>,
-    /// The columns either side reads outside `isPresent()`: a point that lacks one fails.
-    checked: Vec<Arc<dyn PhysicalExpr>>,
+    /// The columns that must have a value for the sides to be typed.
+    typed_by: Vec<Arc<dyn PhysicalExpr>>,
 }
 
 impl StrictLogic {
-    /// `op` is `And` or `Or`.
+    /// `op` is `And` or `Or`; a row where a column of `typed_by` is null fails.
     pub(super) fn new(
         left: Arc<dyn PhysicalExpr>,
         op: Operator,
         right: Arc<dyn PhysicalExpr>,
-        checked: Vec<Arc<dyn PhysicalExpr>>,
+        typed_by: Vec<Arc<dyn PhysicalExpr>>,
     ) -> Self {
         Self {
             op,
             left,
             right,
-            checked,
+            typed_by,
         }
     }
 }
@@ -48,6 +50,12 @@ impl PartialEq for StrictLogic {
         self.op == other.op
             && self.left.as_ref() == other.left.as_ref()
             && self.right.as_ref() == other.right.as_ref()
+            && self.typed_by.len() == other.typed_by.len()
+            && self
+                .typed_by
+                .iter()
+                .zip(&other.typed_by)
+                .all(|(a, b)| a.as_ref() == b.as_ref())
     }
 }
 
@@ -58,6 +66,9 @@ impl Hash for StrictLogic {
         self.op.hash(state);
         self.left.hash(state);
         self.right.hash(state);
+        for column in &self.typed_by {
+            column.hash(state);
+        }
     }
 }
 
@@ -86,22 +97,21 @@ impl PhysicalExpr for StrictLogic {
 
     fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
         let rows = batch.num_rows();
-        // Rows that lack a checked column fail.
-        let mut lacking = BooleanArray::from(vec![false; rows]);
-        for column in &self.checked {
+        let mut typed = vec![true; rows];
+        for column in &self.typed_by {
             let values = column.evaluate(batch)?.into_array(rows)?;
-            if let Some(nulls) = values.logical_nulls() {
-                let missing = BooleanArray::new(!nulls.inner(), None);
-                lacking = boolean::or(&lacking, &missing)?;
+            for (row, typed) in typed.iter_mut().enumerate() {
+                *typed &= values.is_valid(row);
             }
         }
         let left = booleans(self.left.evaluate(batch)?, rows)?;
+        let left: BooleanArray = (0..rows)
+            .map(|row| (typed[row] && left.is_valid(row)).then(|| left.value(row)))
+            .collect();
         let deciding = self.op == Operator::Or;
-        // The right side runs where the left side did not decide and the row did not fail.
+        // The right side runs where the left side neither failed nor decided.
         let undecided: BooleanArray = (0..rows)
-            .map(|row| {
-                Some(!lacking.value(row) && left.is_valid(row) && left.value(row) != deciding)
-            })
+            .map(|row| Some(left.is_valid(row) && left.value(row) != deciding))
             .collect();
         let right = if undecided.true_count() == 0 {
             BooleanArray::new_null(rows)
@@ -110,7 +120,7 @@ impl PhysicalExpr for StrictLogic {
         };
         let result: BooleanArray = (0..rows)
             .map(|row| {
-                if lacking.value(row) || left.is_null(row) {
+                if left.is_null(row) {
                     None
                 } else if left.value(row) == deciding {
                     Some(deciding)
@@ -137,7 +147,7 @@ impl PhysicalExpr for StrictLogic {
             op: self.op,
             left,
             right,
-            checked: self.checked.clone(),
+            typed_by: self.typed_by.clone(),
         }))
     }
 

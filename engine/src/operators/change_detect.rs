@@ -17,7 +17,7 @@ use crate::points::filter_data;
 #[derive(Debug)]
 pub struct ChangeDetectOperator {
     spec: ChangeDetectSpec,
-    /// The last kept values of each group, as (type, text) per field.
+    /// The last kept values of each group, as (type, text) per field (empty before one).
     previous: HashMap<String, Vec<Option<(String, String)>>>,
 }
 
@@ -31,6 +31,35 @@ impl ChangeDetectOperator {
     }
 }
 
+/// Whether row `row` of `data` changes one of `fields` from `last` (the values of the last
+/// kept point, empty before one), which it then becomes. A field the point lacks is no
+/// change (Kapacitor logs it).
+fn changed(
+    fields: &[String],
+    last: &mut Vec<Option<(String, String)>>,
+    data: &arrow::array::RecordBatch,
+    row: usize,
+) -> Result<bool> {
+    let mut current: Vec<Option<(String, String)>> = Vec::with_capacity(fields.len());
+    for field in fields {
+        current.push(match data.column_by_name(field) {
+            Some(column) if column.is_valid(row) => Some((
+                column.data_type().to_string(),
+                array_value_to_string(column, row)?,
+            )),
+            _ => None,
+        });
+    }
+    let changed = current
+        .iter()
+        .enumerate()
+        .any(|(i, value)| value.is_some() && last.get(i).is_none_or(|last| last != value));
+    if changed {
+        *last = current;
+    }
+    Ok(changed)
+}
+
 impl fmt::Display for ChangeDetectOperator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ChangeDetect: {}", self.spec)
@@ -38,10 +67,6 @@ impl fmt::Display for ChangeDetectOperator {
 }
 
 impl Operator for ChangeDetectOperator {
-    fn takes_batches(&self) -> bool {
-        true
-    }
-
     fn cardinality(&self) -> usize {
         self.previous.len()
     }
@@ -54,30 +79,27 @@ impl Operator for ChangeDetectOperator {
         out: &mut Vec<Message>,
     ) -> Result<()> {
         let fields = &self.spec.fields;
-        let previous = &mut self.previous;
-        let kept = filter_data(data, |group, data, row| {
-            let mut current: Vec<Option<(String, String)>> = Vec::with_capacity(fields.len());
-            for field in fields {
-                current.push(match data.column_by_name(field) {
-                    Some(column) if column.is_valid(row) => Some((
-                        column.data_type().to_string(),
-                        array_value_to_string(column, row)?,
-                    )),
-                    _ => None,
-                });
+        let batches = match data {
+            Data::Points(points) => {
+                let previous = &mut self.previous;
+                let kept = filter_data(Data::Points(points), |group, data, row| {
+                    let last = previous.entry(group.id.clone()).or_default();
+                    changed(fields, last, data, row)
+                })?;
+                out.extend(kept.map(Message::from));
+                return Ok(());
             }
-            let last = previous.get(&group.id);
-            // A missing field never counts as a change (Kapacitor logs and skips it).
-            let changed = current
-                .iter()
-                .enumerate()
-                .any(|(i, value)| value.is_some() && last.is_none_or(|last| last[i] != *value));
-            if changed {
-                previous.insert(group.id.clone(), current);
-            }
-            Ok(changed)
-        })?;
-        out.extend(kept.map(Message::from));
+            Data::Batch(batch) => vec![batch],
+            Data::Batches(batches) => batches.split()?,
+        };
+        // Each batch is compared within itself, from its first point.
+        for batch in batches {
+            let mut last = Vec::new();
+            let kept = filter_data(Data::Batch(batch), |_, data, row| {
+                changed(fields, &mut last, data, row)
+            })?;
+            out.extend(kept.map(Message::from));
+        }
         Ok(())
     }
 

@@ -107,7 +107,8 @@ impl CombineOperator {
                     continue;
                 }
                 let (name, field) = match role(&schema, i) {
-                    ColumnRole::Time => continue,
+                    // The combined fields are named anew, each its own column.
+                    ColumnRole::Time | ColumnRole::Integers => continue,
                     ColumnRole::Tag if buffer.group.tags.iter().any(|(k, _)| k == field.name()) => {
                         (field.name().clone(), tag_field(field.name()))
                     }

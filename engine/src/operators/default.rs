@@ -14,7 +14,7 @@ use condenser_planner::nodes::{DefaultSpec, DefaultValue};
 
 use super::{Context, Operator};
 use crate::error::Result;
-use crate::message::{Batch, Data, Message, Points};
+use crate::message::{Batch, Data, Group, Message, Points};
 
 /// Fills in fields and tags.
 #[derive(Debug)]
@@ -41,6 +41,12 @@ impl DefaultOperator {
                 Some(i) if columns[i].data_type() == default.data_type() => {
                     let absent: BooleanArray = is_null(&columns[i])?;
                     columns[i] = zip(&absent, &default, &columns[i])?;
+                }
+                // A column of another type that no row has a value of: the default replaces
+                // it (`split` makes such runs).
+                Some(i) if columns[i].logical_null_count() == rows => {
+                    fields[i] = field;
+                    columns[i] = default;
                 }
                 Some(_) => {}
                 None => {
@@ -97,6 +103,125 @@ impl DefaultOperator {
     }
 }
 
+impl DefaultOperator {
+    /// The runs of rows (start, length) to default apart: a point that lacks a field gets
+    /// the default value whatever type the field has in other points, which one column
+    /// cannot hold, so the rows that lack such a field and the rows that have it go out as
+    /// messages of their own, in order.
+    fn split(&self, data: &RecordBatch) -> Vec<(usize, usize)> {
+        let rows = data.num_rows();
+        let conflicting: Vec<ArrayRef> = self
+            .spec
+            .fields
+            .iter()
+            .filter_map(|(name, value)| {
+                let column = data.column_by_name(name)?;
+                let other_type = !matches!(
+                    (value, column.data_type()),
+                    (DefaultValue::Float(_), DataType::Float64)
+                        | (DefaultValue::Int(_), DataType::Int64)
+                        | (DefaultValue::String(_), DataType::Utf8)
+                        | (DefaultValue::Bool(_), DataType::Boolean)
+                );
+                let mixed = column.null_count() > 0 && column.null_count() < rows;
+                (other_type && mixed).then(|| Arc::clone(column))
+            })
+            .collect();
+        if conflicting.is_empty() {
+            return vec![(0, rows)];
+        }
+        let signature =
+            |row: usize| -> Vec<bool> { conflicting.iter().map(|c| c.is_null(row)).collect() };
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for row in 1..=rows {
+            if row == rows || signature(row) != signature(start) {
+                runs.push((start, row - start));
+                start = row;
+            }
+        }
+        runs
+    }
+
+    /// The groups of points whose group-by tags may have been defaulted: a group tag
+    /// without a value takes the default, the group stays the same (Kapacitor's grouped
+    /// nodes take a group's tags from the tags of its first point, which default() set).
+    fn regroup(&self, groups: &[Arc<Group>]) -> Arc<[Arc<Group>]> {
+        let defaulted = |group: &Group| {
+            group
+                .tags
+                .iter()
+                .any(|(k, v)| v.is_empty() && self.spec.tags.iter().any(|(name, _)| name == k))
+        };
+        if !groups.iter().any(|g| defaulted(g)) {
+            return groups.into();
+        }
+        let mut last: Option<(&Arc<Group>, Arc<Group>)> = None;
+        groups
+            .iter()
+            .map(|group| {
+                if let Some((seen, regrouped)) = &last
+                    && Arc::ptr_eq(seen, group)
+                {
+                    return Arc::clone(regrouped);
+                }
+                let regrouped = if defaulted(group) {
+                    let mut tags = group.tags.clone();
+                    for (k, v) in &mut tags {
+                        if let Some((_, value)) = self.spec.tags.iter().find(|(name, _)| name == k)
+                            && v.is_empty()
+                        {
+                            v.clone_from(value);
+                        }
+                    }
+                    Arc::new(Group {
+                        tags,
+                        ..group.as_ref().clone()
+                    })
+                } else {
+                    Arc::clone(group)
+                };
+                last = Some((group, Arc::clone(&regrouped)));
+                regrouped
+            })
+            .collect()
+    }
+
+    /// A batch's points get the defaults, and so do the batch's own tags (Kapacitor sets
+    /// them on the batch's beginning); its group stays the same.
+    fn batch(&self, batch: Batch) -> Result<Message> {
+        let mut tags = batch.group.tags.clone();
+        let mut changed = false;
+        for (name, value) in &self.spec.tags {
+            match tags.iter_mut().find(|(k, _)| k == name) {
+                Some((_, v)) if v.is_empty() => {
+                    v.clone_from(value);
+                    changed = true;
+                }
+                Some(_) => {}
+                None => {
+                    tags.push((name.clone(), value.clone()));
+                    changed = true;
+                }
+            }
+        }
+        let group = if changed {
+            tags.sort();
+            Arc::new(Group {
+                tags,
+                ..batch.group.as_ref().clone()
+            })
+        } else {
+            batch.group
+        };
+        Ok(Message::Batch(Batch {
+            data: self.apply(&batch.data)?,
+            group,
+            ..batch
+        }))
+    }
+}
+
 impl fmt::Display for DefaultOperator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Default: {}", self.spec)
@@ -112,20 +237,19 @@ impl Operator for DefaultOperator {
         out: &mut Vec<Message>,
     ) -> Result<()> {
         match data {
-            Data::Points(points) => out.push(Message::Points(Points {
-                data: self.apply(&points.data)?,
-                ..points
-            })),
-            Data::Batch(batch) => out.push(Message::Batch(Batch {
-                data: self.apply(&batch.data)?,
-                ..batch
-            })),
+            Data::Points(points) => {
+                for (start, len) in self.split(&points.data) {
+                    out.push(Message::Points(Points {
+                        name: Arc::clone(&points.name),
+                        data: self.apply(&points.data.slice(start, len))?,
+                        groups: self.regroup(&points.groups[start..start + len]),
+                    }));
+                }
+            }
+            Data::Batch(batch) => out.push(self.batch(batch)?),
             Data::Batches(batches) => {
                 for batch in batches.split()? {
-                    out.push(Message::Batch(Batch {
-                        data: self.apply(&batch.data)?,
-                        ..batch
-                    }));
+                    out.push(self.batch(batch)?);
                 }
             }
         }

@@ -33,6 +33,8 @@ impl DeleteOperator {
                 ColumnRole::Field => self.spec.fields.contains(field.name()),
                 ColumnRole::Tag => self.spec.tags.contains(field.name()),
                 ColumnRole::Time => false,
+                ColumnRole::Integers => condenser_model::schema::field_of_integers(field.name())
+                    .is_some_and(|f| self.spec.fields.iter().any(|d| d == f)),
             };
             if !deleted {
                 fields.push(field.as_ref().clone());

@@ -58,7 +58,20 @@ impl EvalOperator {
         let mut ok = vec![true; data.num_rows()];
         let mut results: Vec<(String, ArrayRef)> = Vec::new();
         for (name, expr) in &mut self.expressions {
-            let result = expr.evaluate(&working, || groups.to_vec())?;
+            // A point on which an expression failed is not evaluated further: a stateful
+            // function (count()) does not see it.
+            let result = if expr.is_stateful() && ok.contains(&false) {
+                expr.evaluate_rows(&working, groups, &BooleanArray::from(ok.clone()))?
+            } else {
+                expr.evaluate(&working, || groups.to_vec())?
+            };
+            // A tag read as the result is a string value; a duration is its nanoseconds (as
+            // Kapacitor writes one in a point's fields).
+            let result = match result.data_type() {
+                DataType::Dictionary(_, _) => cast(&result, &DataType::Utf8)?,
+                DataType::Duration(_) => cast(&result, &DataType::Int64)?,
+                _ => result,
+            };
             // A failed expression is null (a `Null`-typed column when it failed everywhere).
             let nulls = result.logical_nulls();
             for (row, flag) in ok.iter_mut().enumerate() {
@@ -85,15 +98,17 @@ impl EvalOperator {
         let mut fields: Vec<Field> = Vec::new();
         let mut columns: Vec<ArrayRef> = Vec::new();
         for (i, field) in schema.fields().iter().enumerate() {
+            let keep_field = |name: &String| match &self.spec.keep {
+                Keep::All => !self.names.contains(name),
+                Keep::Only(names) => names.contains(name) && !self.names.contains(name),
+                Keep::Results => false,
+            };
             let keep = match role(&schema, i) {
                 ColumnRole::Time | ColumnRole::Tag => !self.spec.tags.contains(field.name()),
-                ColumnRole::Field => match &self.spec.keep {
-                    Keep::All => !self.names.contains(field.name()),
-                    Keep::Only(names) => {
-                        names.contains(field.name()) && !self.names.contains(field.name())
-                    }
-                    Keep::Results => false,
-                },
+                ColumnRole::Field => keep_field(field.name()),
+                // Which values of a kept field were integers goes with it.
+                ColumnRole::Integers => condenser_model::schema::field_of_integers(field.name())
+                    .is_some_and(|f| keep_field(&f.to_owned())),
             };
             if keep {
                 fields.push(field.as_ref().clone());

@@ -21,6 +21,9 @@ use crate::points::{TimeBuffers, batch_of, concat_points, time_and_group_tags, t
 pub struct FlattenOperator {
     spec: FlattenSpec,
     buffers: TimeBuffers,
+    /// The prefix of the last point left out for a missing tag, which Kapacitor puts in
+    /// front of the next point's.
+    left_prefix: String,
 }
 
 impl FlattenOperator {
@@ -29,30 +32,43 @@ impl FlattenOperator {
         Self {
             spec: spec.clone(),
             buffers: TimeBuffers::default(),
+            left_prefix: String::new(),
         }
     }
 
     /// The flat point of `rows`, the points of `group` at `time`; `None` when they have no
     /// field to carry.
+    ///
+    /// A point missing an `.on()` tag is logged and left out, as in Kapacitor, and as in
+    /// Kapacitor the tag values already written for it stay at the front of the next
+    /// point's prefix (Kapacitor reuses one prefix buffer for the node and resets it only
+    /// after a point's fields are named).
     fn flatten(
-        &self,
+        &mut self,
         group: &Arc<Group>,
         time: i64,
         rows: &[RecordBatch],
     ) -> Result<Option<RecordBatch>> {
         let (mut fields, mut columns) = time_and_group_tags(vec![time], group)?;
         let mut named: Vec<(String, Field, ArrayRef)> = Vec::new();
+        let delimiter = &self.spec.delimiter;
         'points: for row in rows {
             let schema = row.schema();
-            let mut prefix = Vec::with_capacity(self.spec.on.len());
-            for tag in &self.spec.on {
+            let mut prefix = std::mem::take(&mut self.left_prefix);
+            for (i, tag) in self.spec.on.iter().enumerate() {
                 match row.column_by_name(tag).and_then(|c| tag_value(c, 0)) {
-                    Some(v) => prefix.push(v),
-                    // Kapacitor logs a point missing a tag and leaves it out.
-                    None => continue 'points,
+                    Some(v) => {
+                        if i > 0 {
+                            prefix.push_str(delimiter);
+                        }
+                        prefix.push_str(&v);
+                    }
+                    None => {
+                        self.left_prefix = prefix;
+                        continue 'points;
+                    }
                 }
             }
-            let prefix = prefix.join(&self.spec.delimiter);
             for (i, field) in schema.fields().iter().enumerate() {
                 if role(&schema, i) != ColumnRole::Field || row.column(i).is_null(0) {
                     continue;
@@ -62,7 +78,7 @@ impl FlattenOperator {
                 } else if prefix.is_empty() {
                     field.name().clone()
                 } else {
-                    format!("{prefix}{}{}", self.spec.delimiter, field.name())
+                    format!("{prefix}{delimiter}{}", field.name())
                 };
                 named.retain(|(n, _, _)| *n != name);
                 named.push((
@@ -83,7 +99,7 @@ impl FlattenOperator {
     }
 
     /// A batch's points flattened time by time, as a batch of the same group and time.
-    fn batch(&self, batch: Batch, out: &mut Vec<Message>) -> Result<()> {
+    fn batch(&mut self, batch: Batch, out: &mut Vec<Message>) -> Result<()> {
         let tolerance = self.spec.tolerance.nanos();
         let mut flat = Vec::new();
         let mut pending: Option<(i64, Vec<RecordBatch>)> = None;
@@ -99,8 +115,16 @@ impl FlattenOperator {
                 }
             }
         }
+        // The batch's last time goes out even without a field to carry (Kapacitor emits
+        // it at the batch's end unconditionally): a point of its time and tags.
         if let Some((time, rows)) = pending {
-            flat.extend(self.flatten(&batch.group, time, &rows)?);
+            match self.flatten(&batch.group, time, &rows)? {
+                Some(point) => flat.push(point),
+                None => {
+                    let (fields, columns) = time_and_group_tags(vec![time], &batch.group)?;
+                    flat.push(batch_of(fields, columns)?);
+                }
+            }
         }
         let data = if flat.is_empty() {
             batch.data.slice(0, 0)
@@ -111,22 +135,24 @@ impl FlattenOperator {
         Ok(())
     }
 
+    /// Emits the flat point of `rows`; whether there was one.
     fn emit(
-        &self,
+        &mut self,
         name: &Arc<str>,
         group: &Arc<Group>,
         time: i64,
         rows: &[RecordBatch],
         out: &mut Vec<Message>,
-    ) -> Result<()> {
-        if let Some(data) = self.flatten(group, time, rows)? {
-            out.push(Message::Points(Points {
-                name: Arc::clone(name),
-                data,
-                groups: vec![Arc::clone(group)].into(),
-            }));
-        }
-        Ok(())
+    ) -> Result<bool> {
+        let Some(data) = self.flatten(group, time, rows)? else {
+            return Ok(false);
+        };
+        out.push(Message::Points(Points {
+            name: Arc::clone(name),
+            data,
+            groups: vec![Arc::clone(group)].into(),
+        }));
+        Ok(true)
     }
 }
 
@@ -164,13 +190,18 @@ impl Operator for FlattenOperator {
             let group = Arc::clone(&points.groups[row]);
             let slice = points.data.slice(row, 1);
             if let Some(finished) = self.buffers.push(&points.name, &group, t, slice) {
-                self.emit(
+                let emitted = self.emit(
                     &finished.name,
                     &finished.group,
                     finished.time,
                     &finished.rows,
                     out,
                 )?;
+                // Kapacitor keeps the later of the two times as the buffer's after it
+                // emits: a point older than the buffer it ends goes out at the newer time.
+                if emitted && finished.time > t {
+                    self.buffers.set_time(&group, finished.time);
+                }
             }
         }
         Ok(())

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use condenser_model::WriteBatch;
 use condenser_planner::nodes::{FromSpec, Lambda as PlanLambda};
 
-use super::Context;
 use super::group_by::Grouper;
+use super::{Context, Operator};
 use crate::error::Result;
 use crate::expr::Lambda;
 use crate::go_time;
-use crate::message::{Group, Message, Points};
+use crate::message::{Data, Group, Message, Points};
 use crate::points::{keep_points, map_times};
 
 /// Selects, filters and groups incoming writes; the entry of a task's branch.
@@ -54,11 +54,21 @@ impl FromOperator {
             return Ok(());
         }
         let rows = write.batch.num_rows();
-        let mut points = Points {
+        let points = Points {
             name: Arc::clone(&write.measurement),
             data: write.batch.clone(),
             groups: vec![Group::none(); rows].into(),
         };
+        self.select(points, ctx, out)
+    }
+
+    /// Filters, cuts the times of and groups points it selected.
+    fn select(
+        &mut self,
+        mut points: Points,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
         // The predicate sees the points before they are grouped.
         if let Some(predicate) = &mut self.predicate {
             let groups = Arc::clone(&points.groups);
@@ -82,13 +92,47 @@ impl FromOperator {
         if round > 0 {
             data = map_times(&data, |t| go_time::round(t, round))?;
         }
-        let groups = self.grouper.assign(&write.measurement, &data)?;
+        let groups = self.grouper.assign(&points.name, &data)?;
         out.push(Message::Points(Points {
             groups: groups.into(),
             data,
             name: points.name,
         }));
         Ok(())
+    }
+}
+
+/// A `from()` chained on another `from()` takes its parent's points: it selects them by
+/// measurement (a database and retention policy are the write's, which the points no longer
+/// carry, so they select nothing here).
+impl Operator for FromOperator {
+    fn process(
+        &mut self,
+        _input: usize,
+        data: Data,
+        ctx: &mut Context<'_>,
+        out: &mut Vec<Message>,
+    ) -> Result<()> {
+        match data {
+            Data::Points(points) => {
+                if self
+                    .spec
+                    .measurement
+                    .as_deref()
+                    .is_none_or(|m| m == &*points.name)
+                {
+                    self.select(points, ctx, out)?;
+                }
+            }
+            other => out.push(other.into()),
+        }
+        Ok(())
+    }
+
+    fn forget_group(&mut self, group: &Group) {
+        if let Some(predicate) = &mut self.predicate {
+            predicate.forget_group(&group.id);
+        }
     }
 }
 

@@ -114,6 +114,17 @@ impl Grouper {
 
     /// The group of every row of `data`, points of measurement `name`.
     pub fn assign(&mut self, name: &str, data: &RecordBatch) -> Result<Vec<Arc<Group>>> {
+        self.assign_by(name, data, false)
+    }
+
+    /// The group of every row of `data`, by measurement too when `by_name` (a grouping by
+    /// measurement upstream that a `groupBy()` keeps).
+    pub fn assign_by(
+        &mut self,
+        name: &str,
+        data: &RecordBatch,
+        by_name: bool,
+    ) -> Result<Vec<Arc<Group>>> {
         let schema = data.schema();
         let tag_index = |n: &str| {
             schema
@@ -146,7 +157,7 @@ impl Grouper {
                 })
                 .collect()
         };
-        let by_name = self.dimensions.by_measurement.then(|| name.to_owned());
+        let by_name = (self.dimensions.by_measurement || by_name).then(|| name.to_owned());
         if tag_columns.is_empty() {
             let group = self.intern(Group::new(Vec::new(), by_name));
             return Ok(vec![group; data.num_rows()]);
@@ -293,8 +304,10 @@ impl Operator for GroupByOperator {
     ) -> Result<()> {
         match data {
             Data::Points(mut points) => {
+                // Kapacitor's groupBy() can add the measurement to a group, never remove it.
+                let by_name = points.groups.first().is_some_and(|g| g.name.is_some());
                 let name = Arc::clone(&points.name);
-                points.groups = self.grouper.assign(&name, &points.data)?.into();
+                points.groups = self.grouper.assign_by(&name, &points.data, by_name)?.into();
                 out.push(Message::Points(points));
             }
             Data::Batches(batches) => {
@@ -336,7 +349,8 @@ impl GroupByOperator {
             self.flush(out)?;
             self.last_time = Some(batch.tmax);
         }
-        let groups = self.grouper.assign(&batch.name, &batch.data)?;
+        let by_name = batch.group.name.is_some();
+        let groups = self.grouper.assign_by(&batch.name, &batch.data, by_name)?;
         for (row, group) in groups.into_iter().enumerate() {
             let slice = batch.data.slice(row, 1);
             match self.pending.iter_mut().find(|p| p.group.id == group.id) {

@@ -28,7 +28,41 @@ enum Latest {
     Span(Arc<Batches>, usize),
 }
 
+/// A float as Go's `%v` prints a non-finite one: `NaN`, `+Inf`, `-Inf`.
+fn go_float(value: f64) -> &'static str {
+    if value.is_nan() {
+        "NaN"
+    } else if value > 0.0 {
+        "+Inf"
+    } else {
+        "-Inf"
+    }
+}
+
+/// The first NaN or infinite float among `rows` of `data`'s field columns.
+fn non_finite_in(data: &arrow::array::RecordBatch, rows: std::ops::Range<usize>) -> Option<f64> {
+    data.columns().iter().find_map(|column| {
+        let floats = column.as_primitive_opt::<Float64Type>()?;
+        rows.clone()
+            .filter(|&row| floats.is_valid(row))
+            .map(|row| floats.value(row))
+            .find(|v| !v.is_finite())
+    })
+}
+
 impl Latest {
+    /// A NaN or infinite value it would serve, if any.
+    fn non_finite(&self) -> Option<f64> {
+        match self {
+            Latest::Point(points, row) => non_finite_in(&points.data, *row..*row + 1),
+            Latest::Batch(batch) => non_finite_in(&batch.data, 0..batch.data.num_rows()),
+            Latest::Span(batches, index) => {
+                let span = batches.spans.get(*index)?;
+                non_finite_in(batches.points.data().ok()?, span.rows.clone())
+            }
+        }
+    }
+
     fn to_json(&self) -> Value {
         match self {
             Latest::Point(points, row) => point_row(points, *row),
@@ -55,11 +89,21 @@ pub struct HttpOutResult(Arc<Mutex<Series>>);
 
 impl HttpOutResult {
     /// The JSON Kapacitor serves: `{"series": [...]}`, or `{"series": null}` when nothing
-    /// has reached the node.
+    /// has reached the node. JSON has no NaN or infinity: a series holding one makes the
+    /// answer an error, `{"error": "json: unsupported value: NaN"}`, as Kapacitor's is (an
+    /// HTTP 500), until the value is replaced.
     pub fn to_json(&self) -> Value {
         let series = self.lock();
         if !series.seen {
             return json!({ "series": null });
+        }
+        if let Some(value) = series
+            .entries
+            .iter()
+            .find_map(|(_, latest)| latest.as_ref().and_then(Latest::non_finite))
+        {
+            let message = format!("json: unsupported value: {}", go_float(value));
+            return json!({ "error": message });
         }
         json!({ "series": series.entries.iter().map(|(_, s)| s.as_ref().map_or(Value::Null, Latest::to_json)).collect::<Vec<_>>() })
     }
@@ -175,10 +219,12 @@ pub(crate) fn point_row(points: &Points, row: usize) -> Value {
                 }
             }
             ColumnRole::Field => {
-                if column.is_valid(row) {
-                    fields.push((field.name().clone(), json_value(column, row)));
+                if column.is_valid(row) || condenser_model::schema::nulls_are_values(field) {
+                    let value = field_value(&points.data, field.name(), column, row);
+                    fields.push((field.name().clone(), value));
                 }
             }
+            ColumnRole::Integers => {}
         }
     }
     fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
@@ -203,9 +249,10 @@ pub(crate) fn batch_row(batch: &Batch) -> Value {
     let mut names: Vec<(String, usize)> = Vec::new();
     if data.num_rows() > 0 {
         for (i, field) in schema.fields().iter().enumerate() {
-            let present = data.column(i).is_valid(0);
+            let present =
+                data.column(i).is_valid(0) || condenser_model::schema::nulls_are_values(field);
             let wanted = match role(&schema, i) {
-                ColumnRole::Time => false,
+                ColumnRole::Time | ColumnRole::Integers => false,
                 ColumnRole::Tag => !tags.contains_key(field.name()),
                 ColumnRole::Field => true,
             };
@@ -219,8 +266,8 @@ pub(crate) fn batch_row(batch: &Batch) -> Value {
     let mut rows = Vec::with_capacity(data.num_rows());
     for row in 0..data.num_rows() {
         let mut values = vec![time_index.map_or(Value::Null, |i| json_value(data.column(i), row))];
-        for (_, i) in &names {
-            values.push(json_value(data.column(*i), row));
+        for (name, i) in &names {
+            values.push(field_value(data, name, data.column(*i), row));
         }
         rows.push(Value::Array(values));
     }
@@ -233,6 +280,25 @@ pub(crate) fn batch_row(batch: &Batch) -> Value {
             .collect()
     };
     row_object(&batch.name, tags, columns, rows)
+}
+
+/// The JSON of column `name` (`column`) of `data` at `row`: a float that was an integer
+/// is one again.
+fn field_value(
+    data: &arrow::array::RecordBatch,
+    name: &str,
+    column: &ArrayRef,
+    row: usize,
+) -> Value {
+    match crate::points::integer_rows(data, name) {
+        Some(integers) if integers.is_valid(row) && integers.value(row) && column.is_valid(row) => {
+            match column.as_primitive_opt::<Float64Type>() {
+                Some(floats) if floats.value(row).fract() == 0.0 => json!(floats.value(row) as i64),
+                _ => json_value(column, row),
+            }
+        }
+        _ => json_value(column, row),
+    }
 }
 
 /// A series object with Kapacitor's key order, leaving out what is empty.

@@ -73,8 +73,12 @@ impl InfluxDbOutOperator {
         let mut fields: Vec<Field> = Vec::new();
         let mut columns: Vec<ArrayRef> = Vec::new();
         for (i, field) in schema.fields().iter().enumerate() {
-            let overridden = role(&schema, i) == ColumnRole::Tag
-                && self.spec.tags.iter().any(|(k, _)| k == field.name());
+            let overridden = match role(&schema, i) {
+                ColumnRole::Tag => self.spec.tags.iter().any(|(k, _)| k == field.name()),
+                // Points are written with one type per field: a mixed field as floats.
+                ColumnRole::Integers => true,
+                ColumnRole::Time | ColumnRole::Field => false,
+            };
             if !overridden {
                 fields.push(field.as_ref().clone());
                 columns.push(Arc::clone(data.column(i)));

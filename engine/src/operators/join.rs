@@ -11,7 +11,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch};
 use arrow::datatypes::Schema;
 use condenser_model::FieldType;
-use condenser_model::schema::{ColumnRole, field_field};
+use condenser_model::schema::{ColumnRole, field_field, present_null_field};
 use condenser_planner::nodes::{JoinFill, JoinSpec};
 
 use super::{Context, Operator};
@@ -273,7 +273,23 @@ impl JoinOperator {
                 None => {
                     let (fill, field_type): (ArrayRef, FieldType) = match self.spec.fill {
                         JoinFill::None => return Ok(None),
-                        JoinFill::Null => continue,
+                        // The fields of the first present point, named for the missing
+                        // parent, each null.
+                        JoinFill::Null => {
+                            for (name, column) in field_columns(first) {
+                                let Some(field_type) =
+                                    FieldType::from_data_type(column.data_type())
+                                else {
+                                    continue;
+                                };
+                                fields.push(present_null_field(
+                                    &format!("{prefix}{name}"),
+                                    field_type,
+                                ));
+                                columns.push(arrow::array::new_null_array(column.data_type(), 1));
+                            }
+                            continue;
+                        }
                         JoinFill::Int(v) => {
                             (Arc::new(Int64Array::from(vec![v])), FieldType::Integer)
                         }

@@ -30,6 +30,7 @@ pub mod shift;
 pub mod state_count;
 pub mod state_duration;
 pub mod stats;
+pub mod trickle;
 pub mod union;
 pub mod where_;
 pub mod window;

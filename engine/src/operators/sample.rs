@@ -36,10 +36,6 @@ impl fmt::Display for SampleOperator {
 }
 
 impl Operator for SampleOperator {
-    fn takes_batches(&self) -> bool {
-        true
-    }
-
     fn cardinality(&self) -> usize {
         self.counts.len()
     }
@@ -52,20 +48,35 @@ impl Operator for SampleOperator {
         out: &mut Vec<Message>,
     ) -> Result<()> {
         let rate = self.spec.rate;
-        let counts = &mut self.counts;
-        let kept = filter_data(data, |group, data, row| {
-            let count = counts.entry(group.id.clone()).or_insert(0);
+        let keep = |count: &mut i64, t: i64| {
             let keep = match rate {
                 SampleRate::Count(n) => n > 0 && *count % n == 0,
-                SampleRate::Duration(d) => {
-                    let t = times(data)?[row];
-                    truncate(t, d.nanos()) == t
-                }
+                SampleRate::Duration(d) => truncate(t, d.nanos()) == t,
             };
             *count += 1;
-            Ok(keep)
-        })?;
-        out.extend(kept.map(Message::from));
+            keep
+        };
+        let batches = match data {
+            Data::Points(points) => {
+                let counts = &mut self.counts;
+                let kept = filter_data(Data::Points(points), |group, data, row| {
+                    let count = counts.entry(group.id.clone()).or_insert(0);
+                    Ok(keep(count, times(data)?[row]))
+                })?;
+                out.extend(kept.map(Message::from));
+                return Ok(());
+            }
+            Data::Batch(batch) => vec![batch],
+            Data::Batches(batches) => batches.split()?,
+        };
+        // Each batch is sampled from its first point.
+        for batch in batches {
+            let mut count = 0;
+            let kept = filter_data(Data::Batch(batch), |_, data, row| {
+                Ok(keep(&mut count, times(data)?[row]))
+            })?;
+            out.extend(kept.map(Message::from));
+        }
         Ok(())
     }
 

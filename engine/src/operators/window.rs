@@ -307,14 +307,16 @@ impl GroupWindow {
         if t < self.next_emit {
             return;
         }
+        // Points leave from the front while they are older than the window, as Kapacitor's
+        // ring buffer purges: a late point behind a newer one stays.
         if spec.every == 0 {
             let oldest = t - spec.period;
-            self.buffer.retain(|p| p.t > oldest);
+            while self.buffer.pop_front_if(|p| p.t <= oldest).is_some() {}
             emissions.push(index, t, self.buffer.iter());
             self.next_emit = t;
         } else {
             let oldest = self.next_emit - spec.period;
-            self.buffer.retain(|p| p.t >= oldest);
+            while self.buffer.pop_front_if(|p| p.t < oldest).is_some() {}
             emissions.push(index, self.next_emit, self.buffer.iter());
             self.next_emit = t + spec.every;
             if spec.align {

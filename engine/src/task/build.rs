@@ -29,6 +29,7 @@ use crate::operators::shift::ShiftOperator;
 use crate::operators::state_count::StateCountOperator;
 use crate::operators::state_duration::StateDurationOperator;
 use crate::operators::stats::StatsOperator;
+use crate::operators::trickle::TrickleOperator;
 use crate::operators::union::UnionOperator;
 use crate::operators::where_::WhereOperator;
 use crate::operators::window::WindowOperator;
@@ -64,6 +65,8 @@ pub(super) struct Built {
     pub(super) nodes: Vec<PlannedNode>,
     pub(super) http_outs: Vec<(String, HttpOutResult)>,
     pub(super) write_back: WriteBack,
+    /// The measurement of each `from()` node, at any depth (`None` for every measurement).
+    pub(super) from_measurements: Vec<Option<String>>,
 }
 
 /// Builds the operators of `plan`.
@@ -78,6 +81,14 @@ pub(super) fn build(plan: &LogicalPlan) -> Result<Built> {
         return Err(Error::internal("a task's plan misses some of its nodes"));
     }
     let mut shared = Shared::default();
+    let from_measurements = found
+        .nodes
+        .values()
+        .filter_map(|node| match &node.spec {
+            NodeSpec::From(spec) => Some(spec.measurement.clone()),
+            _ => None,
+        })
+        .collect();
     let mut nodes = vec![PlannedNode {
         name: format!("{source}0"),
         parents: Vec::new(),
@@ -110,6 +121,7 @@ pub(super) fn build(plan: &LogicalPlan) -> Result<Built> {
         nodes,
         http_outs: shared.http_outs,
         write_back: shared.write_back,
+        from_measurements,
     })
 }
 
@@ -164,11 +176,12 @@ fn runner(node: &TickNode, parents: &[usize], shared: &mut Shared) -> Result<Run
         NodeSpec::StateCount(spec) => Box::new(StateCountOperator::new(spec)),
         NodeSpec::StateDuration(spec) => Box::new(StateDurationOperator::new(spec)),
         NodeSpec::Join(spec) => Box::new(JoinOperator::new(spec)),
-        NodeSpec::Union(spec) => Box::new(UnionOperator::new(spec)),
+        NodeSpec::Union(spec) => Box::new(UnionOperator::new(spec, parents.len())),
         NodeSpec::Combine(spec) => Box::new(CombineOperator::new(spec)),
         NodeSpec::Flatten(spec) => Box::new(FlattenOperator::new(spec)),
         NodeSpec::Barrier(spec) => Box::new(BarrierOperator::new(spec)),
         NodeSpec::Log(spec) => Box::new(LogOperator::new(spec)),
+        NodeSpec::Trickle(spec) => Box::new(TrickleOperator::new(spec)),
         NodeSpec::HttpOut(spec) => {
             let result = HttpOutResult::default();
             shared.http_outs.push((spec.name.clone(), result.clone()));

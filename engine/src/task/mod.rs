@@ -11,6 +11,7 @@
 
 mod build;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use condenser_model::WriteBatch;
@@ -38,6 +39,8 @@ pub struct Task {
     nodes: Vec<TaskNode>,
     http_outs: Vec<(String, HttpOutResult)>,
     write_back: WriteBack,
+    /// The measurement of each `from()` node (`None` for every measurement).
+    from_measurements: Vec<Option<String>>,
 }
 
 impl std::fmt::Debug for Task {
@@ -83,16 +86,22 @@ impl Task {
             nodes,
             http_outs: built.http_outs,
             write_back: built.write_back,
+            from_measurements: built.from_measurements,
         })
     }
 
     /// Whether some `from()` of the task takes points written to `db`, `rp` and
     /// `measurement`.
     pub fn selects(&self, db: &str, rp: &str, measurement: &str) -> bool {
-        self.nodes.iter().any(|node| match &node.runner {
-            Runner::From(from) => from.selects(db, rp, measurement),
-            _ => false,
-        })
+        // A node chained on the stream itself takes everything.
+        self.nodes[0]
+            .children
+            .iter()
+            .any(|&child| match &self.nodes[child].runner {
+                Runner::From(from) => from.selects(db, rp, measurement),
+                Runner::Operator(_) => true,
+                Runner::Source => false,
+            })
     }
 
     /// Processes one write, in order after the previous ones, at the system's wall-clock
@@ -102,9 +111,14 @@ impl Task {
     }
 
     /// Processes one write with the wall clock reading `now` (nanoseconds since the epoch).
+    ///
+    /// As in Kapacitor, a task with a `from()` of the write's measurement and a `from()` of
+    /// every measurement takes each point twice: Kapacitor's task master hands a point to a
+    /// task once for its measurement and once more for "every measurement", and each copy
+    /// reaches every `from()` of the task.
     pub fn write_at(&mut self, write: &WriteBatch, now: i64) {
-        let children = self.nodes[0].children.clone();
-        if children.len() > 1 && write.batch.num_rows() > 1 {
+        let copies = self.copies(&write.measurement);
+        if (self.nodes[0].children.len() > 1 || copies > 1) && write.batch.num_rows() > 1 {
             // Several from() branches may meet again (union, join): hand each point to
             // every branch before the next point, so that they see the data's order.
             for row in 0..write.batch.num_rows() {
@@ -116,6 +130,25 @@ impl Task {
             }
             return;
         }
+        for _ in 0..copies {
+            self.take(write, now);
+        }
+    }
+
+    /// How many times the task takes a point of `measurement`: once for a `from()` of that
+    /// measurement, once more for a `from()` of every measurement.
+    fn copies(&self, measurement: &str) -> usize {
+        let named = self
+            .from_measurements
+            .iter()
+            .any(|m| m.as_deref() == Some(measurement));
+        let every = self.from_measurements.iter().any(Option::is_none);
+        (usize::from(named) + usize::from(every)).max(1)
+    }
+
+    /// Hands one write to the source's children.
+    fn take(&mut self, write: &WriteBatch, now: i64) {
+        let children = self.nodes[0].children.clone();
         let points = write.num_points() as u64;
         let source = &mut self.nodes[0].stats;
         source.collected += points;
@@ -125,9 +158,22 @@ impl Task {
             let started = Instant::now();
             let node = &mut self.nodes[child];
             let mut ctx = Context::new(now, &node.stats.name, node.quiet);
-            if let Runner::From(from) = &mut node.runner {
-                report(from.ingest(write, &mut ctx, &mut out), &mut ctx);
-            }
+            let result = match &mut node.runner {
+                Runner::From(from) => from.ingest(write, &mut ctx, &mut out),
+                // A node chained on the stream itself takes every point, ungrouped.
+                Runner::Operator(operator) => operator.process(
+                    0,
+                    Data::Points(crate::message::Points {
+                        name: Arc::clone(&write.measurement),
+                        data: write.batch.clone(),
+                        groups: vec![crate::message::Group::none(); write.batch.num_rows()].into(),
+                    }),
+                    &mut ctx,
+                    &mut out,
+                ),
+                Runner::Source => Ok(()),
+            };
+            report(result, &mut ctx);
             let errors = ctx.errors();
             node.stats.record(points, &out, started.elapsed(), errors);
             for message in out {
@@ -196,8 +242,10 @@ impl Task {
             let Some(input) = input else { break };
             let node = &mut self.nodes[child];
             let parent = node.parents.iter().position(|p| *p == from).unwrap_or(0);
-            let Runner::Operator(operator) = &mut node.runner else {
-                continue;
+            let operator: &mut dyn crate::operators::Operator = match &mut node.runner {
+                Runner::Operator(operator) => operator.as_mut(),
+                Runner::From(from) => from.as_mut(),
+                Runner::Source => continue,
             };
             let mut out = Vec::new();
             let started = Instant::now();

@@ -428,3 +428,69 @@ fn influxdb_out_without_a_database_is_refused_at_definition() {
         "{message}"
     );
 }
+
+#[test]
+fn a_task_with_a_from_of_a_measurement_and_a_from_of_all_takes_its_points_twice() {
+    // Kapacitor's task master hands a cpu point to this task once for the cpu from() and
+    // once for the from() of every measurement; both copies reach every from().
+    let mut t = task(
+        "var all = stream|from()\nvar cpu = stream|from().measurement('cpu')\n\
+         all|window().period(10s).every(10s).align()|count('v')|httpOut('out')",
+    );
+    write(&mut t, "cpu v=1 1\ncpu v=2 2\nmem v=3 3\nmem v=4 11");
+    assert_eq!(
+        result(&t)["series"][0]["values"],
+        json!([["1970-01-01T00:00:10Z", 5]])
+    );
+}
+
+#[test]
+fn operators_whose_operand_types_are_known_at_definition_are_checked_there() {
+    // Kapacitor knows the type of a literal, of `!x` and of a comparison or logical
+    // operator whatever their operands, and refuses an operator of two such operands whose
+    // types it does not take, inside function arguments too.
+    for (script, refused) in [
+        (
+            "stream|from()|eval(lambda: cos(100.0 / 3)).as('x')|httpOut('out')",
+            "float / int",
+        ),
+        (
+            "stream|from()|where(lambda: !\"b\" != 0.25)|httpOut('out')",
+            "boolean != float",
+        ),
+        (
+            "stream|from()|where(lambda: (\"a\" > \"b\") != 3)|httpOut('out')",
+            "boolean != int",
+        ),
+    ] {
+        let message = refusal(script);
+        assert!(
+            message.starts_with("mismatched type to binary operator") && message.contains(refused),
+            "{script}: {message}"
+        );
+    }
+    // An operand of the data is typed point by point: `!0` fails where it is evaluated.
+    let mut t = task("stream|from()|where(lambda: !0 == \"f\" OR TRUE)|httpOut('out')");
+    write(&mut t, "m f=1 1");
+    assert_eq!(result(&t)["series"], Value::Null);
+}
+
+#[test]
+fn and_or_type_both_sides_before_evaluating_either() {
+    // The right side of `TRUE OR x` is not evaluated, but it is typed first: a point
+    // without `b` fails; a comparison is a boolean whatever its operands.
+    let mut t = task(
+        "stream|from()|eval(lambda: TRUE OR \"b\", lambda: TRUE OR \"c\" > 1).as('x', 'y')|httpOut('out')",
+    );
+    write(&mut t, "m b=false 1");
+    assert_eq!(
+        result(&t)["series"][0]["values"],
+        json!([["1970-01-01T00:00:01Z", true, true]])
+    );
+    write(&mut t, "m a=1 2");
+    assert_eq!(
+        result(&t)["series"][0]["values"],
+        json!([["1970-01-01T00:00:01Z", true, true]]),
+        "the point without b failed"
+    );
+}

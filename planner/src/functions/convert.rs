@@ -30,16 +30,25 @@ pub(super) fn call(name: &str, args: &[ArrayRef], rows: usize) -> Option<Option<
 fn to_bool(x: &ArrayRef) -> Option<ArrayRef> {
     Some(match x.data_type() {
         DataType::Boolean => Arc::clone(x),
+        // Kapacitor converts 0 and 1 only; any other number fails the point.
         DataType::Int64 => Arc::new(
             x.as_primitive::<Int64Type>()
                 .iter()
-                .map(|v| v.map(|v| v != 0))
+                .map(|v| match v? {
+                    0 => Some(false),
+                    1 => Some(true),
+                    _ => None,
+                })
                 .collect::<BooleanArray>(),
         ),
         DataType::Float64 => Arc::new(
             x.as_primitive::<Float64Type>()
                 .iter()
-                .map(|v| v.map(|v| v != 0.0))
+                .map(|v| match v? {
+                    0.0 => Some(false),
+                    1.0 => Some(true),
+                    _ => None,
+                })
                 .collect::<BooleanArray>(),
         ),
         // Go's strconv.ParseBool.

@@ -107,36 +107,40 @@ impl ScalarUDFImpl for KapacitorFunction {
 
     /// The type the catalog's signatures give for these argument types. An argument whose
     /// type is known only at run time matches any type; when that leaves several results,
-    /// the type is left open (`Null`).
+    /// the type is left open (`Null`). No signature matching is no error here: Kapacitor
+    /// types a call when it evaluates it, and fails the point (`Null`: every point fails).
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         let function = catalog_entry(self.function).ok_or_else(|| {
             DataFusionError::Internal(format!("{}() is not in the catalog", self.function))
         })?;
-        let mut results = function.signatures.iter().filter(|s| {
-            s.args.len() == arg_types.len()
-                && s.args
-                    .iter()
-                    .zip(arg_types)
-                    .all(|(want, have)| match value_type(have) {
-                        None => true,
-                        Some(have) => {
-                            have == *want
-                                || *want == ValueType::Missing
-                                || (*want == ValueType::Regex && have == ValueType::String)
-                        }
-                    })
-        });
-        let first = results.next().ok_or_else(|| {
-            DataFusionError::Plan(format!(
-                "no signature of {}() takes ({})",
-                self.function,
-                arg_types
-                    .iter()
-                    .map(|t| value_type(t).map_or("any", ValueType::as_str))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
+        // A string stands for a regex (a pattern) only where no signature takes a string.
+        let matching = |regex_from_string: bool| {
+            function.signatures.iter().filter(move |s| {
+                s.args.len() == arg_types.len()
+                    && s.args
+                        .iter()
+                        .zip(arg_types)
+                        .all(|(want, have)| match value_type(have) {
+                            None => true,
+                            Some(have) => {
+                                have == *want
+                                    || *want == ValueType::Missing
+                                    || (regex_from_string
+                                        && *want == ValueType::Regex
+                                        && have == ValueType::String)
+                            }
+                        })
+            })
+        };
+        let mut results = matching(false).peekable();
+        let mut results: Box<dyn Iterator<Item = _>> = if results.peek().is_some() {
+            Box::new(results)
+        } else {
+            Box::new(matching(true))
+        };
+        let Some(first) = results.next() else {
+            return Ok(DataType::Null);
+        };
         Ok(if results.all(|s| s.returns == first.returns) {
             data_type(first.returns)
         } else {
@@ -159,7 +163,7 @@ impl ScalarUDFImpl for KapacitorFunction {
         // The engine declares the catalog's return type: a failure everywhere is a null
         // column of that type.
         let wanted = args.return_field.data_type();
-        if result.data_type() != wanted && result.null_count() == result.len() {
+        if result.data_type() != wanted && result.logical_null_count() == result.len() {
             return Ok(ColumnarValue::Array(new_null_array(wanted, rows)));
         }
         Ok(ColumnarValue::Array(result))
@@ -193,10 +197,16 @@ fn call(name: &str, args: &[ArrayRef], rows: usize) -> Option<ArrayRef> {
             {
                 return None;
             }
-            // A null condition (an error) fails the row.
+            // Kapacitor evaluates every argument first: one that failed (a null, even in the
+            // branch not taken) fails the row.
             let chosen =
                 arrow::compute::kernels::zip::zip(condition.as_boolean(), then, otherwise).ok()?;
-            arrow::compute::nullif(&chosen, &arrow::compute::is_null(condition).ok()?).ok()?
+            let mut failed = arrow::compute::is_null(condition).ok()?;
+            for branch in [then, otherwise] {
+                let null = arrow::compute::is_null(branch).ok()?;
+                failed = arrow::compute::kernels::boolean::or(&failed, &null).ok()?;
+            }
+            arrow::compute::nullif(&chosen, &failed).ok()?
         }
         _ => return None,
     })

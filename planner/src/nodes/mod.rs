@@ -35,6 +35,7 @@ mod shift;
 mod state_count;
 mod state_duration;
 mod stats;
+mod trickle;
 mod union;
 mod where_;
 mod window;
@@ -65,6 +66,7 @@ pub use shift::ShiftSpec;
 pub use state_count::StateCountSpec;
 pub use state_duration::StateDurationSpec;
 pub use stats::StatsSpec;
+pub use trickle::TrickleSpec;
 pub use union::UnionSpec;
 pub use where_::WhereSpec;
 pub use window::WindowSpec;
@@ -119,6 +121,8 @@ pub enum NodeSpec {
     Barrier(BarrierSpec),
     /// `stats()`.
     Stats(StatsSpec),
+    /// `trickle()`.
+    Trickle(TrickleSpec),
     /// `log()`.
     Log(LogSpec),
     /// `httpOut()`.
@@ -154,6 +158,7 @@ impl NodeSpec {
             NodeSpec::Flatten(_) => "flatten",
             NodeSpec::Barrier(_) => "barrier",
             NodeSpec::Stats(_) => "stats",
+            NodeSpec::Trickle(_) => "trickle",
             NodeSpec::Log(_) => "log",
             NodeSpec::HttpOut(_) => "httpOut",
             NodeSpec::HttpPost(_) => "httpPost",
@@ -212,6 +217,7 @@ impl fmt::Display for NodeSpec {
             NodeSpec::Flatten(spec) => spec.fmt(f),
             NodeSpec::Barrier(spec) => spec.fmt(f),
             NodeSpec::Stats(spec) => spec.fmt(f),
+            NodeSpec::Trickle(spec) => spec.fmt(f),
             NodeSpec::Log(spec) => spec.fmt(f),
             NodeSpec::HttpOut(spec) => spec.fmt(f),
             NodeSpec::HttpPost(spec) => spec.fmt(f),
@@ -296,6 +302,7 @@ pub fn resolve(node: &Node) -> Result<Resolved, Diagnostic> {
         "FlattenNode" => NodeSpec::Flatten(FlattenSpec::resolve(&mut props)).into(),
         "BarrierNode" => NodeSpec::Barrier(BarrierSpec::resolve(&mut props)?).into(),
         "StatsNode" => NodeSpec::Stats(StatsSpec::resolve(&mut props)?).into(),
+        "TrickleNode" => NodeSpec::Trickle(TrickleSpec::resolve(&mut props)).into(),
         "LogNode" => NodeSpec::Log(LogSpec::resolve(&mut props)?).into(),
         "HTTPOutNode" => NodeSpec::HttpOut(HttpOutSpec::resolve(&mut props)?).into(),
         "HTTPPostNode" => NodeSpec::HttpPost(HttpPostSpec::resolve(&mut props)?).into(),

@@ -24,6 +24,12 @@ impl ShiftSpec {
                 .and_then(duration_of)
                 .unwrap_or_default(),
         };
+        if shift.is_zero() {
+            return Err(Diagnostic::error(
+                props.span(),
+                "invalid shift value: must be non zero duration",
+            ));
+        }
         Ok(ShiftSpec { shift })
     }
 }

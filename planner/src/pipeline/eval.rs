@@ -550,6 +550,18 @@ impl Evaluator<'_> {
             name.span,
         )?;
         let parent = &self.nodes[target.node.0];
+        // Kapacitor's ShiftNode has a field `Shift` that hides the chaining method: calling
+        // it fails in Kapacitor's reflection.
+        if parent.object.go_type == "ShiftNode"
+            && method.name == "Shift"
+            && target.handler.is_none()
+        {
+            return Err(Diagnostic::error(
+                name.span,
+                "shift() cannot be chained on shift() (Kapacitor refuses it: error calling \
+                 func \"shift\" on obj *pipeline.ShiftNode); shift once by the sum",
+            ));
+        }
         let parent_edge = parent.provides;
         if let Some(required) = method.requires
             && parent_edge != required

@@ -17,6 +17,7 @@ mod vars;
 use std::collections::BTreeMap;
 
 pub use eval::check;
+pub(crate) use lambda::binary_type;
 pub use vars::{Var, Vars};
 
 use crate::catalog::{Edge, Object};

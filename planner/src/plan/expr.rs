@@ -15,14 +15,107 @@ use datafusion_expr::{BinaryExpr, Expr, Operator, lit};
 
 use crate::Diagnostic;
 use crate::functions::KapacitorFunction;
+use crate::pipeline::binary_type;
 use crate::tick::ast::{self, ExprKind, Number};
 use crate::tick::token::Operator as TickOperator;
+use crate::value_type::ValueType;
 
-/// Lowers a lambda's expression; an error names a function Condenser cannot evaluate or a
-/// value that has no place in an expression.
+/// Lowers a lambda's expression; an error names a function Condenser cannot evaluate, a
+/// value that has no place in an expression, or an operator between constants that no point
+/// can make valid (Kapacitor refuses those when the task starts).
 pub fn lower_lambda(expr: &ast::Expr) -> Result<Expr, Diagnostic> {
+    typed(expr)?;
+    lower(expr)
+}
+
+/// What Kapacitor knows of an expression when it compiles a lambda, before any point.
+#[derive(Debug, Clone, Copy)]
+struct Typed {
+    /// The type it has whatever the data: a literal's; `!` and the comparison and logical
+    /// operators always give a boolean; `-` and arithmetic take their operands' types.
+    known: Option<ValueType>,
+    /// Whether its value depends on the data (a field, tag or function call, and what is
+    /// built from one without a known type).
+    dynamic: bool,
+}
+
+/// Types `expr` as Kapacitor does when it compiles a lambda, and refuses a binary operator
+/// both of whose operands are not of the data but whose types it does not take (`100.0 / 3`,
+/// `!"b" != 0.25`, `("a" > "b") == 1`), anywhere in the expression, function arguments
+/// included.
+fn typed(expr: &ast::Expr) -> Result<Typed, Diagnostic> {
+    let constant = |known| Typed {
+        known: Some(known),
+        dynamic: false,
+    };
     Ok(match &expr.kind {
-        ExprKind::Lambda(inner) => lower_lambda(inner)?,
+        ExprKind::Lambda(inner) => typed(inner)?,
+        ExprKind::Number(Number::Int { .. }) => constant(ValueType::Int),
+        ExprKind::Number(Number::Float(_)) => constant(ValueType::Float),
+        ExprKind::Bool(_) => constant(ValueType::Bool),
+        ExprKind::String { .. } => constant(ValueType::String),
+        ExprKind::Regex { .. } => constant(ValueType::Regex),
+        ExprKind::Duration { .. } => constant(ValueType::Duration),
+        ExprKind::Unary { op, operand } => {
+            let operand = typed(operand)?;
+            let known = match op {
+                TickOperator::Not => Some(ValueType::Bool),
+                _ => operand.known,
+            };
+            Typed {
+                known,
+                dynamic: known.is_none() && operand.dynamic,
+            }
+        }
+        ExprKind::Binary {
+            op, left, right, ..
+        } => {
+            let (left, right) = (typed(left)?, typed(right)?);
+            let operands = left.known.zip(right.known);
+            if !left.dynamic && !right.dynamic {
+                let valid = operands.and_then(|(l, r)| binary_type(*op, l, r));
+                if valid.is_none() {
+                    let name = |t: Option<ValueType>| t.map_or("invalid".into(), |t| t.to_string());
+                    return Err(Diagnostic::error(
+                        expr.span,
+                        format!(
+                            "mismatched type to binary operator. got {} {op} {}. see bool(), \
+                             int(), float(), string(), duration()",
+                            name(left.known),
+                            name(right.known)
+                        ),
+                    ));
+                }
+            }
+            let known = if op.is_comparison() || op.is_logical() {
+                Some(ValueType::Bool)
+            } else {
+                operands.and_then(|(l, r)| binary_type(*op, l, r))
+            };
+            Typed {
+                known,
+                dynamic: known.is_none() && (left.dynamic || right.dynamic),
+            }
+        }
+        ExprKind::Call { args, .. } => {
+            for arg in args {
+                typed(arg)?;
+            }
+            Typed {
+                known: None,
+                dynamic: true,
+            }
+        }
+        _ => Typed {
+            known: None,
+            dynamic: true,
+        },
+    })
+}
+
+fn lower(expr: &ast::Expr) -> Result<Expr, Diagnostic> {
+    Ok(match &expr.kind {
+        ExprKind::Lambda(inner) => lower(inner)?,
         ExprKind::Number(Number::Int { value, .. }) => lit(*value),
         ExprKind::Number(Number::Float(value)) => lit(*value),
         ExprKind::Bool(value) => lit(*value),
@@ -31,7 +124,7 @@ pub fn lower_lambda(expr: &ast::Expr) -> Result<Expr, Diagnostic> {
         ExprKind::Duration { nanos, .. } => lit(ScalarValue::DurationNanosecond(Some(*nanos))),
         ExprKind::Reference(name) => Expr::Column(Column::new_unqualified(name)),
         ExprKind::Unary { op, operand } => {
-            let operand = lower_lambda(operand)?;
+            let operand = lower(operand)?;
             match op {
                 TickOperator::Not => Expr::Not(Box::new(operand)),
                 _ => Expr::Negative(Box::new(operand)),
@@ -65,9 +158,9 @@ pub fn lower_lambda(expr: &ast::Expr) -> Result<Expr, Diagnostic> {
                 }
             };
             Expr::BinaryExpr(BinaryExpr::new(
-                Box::new(lower_lambda(left)?),
+                Box::new(lower(left)?),
                 op,
-                Box::new(lower_lambda(right)?),
+                Box::new(lower(right)?),
             ))
         }
         ExprKind::Call { name, args, .. } => {
@@ -77,7 +170,7 @@ pub fn lower_lambda(expr: &ast::Expr) -> Result<Expr, Diagnostic> {
                     format!("undefined function {}()", name.name),
                 ));
             };
-            let args = args.iter().map(lower_lambda).collect::<Result<_, _>>()?;
+            let args = args.iter().map(lower).collect::<Result<_, _>>()?;
             Expr::ScalarFunction(ScalarFunction::new_udf(Arc::new(udf), args))
         }
         ExprKind::Star | ExprKind::Ident(_) | ExprKind::List(_) | ExprKind::Chain { .. } => {

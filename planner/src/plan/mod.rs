@@ -20,9 +20,9 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Fields, Schema, TimeUnit};
 use datafusion_common::DFSchema;
-use datafusion_expr::Expr;
 use datafusion_expr::logical_plan::builder::LogicalTableSource;
 use datafusion_expr::logical_plan::{Extension, LogicalPlan, LogicalPlanBuilder};
+use datafusion_expr::{Expr, ExprSchemable, Projection};
 
 pub use expr::lower_lambda;
 pub use node::{TaskSinks, TickNode};
@@ -150,20 +150,32 @@ fn lower_node(
                     "internal error: a projection over several parents",
                 )
             })?;
-            let mut exprs: Vec<Expr> = parent
-                .schema()
-                .columns()
-                .into_iter()
-                .filter(|c| !named.iter().any(|(name, _)| *name == c.name))
-                .map(Expr::Column)
-                .collect();
-            exprs.extend(named.into_iter().map(|(name, l)| l.expr.alias(name)));
-            vec![
-                LogicalPlanBuilder::from(parent)
-                    .project(exprs)
-                    .and_then(LogicalPlanBuilder::build)
+            // The other columns pass through, then each result. A result's type is what
+            // DataFusion can tell of it, or open (`Null`): Kapacitor types it per point.
+            let input = parent.schema();
+            let mut exprs: Vec<Expr> = Vec::new();
+            let mut fields: Vec<Arc<Field>> = Vec::new();
+            for (qualifier, field) in input.iter() {
+                if !named.iter().any(|(name, _)| name == field.name()) {
+                    exprs.push(Expr::Column(datafusion_common::Column::new(
+                        qualifier.cloned(),
+                        field.name(),
+                    )));
+                    fields.push(Arc::clone(field));
+                }
+            }
+            for (name, lambda) in named {
+                let data_type = lambda.expr.get_type(input).unwrap_or(DataType::Null);
+                fields.push(Arc::new(Field::new(&name, data_type, true)));
+                exprs.push(lambda.expr.alias(name));
+            }
+            let schema =
+                DFSchema::from_unqualified_fields(Fields::from(fields), Default::default())
+                    .map_err(fail)?;
+            vec![LogicalPlan::Projection(
+                Projection::try_new_with_schema(exprs, Arc::new(parent), Arc::new(schema))
                     .map_err(fail)?,
-            ]
+            )]
         }
     };
     let schema = merged_schema(&inputs).map_err(fail)?;

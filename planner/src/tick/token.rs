@@ -224,6 +224,26 @@ impl Operator {
         }
     }
 
+    /// Whether it compares its operands (`==`, `!=`, `<`, `>`, `<=`, `>=`, `=~`, `!~`).
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            Operator::Equal
+                | Operator::NotEqual
+                | Operator::Less
+                | Operator::Greater
+                | Operator::LessEqual
+                | Operator::GreaterEqual
+                | Operator::RegexEqual
+                | Operator::RegexNotEqual
+        )
+    }
+
+    /// Whether it is `AND` or `OR`.
+    pub fn is_logical(self) -> bool {
+        matches!(self, Operator::And | Operator::Or)
+    }
+
     /// Binding strength between two operands, Kapacitor's: OR 0, AND 1, `== != =~ !~` 2,
     /// `< <= > >=` 3, `+ -` 4, `* / %` 5. `None` for the unary `!`.
     pub fn precedence(self) -> Option<u8> {

@@ -130,10 +130,32 @@ impl Reducer {
         )
     }
 
-    /// Whether an empty batch still gives a point (`count` 0, `sum` 0).
+    /// Whether a batch with no value of the field still gives a point (`count` 0, `sum` 0):
+    /// Kapacitor's `IsEmptyOK`.
     fn empty_ok(self) -> bool {
         matches!(self, Reducer::Count | Reducer::Sum)
     }
+
+    /// Whether the function takes values of this type: every one takes floats and integers,
+    /// only `count`, `distinct`, `first` and `last` strings and booleans too (Kapacitor has
+    /// no reducer of the others for them, and skips such points).
+    fn takes(self, data_type: &DataType) -> bool {
+        match data_type {
+            DataType::Float64 | DataType::Int64 => true,
+            DataType::Utf8 | DataType::Boolean => matches!(
+                self,
+                Reducer::Count | Reducer::Distinct | Reducer::First | Reducer::Last
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// What is reduced: a batch (a window) or a stream's run of equal-time points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Input {
+    Batch,
+    Run,
 }
 
 /// One group's run of equal-time points (stream input).
@@ -170,6 +192,7 @@ impl InfluxQlOperator {
         group: &Arc<Group>,
         time: i64,
         data: &RecordBatch,
+        input: Input,
     ) -> Result<Option<Message>> {
         Ok(match self.reducer {
             Reducer::HoltWinters(hw) => self
@@ -179,14 +202,45 @@ impl InfluxQlOperator {
                 .reduce_to_batch(name, group, time, data)?
                 .map(Message::Batch),
             _ => self
-                .reduce_to_point(name, group, time, data)?
+                .reduce_to_point(name, group, time, data, input)?
                 .map(Message::Points),
         })
     }
 
+    /// The field's column when its type is one the function takes, and the rows that have a
+    /// value: what Kapacitor aggregates (a point without the field is skipped). Where the
+    /// field has integers and floats, the first value's type is the reducer's, as in
+    /// Kapacitor, and the values of the other type are skipped.
+    fn values(&self, data: &RecordBatch) -> Result<Option<(ArrayRef, Vec<usize>)>> {
+        let Some(column) = data
+            .column_by_name(&self.spec.field)
+            .filter(|c| self.reducer.takes(c.data_type()))
+        else {
+            return Ok(None);
+        };
+        let mut rows: Vec<usize> = (0..data.num_rows())
+            .filter(|&r| column.is_valid(r))
+            .collect();
+        let Some(&first) = rows.first() else {
+            return Ok(None);
+        };
+        let Some(integers) = crate::points::integer_rows(data, &self.spec.field) else {
+            return Ok(Some((Arc::clone(column), rows)));
+        };
+        let integer = |row: usize| integers.is_valid(row) && integers.value(row);
+        let first_integer = integer(first);
+        rows.retain(|&row| integer(row) == first_integer);
+        let column = if first_integer {
+            arrow::compute::cast(column, &DataType::Int64)?
+        } else {
+            Arc::clone(column)
+        };
+        Ok(Some((column, rows)))
+    }
+
     /// Top, bottom and distinct: the chosen points, each with its tags and the value as
-    /// the output field. Top and bottom keep the points' times, ordered by time; distinct
-    /// takes the batch's time, in order of first appearance.
+    /// the output field, at the batch's time or with `.usePointTimes()` their own. Top and
+    /// bottom come by rank, distinct's values by time, then value.
     fn reduce_to_batch(
         &self,
         name: &Arc<str>,
@@ -195,7 +249,9 @@ impl InfluxQlOperator {
         data: &RecordBatch,
     ) -> Result<Option<Batch>> {
         let spec = &self.spec;
-        let Some(column) = data.column_by_name(&spec.field) else {
+        // A batch without a value of the field gives nothing (Kapacitor keeps no reduce
+        // context for it).
+        let Some((ref column, rows)) = self.values(data)? else {
             return Ok(None);
         };
         let point_times = times(data)?;
@@ -206,11 +262,10 @@ impl InfluxQlOperator {
                 _ => f64::NAN,
             }
         };
-        let rows: Vec<usize> = (0..data.num_rows())
-            .filter(|&r| column.is_valid(r))
-            .collect();
         let (chosen, point_time): (Vec<usize>, bool) = match self.reducer {
             Reducer::Top(n) | Reducer::Bottom(n) => {
+                // InfluxQL's top and bottom emit by rank: the best first; equal values
+                // earliest first.
                 let top = matches!(self.reducer, Reducer::Top(_));
                 let mut sorted = rows;
                 sorted.sort_by(|a, b| {
@@ -219,11 +274,11 @@ impl InfluxQlOperator {
                     by_value.then(point_times[*a].cmp(&point_times[*b]))
                 });
                 sorted.truncate(n);
-                // In time order; equal times keep the order of their values.
-                sorted.sort_by_key(|r| point_times[*r]);
                 (sorted, spec.use_point_times)
             }
             _ => {
+                // Each value once, at its first point; InfluxQL orders them by time, then
+                // by value.
                 let mut seen = std::collections::HashSet::new();
                 let mut chosen = Vec::new();
                 for r in rows {
@@ -232,7 +287,14 @@ impl InfluxQlOperator {
                         chosen.push(r);
                     }
                 }
-                (chosen, false)
+                if matches!(column.data_type(), DataType::Int64 | DataType::Float64) {
+                    chosen.sort_by(|a, b| {
+                        point_times[*a]
+                            .cmp(&point_times[*b])
+                            .then(value(*a).total_cmp(&value(*b)))
+                    });
+                }
+                (chosen, spec.use_point_times)
             }
         };
         let indices =
@@ -287,12 +349,9 @@ impl InfluxQlOperator {
         time: i64,
         data: &RecordBatch,
     ) -> Result<Option<Batch>> {
-        let Some(column) = data.column_by_name(&self.spec.field) else {
+        let Some((ref column, _)) = self.values(data)? else {
             return Ok(None);
         };
-        if !matches!(column.data_type(), DataType::Int64 | DataType::Float64) {
-            return Ok(None);
-        }
         let values = arrow::compute::cast(column, &DataType::Float64)?;
         let values = values.as_primitive::<Float64Type>();
         let point_times = times(data)?;
@@ -323,7 +382,13 @@ impl InfluxQlOperator {
             Some(points) => out.extend(points.map(Message::Points)),
             None => {
                 for batch in batches.split()? {
-                    out.extend(self.reduce(&batch.name, &batch.group, batch.tmax, &batch.data)?);
+                    out.extend(self.reduce(
+                        &batch.name,
+                        &batch.group,
+                        batch.tmax,
+                        &batch.data,
+                        Input::Batch,
+                    )?);
                 }
             }
         }
@@ -343,9 +408,19 @@ impl InfluxQlOperator {
             points,
             spans,
         } = batches;
+        // With usePointTimes, an empty batch's count or sum is at the time 0: the batch by
+        // batch path knows it.
+        if self.spec.use_point_times {
+            return Ok(None);
+        }
         let Some(column) = points.column(&self.spec.field) else {
             return Ok(None);
         };
+        // A field of integers and floats: each batch's reducer takes one type.
+        let integers = condenser_model::schema::integers_name(&self.spec.field);
+        if points.column(&integers).is_some() {
+            return Ok(None);
+        }
         let aggregate = match (self.reducer, column.data_type()) {
             (Reducer::Count, _) => count::count_udaf(),
             (Reducer::Sum, DataType::Int64 | DataType::Float64) => sum::sum_udaf(),
@@ -446,28 +521,33 @@ impl InfluxQlOperator {
     }
 
     /// Reduces `data` (the points of one group) to one point at `time`; `None` when the
-    /// function gives nothing (no values, or values of a type it does not take).
+    /// function gives nothing (no values, or values of a type it does not take; an empty
+    /// batch still gives `count` 0 and `sum` 0).
     fn reduce_to_point(
         &self,
         name: &Arc<str>,
         group: &Arc<Group>,
         time: i64,
         data: &RecordBatch,
+        input: Input,
     ) -> Result<Option<Points>> {
         let spec = &self.spec;
-        let column = data.column_by_name(&spec.field);
-        let rows: Vec<usize> = match column {
-            Some(c) => (0..data.num_rows()).filter(|&r| c.is_valid(r)).collect(),
-            None => Vec::new(),
-        };
-        if rows.is_empty() && !self.reducer.empty_ok() {
+        let Some((ref column, rows)) = self.values(data)? else {
+            if input == Input::Batch && self.reducer.empty_ok() {
+                // Kapacitor assumes floats when it has no data: a float sum, an int count.
+                let zero: ArrayRef = match self.reducer {
+                    Reducer::Count => Arc::new(Int64Array::from(vec![0])),
+                    _ => Arc::new(Float64Array::from(vec![0.0])),
+                };
+                // The empty reducer's point has the time 0 (not InfluxQL's "no time"), which
+                // usePointTimes shows.
+                let time = if spec.use_point_times { 0 } else { time };
+                return aggregate_point(name, group, time, &spec.as_name, zero).map(Some);
+            }
             return Ok(None);
-        }
+        };
         let point_times = times(data)?;
         if self.reducer.is_selector() {
-            let Some(column) = column else {
-                return Ok(None);
-            };
             let Some(row) = select(self.reducer, column, &rows, point_times) else {
                 return Ok(None);
             };
@@ -486,23 +566,30 @@ impl InfluxQlOperator {
             )
             .map(Some);
         }
-        let value = match column {
-            Some(column) => self.reduce_values(column, &rows),
-            // An empty batch: count and sum are 0 (as floats, InfluxQL's default reducer).
-            None if self.reducer == Reducer::Count => {
-                Some(Arc::new(Int64Array::from(vec![0])) as ArrayRef)
-            }
-            None => Some(Arc::new(Float64Array::from(vec![0.0])) as ArrayRef),
+        let Some(value) = self.reduce_values(column, &rows, point_times) else {
+            return Ok(None);
         };
-        match value {
-            Some(value) => aggregate_point(name, group, time, &spec.as_name, value).map(Some),
-            None => Ok(None),
-        }
+        // With usePointTimes, the mode of one point and the median of one float are that
+        // point, at its time (InfluxQL's integer median makes a new point without one),
+        // and a sum has the time 0 (InfluxQL's sum keeps no time of a point).
+        let float = column.data_type() == &DataType::Float64;
+        let time = match (self.reducer, rows.as_slice()) {
+            (Reducer::Mode, [row]) if spec.use_point_times => point_times[*row],
+            (Reducer::Median, [row]) if spec.use_point_times && float => point_times[*row],
+            (Reducer::Sum, _) if spec.use_point_times => 0,
+            _ => time,
+        };
+        aggregate_point(name, group, time, &spec.as_name, value).map(Some)
     }
 
     /// The reducer's value of `rows` of `column`, as a one-row array; `None` when there is
     /// none.
-    fn reduce_values(&self, column: &ArrayRef, rows: &[usize]) -> Option<ArrayRef> {
+    fn reduce_values(
+        &self,
+        column: &ArrayRef,
+        rows: &[usize],
+        point_times: &[i64],
+    ) -> Option<ArrayRef> {
         Some(match column.data_type() {
             DataType::Int64 => {
                 let values = column.as_primitive::<Int64Type>();
@@ -520,7 +607,10 @@ impl InfluxQlOperator {
                         let (min, max) = (v.iter().min()?, v.iter().max()?);
                         Arc::new(Int64Array::from(vec![max.wrapping_sub(*min)]))
                     }
-                    Reducer::Mode => Arc::new(Int64Array::from(vec![mode(v)?])),
+                    Reducer::Mode => Arc::new(Int64Array::from(vec![mode(
+                        v,
+                        rows.iter().map(|&r| point_times[r]).collect(),
+                    )?])),
                     Reducer::Median | Reducer::Stddev => {
                         let floats: Vec<f64> = v.iter().map(|x| *x as f64).collect();
                         Arc::new(Float64Array::from(vec![float_statistic(
@@ -550,7 +640,8 @@ impl InfluxQlOperator {
                     }
                     Reducer::Mode => {
                         let bits: Vec<OrderedF64> = v.into_iter().map(OrderedF64).collect();
-                        Arc::new(Float64Array::from(vec![mode(bits)?.0]))
+                        let times = rows.iter().map(|&r| point_times[r]).collect();
+                        Arc::new(Float64Array::from(vec![mode(bits, times)?.0]))
                     }
                     Reducer::Median | Reducer::Stddev => {
                         Arc::new(Float64Array::from(vec![float_statistic(self.reducer, v)?]))
@@ -558,6 +649,7 @@ impl InfluxQlOperator {
                     _ => return None,
                 }
             }
+            // Strings and booleans: only count reaches here.
             _ if self.reducer == Reducer::Count => {
                 Arc::new(Int64Array::from(vec![rows.len() as i64]))
             }
@@ -584,20 +676,28 @@ impl Ord for OrderedF64 {
     }
 }
 
-/// The most frequent value; the smallest of equally frequent ones.
-fn mode<T: Ord + Copy>(mut values: Vec<T>) -> Option<T> {
-    values.sort();
-    let (mut best, mut best_count) = (*values.first()?, 0);
-    let mut i = 0;
-    while i < values.len() {
-        let run = values[i..].iter().take_while(|v| **v == values[i]).count();
-        if run > best_count {
-            best = values[i];
-            best_count = run;
+/// The most frequent value, as InfluxQL's mode chooses it: the points sorted by value as
+/// Go sorts them (equal values in Go's order), a value counts once it is seen twice, and
+/// among equally frequent values the one whose run starts at the earlier time wins; a
+/// single value is the mode.
+fn mode<T: Ord + Copy>(values: Vec<T>, times: Vec<i64>) -> Option<T> {
+    let mut points: Vec<(T, i64)> = values.into_iter().zip(times).collect();
+    crate::go_sort::sort_by(&mut points, |a, b| a.0 < b.0);
+    let &(first, first_time) = points.first()?;
+    let (mut most, mut most_count, mut most_time) = (first, 0usize, first_time);
+    let (mut current, mut count, mut current_time) = (first, 0usize, first_time);
+    for &(value, time) in &points {
+        if value != current {
+            (current, count, current_time) = (value, 1, time);
+            continue;
         }
-        i += run;
+        count += 1;
+        if most_count > count || (most_count == count && current_time > most_time) {
+            continue;
+        }
+        (most, most_count, most_time) = (value, count, time);
     }
-    Some(best)
+    Some(most)
 }
 
 /// Median or sample standard deviation, as InfluxQL computes them.
@@ -615,8 +715,9 @@ fn float_statistic(reducer: Reducer, mut values: Vec<f64>) -> Option<f64> {
             low + (high - low) / 2.0
         });
     }
+    // One value has no sample deviation: InfluxQL gives NaN.
     if n < 2 {
-        return None;
+        return Some(f64::NAN);
     }
     // InfluxQL's order: a running mean, then the squared deviations.
     let mut mean = 0.0;
@@ -642,8 +743,9 @@ fn select(
         }
     };
     if let Reducer::Percentile(percentile) = reducer {
+        // Sorted by value as Go sorts them: of equal values, Go's order picks the point.
         let mut sorted = rows.to_vec();
-        sorted.sort_by(|a, b| value(*a).total_cmp(&value(*b)));
+        crate::go_sort::sort_by(&mut sorted, |a, b| value(*a) < value(*b));
         let index = (sorted.len() as f64 * percentile / 100.0 + 0.5).floor() as i64 - 1;
         return usize::try_from(index)
             .ok()
@@ -695,18 +797,27 @@ fn selected_point(
     as_name: &str,
 ) -> Result<Points> {
     let schema = row.schema();
-    let fields: Vec<Field> = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            if f.name() == field {
-                f.as_ref().clone().with_name(as_name)
-            } else {
-                f.as_ref().clone()
-            }
-        })
-        .collect();
-    let mut columns = row.columns().to_vec();
+    // A value that was an integer is selected as one.
+    let integer = crate::points::integer_rows(&row, field)
+        .is_some_and(|integers| integers.is_valid(0) && integers.value(0));
+    let mut fields: Vec<Field> = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (i, f) in schema.fields().iter().enumerate() {
+        if crate::message::role(&schema, i) == condenser_model::schema::ColumnRole::Integers {
+            continue;
+        }
+        if f.name() == field && integer {
+            fields.push(field_field(as_name, FieldType::Integer));
+            columns.push(arrow::compute::cast(row.column(i), &DataType::Int64)?);
+        } else if f.name() == field {
+            fields.push(f.as_ref().clone().with_name(as_name));
+            columns.push(Arc::clone(row.column(i)));
+        } else {
+            fields.push(f.as_ref().clone());
+            columns.push(Arc::clone(row.column(i)));
+        }
+    }
+    let schema = Schema::new(fields.clone());
     let time_index = schema.index_of(TIME_COLUMN)?;
     columns[time_index] = Arc::new(TimestampNanosecondArray::from(vec![time]).with_timezone("UTC"));
     Ok(Points {
@@ -745,7 +856,7 @@ impl Operator for InfluxQlOperator {
                 tmax,
                 data,
             }) => {
-                out.extend(self.reduce(&name, &group, tmax, &data)?);
+                out.extend(self.reduce(&name, &group, tmax, &data, Input::Batch)?);
             }
             Data::Points(points) => {
                 // A stream is reduced per group over runs of points with the same time; a
@@ -773,7 +884,7 @@ impl Operator for InfluxQlOperator {
                     };
                     if let Some((group, run)) = finished {
                         let data = concat_points(&run.rows)?;
-                        out.extend(self.reduce(&run.name, &group, run.time, &data)?);
+                        out.extend(self.reduce(&run.name, &group, run.time, &data, Input::Run)?);
                     }
                 }
             }

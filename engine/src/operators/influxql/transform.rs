@@ -1,9 +1,15 @@
 //! The InfluxQL transformations `difference`, `elapsed`, `cumulativeSum` and
-//! `movingAverage`: one output point per input point (once they have enough history),
-//! with the group's tags, the point's time and the result as the only field. On a stream
-//! the history is per group; in a batch it starts afresh with each batch.
+//! `movingAverage`: each point updates its group's reducer, which then emits a point (once
+//! it has enough history) with the group's tags, the reducer's time and the result as the
+//! only field. On a stream the reducer is per group; in a batch it starts afresh with each
+//! batch, and the batch's emitted points form the batch that goes on.
+//!
+//! As Kapacitor's reducers do: the reducer takes the type of the first point with the
+//! field; a later point without the field (or of the other type) updates nothing, but the
+//! reducer emits again (its last value, for elapsed, movingAverage and cumulativeSum; a
+//! difference is emitted once); a difference skips a point at its last point's time.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -33,19 +39,137 @@ pub(super) enum Transform {
     MovingAverage(i64),
 }
 
-/// One group's history.
-#[derive(Debug, Default)]
-struct History {
-    previous: Option<(i64, f64, i64)>,
-    sum: (f64, i64),
-    window: VecDeque<f64>,
-}
-
 /// A value that is an integer or a float, as the input field was.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Number {
     Int(i64),
     Float(f64),
+}
+
+impl Number {
+    fn is_int(self) -> bool {
+        matches!(self, Number::Int(_))
+    }
+
+    fn as_float(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+/// One group's reducer, as InfluxQL's: its points so far.
+#[derive(Debug)]
+struct Reducer {
+    /// Whether it takes integers (else floats), from its first point.
+    ints: bool,
+    /// The points before the last and the last (time, value).
+    prev: Option<(i64, Number)>,
+    curr: Option<(i64, Number)>,
+    /// Moving average: the ring of the last values, where the next goes, and their sum.
+    ring: Vec<Number>,
+    pos: usize,
+    sum: Number,
+}
+
+impl Reducer {
+    fn new(first: Number) -> Reducer {
+        let ints = first.is_int();
+        Reducer {
+            ints,
+            prev: None,
+            curr: None,
+            ring: Vec::new(),
+            pos: 0,
+            sum: if ints {
+                Number::Int(0)
+            } else {
+                Number::Float(0.0)
+            },
+        }
+    }
+
+    /// Takes a point; a value of the other type is not taken (Kapacitor logs it).
+    fn aggregate(&mut self, transform: Transform, t: i64, value: Number) {
+        if value.is_int() != self.ints {
+            return;
+        }
+        match transform {
+            Transform::Difference => {
+                // A point that does not advance the series is skipped.
+                if self.curr.is_some_and(|(ct, _)| ct == t) {
+                    return;
+                }
+                self.prev = self.curr.replace((t, value));
+            }
+            Transform::Elapsed(_) => self.prev = self.curr.replace((t, value)),
+            Transform::CumulativeSum => {
+                self.sum = add(self.sum, value);
+                self.curr = Some((t, self.sum));
+            }
+            Transform::MovingAverage(n) => {
+                let n = usize::try_from(n).unwrap_or(0).max(1);
+                if self.ring.len() < n {
+                    self.ring.push(value);
+                } else {
+                    self.sum = sub(self.sum, self.ring[self.pos]);
+                    self.ring[self.pos] = value;
+                }
+                self.sum = add(self.sum, value);
+                self.curr = Some((t, value));
+                self.pos = (self.pos + 1) % n;
+            }
+        }
+    }
+
+    /// What the reducer emits now, if anything: (time, value).
+    fn emit(&mut self, transform: Transform) -> Option<(i64, Number)> {
+        match transform {
+            Transform::Difference => {
+                // The previous point is read once: the next emit needs a new point.
+                let (_, pv) = self.prev.take()?;
+                let (t, v) = self.curr?;
+                Some((t, sub(v, pv)))
+            }
+            Transform::Elapsed(unit) => {
+                let (pt, _) = self.prev?;
+                let (t, _) = self.curr?;
+                Some((t, Number::Int((t - pt) / unit.max(1))))
+            }
+            Transform::CumulativeSum => self.curr,
+            Transform::MovingAverage(n) => {
+                let n = usize::try_from(n).unwrap_or(0).max(1);
+                if self.ring.len() < n {
+                    return None;
+                }
+                let (t, _) = self.curr?;
+                Some((t, Number::Float(self.sum.as_float() / n as f64)))
+            }
+        }
+    }
+}
+
+fn add(a: Number, b: Number) -> Number {
+    match (a, b) {
+        (Number::Int(a), Number::Int(b)) => Number::Int(a.wrapping_add(b)),
+        (a, b) => Number::Float(a.as_float() + b.as_float()),
+    }
+}
+
+fn sub(a: Number, b: Number) -> Number {
+    match (a, b) {
+        (Number::Int(a), Number::Int(b)) => Number::Int(a.wrapping_sub(b)),
+        (a, b) => Number::Float(a.as_float() - b.as_float()),
+    }
+}
+
+/// One group's state: the measurement its output is named after (the group's first
+/// point's) and its reducer, made by the first point with the field.
+#[derive(Debug)]
+struct History {
+    name: Arc<str>,
+    reducer: Option<Reducer>,
 }
 
 /// Applies a transformation.
@@ -66,80 +190,91 @@ impl TransformOperator {
         }
     }
 
-    /// The output of one input value at `t`, if any.
-    fn step(&mut self, key: &str, t: i64, value: Number) -> Option<Number> {
-        let history = self.histories.entry(key.to_owned()).or_default();
-        let (as_float, as_int) = match value {
-            Number::Int(i) => (i as f64, i),
-            Number::Float(f) => (f, f as i64),
-        };
-        let previous = history.previous.replace((t, as_float, as_int));
-        match self.transform {
-            Transform::Difference => previous.map(|(_, pf, pi)| match value {
-                Number::Int(i) => Number::Int(i.wrapping_sub(pi)),
-                Number::Float(f) => Number::Float(f - pf),
-            }),
-            Transform::Elapsed(unit) => {
-                previous.map(|(pt, _, _)| Number::Int((t - pt) / unit.max(1)))
-            }
-            Transform::CumulativeSum => Some(match value {
-                Number::Int(i) => {
-                    history.sum.1 = history.sum.1.wrapping_add(i);
-                    Number::Int(history.sum.1)
-                }
-                Number::Float(f) => {
-                    history.sum.0 += f;
-                    Number::Float(history.sum.0)
-                }
-            }),
-            Transform::MovingAverage(n) => {
-                let n = usize::try_from(n).unwrap_or(0).max(1);
-                history.window.push_back(as_float);
-                if history.window.len() > n {
-                    history.window.pop_front();
-                }
-                (history.window.len() == n)
-                    .then(|| Number::Float(history.window.iter().sum::<f64>() / n as f64))
-            }
-        }
-    }
-
-    /// Transforms the rows of `data`; `key` gives each row's history.
+    /// Runs the rows of `data` (points of measurement `name`) through their reducers; `key`
+    /// gives each row's reducer. What they emit, in order.
     fn apply(
         &mut self,
+        name: &Arc<str>,
         data: &RecordBatch,
         key: impl Fn(usize) -> String,
-    ) -> Result<Vec<(usize, i64, Number)>> {
-        let Some(column) = data.column_by_name(&self.spec.field).cloned() else {
-            return Ok(Vec::new());
-        };
-        let point_times = times(data)?.to_vec();
+    ) -> Result<Vec<Emitted>> {
+        let column = data
+            .column_by_name(&self.spec.field)
+            .filter(|c| matches!(c.data_type(), DataType::Int64 | DataType::Float64))
+            .cloned();
+        let point_times = times(data)?;
+        let integers = crate::points::integer_rows(data, &self.spec.field);
+        let transform = self.transform;
         let mut out = Vec::new();
-        for (row, t) in point_times.into_iter().enumerate() {
-            if column.is_null(row) {
-                continue;
-            }
-            let value = match column.data_type() {
-                DataType::Int64 => Number::Int(column.as_primitive::<Int64Type>().value(row)),
-                DataType::Float64 => Number::Float(column.as_primitive::<Float64Type>().value(row)),
-                _ => continue,
+        for (row, &t) in point_times.iter().enumerate() {
+            let was_integer = integers.is_some_and(|i| i.is_valid(row) && i.value(row));
+            let value = column
+                .as_ref()
+                .filter(|c| c.is_valid(row))
+                .map(|c| match c.data_type() {
+                    DataType::Int64 => Number::Int(c.as_primitive::<Int64Type>().value(row)),
+                    _ if was_integer => {
+                        Number::Int(c.as_primitive::<Float64Type>().value(row) as i64)
+                    }
+                    _ => Number::Float(c.as_primitive::<Float64Type>().value(row)),
+                });
+            let history = self.histories.entry(key(row)).or_insert_with(|| History {
+                name: Arc::clone(name),
+                reducer: None,
+            });
+            let reducer = match (&mut history.reducer, value) {
+                (Some(reducer), _) => reducer,
+                // No reducer until a point has the field.
+                (None, None) => continue,
+                (None, Some(first)) => history.reducer.insert(Reducer::new(first)),
             };
-            if let Some(result) = self.step(&key(row), t, value) {
-                out.push((row, t, result));
+            if let Some(value) = value {
+                reducer.aggregate(transform, t, value);
+            }
+            if let Some((time, result)) = reducer.emit(transform) {
+                out.push(Emitted {
+                    row,
+                    name: Arc::clone(&history.name),
+                    time,
+                    value: result,
+                });
             }
         }
         Ok(out)
     }
+
+    /// A batch's transformation starts afresh.
+    fn batch(&mut self, batch: Batch, out: &mut Vec<Message>) -> Result<()> {
+        let key = batch_state_key(&batch.group.id);
+        self.histories.remove(&key);
+        let results = self.apply(&batch.name, &batch.data, |_| key.clone())?;
+        self.histories.remove(&key);
+        let data = if results.is_empty() {
+            concat_points(&[batch.data.slice(0, 0)])?
+        } else {
+            build(&batch.group, &self.spec.as_name, &results)?
+        };
+        out.push(Message::Batch(Batch { data, ..batch }));
+        Ok(())
+    }
+}
+
+/// A value a transformation emitted: for the point at `row`, under measurement `name`.
+struct Emitted {
+    row: usize,
+    name: Arc<str>,
+    time: i64,
+    value: Number,
 }
 
 /// Points with the group's tags, the given times and one field.
-fn build(group: &Group, field: &str, results: &[(usize, i64, Number)]) -> Result<RecordBatch> {
-    let times: Vec<i64> = results.iter().map(|r| r.1).collect();
+fn build(group: &Group, field: &str, results: &[Emitted]) -> Result<RecordBatch> {
+    let times: Vec<i64> = results.iter().map(|r| r.time).collect();
     let (mut fields, mut columns) = time_and_group_tags(times, group)?;
-    let (values, field_type): (ArrayRef, FieldType) = match results.first().map(|r| r.2) {
+    let (values, field_type): (ArrayRef, FieldType) = match results.first().map(|r| r.value) {
         Some(Number::Int(_)) => (
             Arc::new(Int64Array::from_iter_values(results.iter().map(
-                |r| match r.2 {
+                |r| match r.value {
                     Number::Int(i) => i,
                     Number::Float(f) => f as i64,
                 },
@@ -147,12 +282,9 @@ fn build(group: &Group, field: &str, results: &[(usize, i64, Number)]) -> Result
             FieldType::Integer,
         ),
         _ => (
-            Arc::new(Float64Array::from_iter_values(results.iter().map(
-                |r| match r.2 {
-                    Number::Int(i) => i as f64,
-                    Number::Float(f) => f,
-                },
-            ))),
+            Arc::new(Float64Array::from_iter_values(
+                results.iter().map(|r| r.value.as_float()),
+            )),
             FieldType::Float,
         ),
     };
@@ -182,11 +314,12 @@ impl Operator for TransformOperator {
         match data {
             Data::Points(points) => {
                 let groups = Arc::clone(&points.groups);
-                let results = self.apply(&points.data, |row| groups[row].id.clone())?;
+                let results =
+                    self.apply(&points.name, &points.data, |row| groups[row].id.clone())?;
                 for result in &results {
-                    let group = &groups[result.0];
+                    let group = &groups[result.row];
                     out.push(Message::Points(Points {
-                        name: Arc::clone(&points.name),
+                        name: Arc::clone(&result.name),
                         data: build(group, &self.spec.as_name, std::slice::from_ref(result))?,
                         groups: vec![Arc::clone(group)].into(),
                     }));
@@ -204,22 +337,5 @@ impl Operator for TransformOperator {
 
     fn forget_group(&mut self, group: &Group) {
         forget_group_state(&mut self.histories, &group.id);
-    }
-}
-
-impl TransformOperator {
-    /// A batch's transformation starts afresh.
-    fn batch(&mut self, batch: Batch, out: &mut Vec<Message>) -> Result<()> {
-        let key = batch_state_key(&batch.group.id);
-        self.histories.remove(&key);
-        let results = self.apply(&batch.data, |_| key.clone())?;
-        self.histories.remove(&key);
-        let data = if results.is_empty() {
-            concat_points(&[batch.data.slice(0, 0)])?
-        } else {
-            build(&batch.group, &self.spec.as_name, &results)?
-        };
-        out.push(Message::Batch(Batch { data, ..batch }));
-        Ok(())
     }
 }
