@@ -19,7 +19,9 @@
 //! - [`operators`]: one operator per node kind, behind a small [`operators::Operator`]
 //!   trait; [`expr`]: lambdas as DataFusion physical expressions under Kapacitor's type
 //!   rules.
-//! - [`statistics`]: each node's counts and Kapacitor's DOT graph; [`clock`]: the wall clock.
+//! - [`statistics`]: each node's counts and Kapacitor's DOT graph; [`clock`]: the wall clock;
+//!   [`go_time`] and [`go_sort`]: Go's time rounding and `sort.Sort`, where Kapacitor's
+//!   results depend on them.
 
 pub mod clock;
 mod engine;

@@ -90,8 +90,8 @@ pub struct HttpOutResult(Arc<Mutex<Series>>);
 impl HttpOutResult {
     /// The JSON Kapacitor serves: `{"series": [...]}`, or `{"series": null}` when nothing
     /// has reached the node. JSON has no NaN or infinity: a series holding one makes the
-    /// answer an error, `{"error": "json: unsupported value: NaN"}`, as Kapacitor's is (an
-    /// HTTP 500), until the value is replaced.
+    /// answer an error, `{"error": "json: unsupported value: NaN", "message": …}`, as
+    /// Kapacitor's is (an HTTP 500), until the value is replaced.
     pub fn to_json(&self) -> Value {
         let series = self.lock();
         if !series.seen {
@@ -102,8 +102,9 @@ impl HttpOutResult {
             .iter()
             .find_map(|(_, latest)| latest.as_ref().and_then(Latest::non_finite))
         {
+            // Kapacitor's error body: `error`, and since 1.6 the same as `message`.
             let message = format!("json: unsupported value: {}", go_float(value));
-            return json!({ "error": message });
+            return json!({ "error": message, "message": message });
         }
         json!({ "series": series.entries.iter().map(|(_, s)| s.as_ref().map_or(Value::Null, Latest::to_json)).collect::<Vec<_>>() })
     }

@@ -84,7 +84,7 @@ fn float2(name: &str) -> Option<fn(f64, f64) -> f64> {
     Some(match name {
         "atan2" => f64::atan2,
         "hypot" => f64::hypot,
-        "pow" => f64::powf,
+        "pow" => super::go_pow::pow,
         // Go's math.Mod: the remainder with the sign of the dividend, as Rust's `%`.
         "mod" => |a, b| a % b,
         "max" => go_max,

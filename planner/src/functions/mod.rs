@@ -15,6 +15,7 @@
 //! - here: `isPresent` and `if`.
 
 mod convert;
+pub mod go_pow;
 mod math;
 mod strings;
 mod time;

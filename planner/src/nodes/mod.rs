@@ -10,6 +10,9 @@
 //! a node must be read by its resolver, and [`Properties::finish`] refuses one that was not.
 //! A node kind Condenser does not run (`alert`, `query`, UDFs, …) is an error the same way.
 //!
+//! Kapacitor's define-time rules over finished pipelines (each node's `validate()`) live
+//! beside the resolvers, in [`rules`], and read properties by name too.
+//!
 //! Where a node's work is relational (the predicate of `where()` and of `from().where()`, the
 //! expressions of `eval()`), [`resolve`] hands it out apart from the spec, and the plan holds
 //! it as a DataFusion `Filter` or `Projection` directly beneath the node.
@@ -30,6 +33,7 @@ mod influxdb_out;
 mod influxql;
 mod join;
 mod log;
+pub(crate) mod rules;
 mod sample;
 mod shift;
 mod state_count;

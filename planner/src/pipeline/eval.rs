@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::vars::Vars;
 use super::{
     Arg, Handler, Node, NodeId, Pipeline, Setting, TaskType, TemplateVar, Value, constant,
-    format_duration, rules,
+    format_duration,
 };
 use crate::catalog::{self, ChainMethod, Object, Param, script_name};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -40,7 +40,12 @@ pub fn check(
         TaskType::Stream => "StreamNode",
         TaskType::Batch => "BatchNode",
     })
-    .expect("the catalog has the source nodes");
+    .ok_or_else(|| {
+        Diagnostics(vec![Diagnostic::error(
+            Span::default(),
+            format!("internal error: the node catalog lacks the {source_name} node"),
+        )])
+    })?;
     let mut evaluator = Evaluator {
         scope: HashMap::new(),
         nodes: vec![Node {
@@ -107,7 +112,7 @@ pub fn check(
         dbrps: evaluator.dbrps,
         template_vars: evaluator.template_vars,
     };
-    let errors = rules::validate(&pipeline);
+    let errors = crate::nodes::rules::validate(&pipeline);
     if !errors.is_empty() {
         return Err(Diagnostics(errors));
     }
@@ -933,7 +938,10 @@ fn check_args(
         ));
     }
     for (i, arg) in args.iter().enumerate() {
-        let param = params.get(i).copied().or(variadic).expect("count checked");
+        // The count is checked above: every argument has a parameter.
+        let Some(param) = params.get(i).copied().or(variadic) else {
+            break;
+        };
         if accepts(param, &arg.value) {
             continue;
         }

@@ -4,14 +4,13 @@
 //! names inside lambdas are replaced by their values, `|name()` creates a child node through
 //! the [catalog](crate::catalog), `.name()` sets a property with arguments checked against
 //! its Go parameter types, and edge types are checked as nodes are linked. Then the rules
-//! Kapacitor applies to a finished pipeline run (see [`rules`]). What comes out is a
+//! Kapacitor applies to a finished pipeline run (see [`crate::nodes::rules`]). What comes out is a
 //! [`Pipeline`]: the nodes with their arguments and property settings, ready to be lowered
 //! to a plan.
 
 mod constant;
 mod eval;
 mod lambda;
-mod rules;
 mod vars;
 
 use std::collections::BTreeMap;

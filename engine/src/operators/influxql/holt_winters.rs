@@ -195,7 +195,7 @@ impl Model<'_> {
             b_t = beta * (l_t - l_prev) + (1.0 - beta) * phi * b_prev;
             let s_t = gamma * (y_t / (l_prev + phi * b_prev)) + (1.0 - gamma) * stm;
             y_t = (l_t + phi_h * b_t) * stmh;
-            phi_h += phi.powf(t as f64);
+            phi_h += condenser_planner::functions::go_pow::pow(phi, t as f64);
             if self.seasonal {
                 params[6 + (t + so) % m] = s_t;
                 so += 1;

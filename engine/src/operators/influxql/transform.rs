@@ -39,22 +39,37 @@ pub(super) enum Transform {
     MovingAverage(i64),
 }
 
-/// A value that is an integer or a float, as the input field was.
+/// A value that is an integer or a float, as the input field was; `Other` is a string or
+/// boolean, which only elapsed takes (it reads no value).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Number {
     Int(i64),
     Float(f64),
+    Other(OtherType),
+}
+
+/// The types elapsed takes besides numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OtherType {
+    String,
+    Boolean,
 }
 
 impl Number {
-    fn is_int(self) -> bool {
-        matches!(self, Number::Int(_))
+    /// The value's type, for InfluxQL's one reducer per type.
+    fn same_type(self, other: Number) -> bool {
+        std::mem::discriminant(&self) == std::mem::discriminant(&other)
+            && match (self, other) {
+                (Number::Other(a), Number::Other(b)) => a == b,
+                _ => true,
+            }
     }
 
     fn as_float(self) -> f64 {
         match self {
             Number::Int(i) => i as f64,
             Number::Float(f) => f,
+            Number::Other(_) => f64::NAN,
         }
     }
 }
@@ -62,8 +77,8 @@ impl Number {
 /// One group's reducer, as InfluxQL's: its points so far.
 #[derive(Debug)]
 struct Reducer {
-    /// Whether it takes integers (else floats), from its first point.
-    ints: bool,
+    /// Its first value, whose type it takes.
+    first: Number,
     /// The points before the last and the last (time, value).
     prev: Option<(i64, Number)>,
     curr: Option<(i64, Number)>,
@@ -75,9 +90,9 @@ struct Reducer {
 
 impl Reducer {
     fn new(first: Number) -> Reducer {
-        let ints = first.is_int();
+        let ints = matches!(first, Number::Int(_));
         Reducer {
-            ints,
+            first,
             prev: None,
             curr: None,
             ring: Vec::new(),
@@ -92,7 +107,7 @@ impl Reducer {
 
     /// Takes a point; a value of the other type is not taken (Kapacitor logs it).
     fn aggregate(&mut self, transform: Transform, t: i64, value: Number) {
-        if value.is_int() != self.ints {
+        if !value.same_type(self.first) {
             return;
         }
         match transform {
@@ -198,9 +213,15 @@ impl TransformOperator {
         data: &RecordBatch,
         key: impl Fn(usize) -> String,
     ) -> Result<Vec<Emitted>> {
+        let elapsed = matches!(self.transform, Transform::Elapsed(_));
         let column = data
             .column_by_name(&self.spec.field)
-            .filter(|c| matches!(c.data_type(), DataType::Int64 | DataType::Float64))
+            .filter(|c| match c.data_type() {
+                DataType::Int64 | DataType::Float64 => true,
+                // Elapsed reads only the times: a string or boolean field will do.
+                DataType::Utf8 | DataType::Boolean => elapsed,
+                _ => false,
+            })
             .cloned();
         let point_times = times(data)?;
         let integers = crate::points::integer_rows(data, &self.spec.field);
@@ -213,10 +234,12 @@ impl TransformOperator {
                 .filter(|c| c.is_valid(row))
                 .map(|c| match c.data_type() {
                     DataType::Int64 => Number::Int(c.as_primitive::<Int64Type>().value(row)),
-                    _ if was_integer => {
+                    DataType::Float64 if was_integer => {
                         Number::Int(c.as_primitive::<Float64Type>().value(row) as i64)
                     }
-                    _ => Number::Float(c.as_primitive::<Float64Type>().value(row)),
+                    DataType::Float64 => Number::Float(c.as_primitive::<Float64Type>().value(row)),
+                    DataType::Boolean => Number::Other(OtherType::Boolean),
+                    _ => Number::Other(OtherType::String),
                 });
             let history = self.histories.entry(key(row)).or_insert_with(|| History {
                 name: Arc::clone(name),
@@ -277,6 +300,8 @@ fn build(group: &Group, field: &str, results: &[Emitted]) -> Result<RecordBatch>
                 |r| match r.value {
                     Number::Int(i) => i,
                     Number::Float(f) => f as i64,
+                    // What the transforms emit is a number.
+                    Number::Other(_) => 0,
                 },
             ))),
             FieldType::Integer,

@@ -1,15 +1,17 @@
 //! The rules Kapacitor checks on a finished pipeline (each node's `validate()`), in
-//! Kapacitor's words, given a line and column here because Kapacitor gives none.
+//! Kapacitor's words, given a line and column here because Kapacitor gives none. They read
+//! properties by name, as the node resolvers beside them do; `check` runs them, for every
+//! node kind Kapacitor has (those Condenser does not run yet included).
 //!
 //! Properties that are set more than once count as Kapacitor counts them: most keep the
 //! last value; `.endpoint()` of `httpPost` and `.exclude()` of `groupBy` add to a list.
 
-use super::{Arg, Node, Pipeline, Value};
 use crate::diagnostic::Diagnostic;
+use crate::pipeline::{Arg, Node, Pipeline, Value};
 use crate::tick::Span;
 
 /// Every rule the pipeline breaks, in node order.
-pub(super) fn validate(pipeline: &Pipeline) -> Vec<Diagnostic> {
+pub(crate) fn validate(pipeline: &Pipeline) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     for node in &pipeline.nodes {
         let mut rules = Rules {

@@ -2,6 +2,8 @@
 //! when a point of the group arrives at or past the window's end (data time, not the wall
 //! clock), exactly as Kapacitor's window node does point by point.
 
+mod ring;
+
 use std::collections::VecDeque;
 use std::fmt;
 use std::ops::Range;
@@ -17,6 +19,7 @@ use crate::message::{
     Barrier, Batch, Batches, Data, FastMap, Gathered, Group, GroupTable, Message, Span,
 };
 use crate::points::{concat_points, times};
+use ring::Ring;
 
 /// A window's properties in nanoseconds and points.
 #[derive(Debug, Clone, Copy)]
@@ -95,7 +98,15 @@ struct GroupWindow {
     /// Points seen (counting windows).
     count: i64,
     /// The buffered points, in arrival order.
-    buffer: VecDeque<Buffered>,
+    buffer: Buffer,
+}
+
+/// A window's points: Kapacitor's ring for a window by time, the last points for one by
+/// count.
+#[derive(Debug)]
+enum Buffer {
+    Time(Ring<Buffered>),
+    Count(VecDeque<Buffered>),
 }
 
 /// The windows one message closes, in order: each its group's window, its time and its
@@ -166,7 +177,11 @@ impl WindowOperator {
             name: Arc::clone(name),
             next_emit: spec.first_emit(t),
             count: 0,
-            buffer: VecDeque::new(),
+            buffer: if spec.period_count > 0 {
+                Buffer::Count(VecDeque::new())
+            } else {
+                Buffer::Time(Ring::default())
+            },
         })
     }
 
@@ -175,24 +190,30 @@ impl WindowOperator {
         let spec = self.shape;
         let window = self.window_mut(index)?;
         let t = point.t;
-        if spec.period_count > 0 {
-            window.buffer.push_back(point);
-            if window.buffer.len() as i64 > spec.period_count {
-                window.buffer.pop_front();
+        match &mut window.buffer {
+            Buffer::Count(buffer) => {
+                buffer.push_back(point);
+                if buffer.len() as i64 > spec.period_count {
+                    buffer.pop_front();
+                }
+                window.count += 1;
+                if window.count == window.next_emit {
+                    window.next_emit += spec.every_count;
+                    emissions.push(index, t, buffer.iter());
+                }
             }
-            window.count += 1;
-            if window.count == window.next_emit {
-                window.next_emit += spec.every_count;
-                emissions.push(index, t, window.buffer.iter());
-            }
-        } else if spec.every == 0 {
             // A window (oldest, t] per point: the point is in the window it closes.
-            window.buffer.push_back(point);
-            window.reach(spec, index, t, emissions);
-        } else {
+            Buffer::Time(ring) if spec.every == 0 => {
+                ring.insert(point);
+                window.reach(spec, index, t, emissions);
+            }
             // Windows [oldest, next emit): the point that closes one is not in it.
-            window.reach(spec, index, t, emissions);
-            window.buffer.push_back(point);
+            Buffer::Time(_) => {
+                window.reach(spec, index, t, emissions);
+                if let Buffer::Time(ring) = &mut window.buffer {
+                    ring.insert(point);
+                }
+            }
         }
         Ok(())
     }
@@ -304,6 +325,9 @@ impl GroupWindow {
     /// points older than the period and is emitted (window `index`), and the next emission
     /// time moves on.
     fn reach(&mut self, spec: Shape, index: usize, t: i64, emissions: &mut Emissions) {
+        let Buffer::Time(ring) = &mut self.buffer else {
+            return;
+        };
         if t < self.next_emit {
             return;
         }
@@ -311,13 +335,13 @@ impl GroupWindow {
         // ring buffer purges: a late point behind a newer one stays.
         if spec.every == 0 {
             let oldest = t - spec.period;
-            while self.buffer.pop_front_if(|p| p.t <= oldest).is_some() {}
-            emissions.push(index, t, self.buffer.iter());
+            ring.purge(|p| p.t > oldest);
+            emissions.push(index, t, ring.iter());
             self.next_emit = t;
         } else {
             let oldest = self.next_emit - spec.period;
-            while self.buffer.pop_front_if(|p| p.t < oldest).is_some() {}
-            emissions.push(index, self.next_emit, self.buffer.iter());
+            ring.purge(|p| p.t >= oldest);
+            emissions.push(index, self.next_emit, ring.iter());
             self.next_emit = t + spec.every;
             if spec.align {
                 self.next_emit = truncate(self.next_emit, spec.every);
