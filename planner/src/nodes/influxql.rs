@@ -53,14 +53,16 @@ pub enum InfluxQlFunction {
     Top {
         /// How many.
         n: i64,
-        /// Tags and fields of the chosen points to carry along.
+        /// Tags and fields named after the field: Kapacitor reads them into auxiliary
+        /// values of its reducer that no output shows, so they change no result (the chosen
+        /// points keep all their tags either way).
         fields_and_tags: Vec<String>,
     },
     /// The `n` smallest values (a batch).
     Bottom {
         /// How many.
         n: i64,
-        /// Tags and fields of the chosen points to carry along.
+        /// As for top: no result depends on them.
         fields_and_tags: Vec<String>,
     },
     /// The sample standard deviation.

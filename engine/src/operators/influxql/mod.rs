@@ -316,15 +316,33 @@ impl InfluxQlOperator {
                         TimestampNanosecondArray::from(values).with_timezone("UTC"),
                     ));
                 }
+                // A chosen point keeps its tags, over the group's (Kapacitor merges them), so
+                // a point without a group-by tag has the group's value of it, "" or not.
                 condenser_model::schema::ColumnRole::Tag if self.reducer != Reducer::Distinct => {
+                    let taken = arrow::compute::take(data.column(i), &indices, None)?;
+                    let taken = match group.tags.iter().find(|(k, _)| k == field.name()) {
+                        Some((_, value)) if taken.null_count() > 0 => fill_tag(&taken, value)?,
+                        _ => taken,
+                    };
                     fields.push(field.as_ref().clone());
-                    columns.push(arrow::compute::take(data.column(i), &indices, None)?);
+                    columns.push(taken);
                 }
                 _ => {}
             }
         }
         if self.reducer == Reducer::Distinct {
             push_group_tags(&mut fields, &mut columns, group, chosen.len())?;
+        } else {
+            let missing = Group {
+                tags: group
+                    .tags
+                    .iter()
+                    .filter(|(k, _)| schema.index_of(k).is_err())
+                    .cloned()
+                    .collect(),
+                ..group.as_ref().clone()
+            };
+            push_group_tags(&mut fields, &mut columns, &missing, chosen.len())?;
         }
         let values = arrow::compute::take(column, &indices, None)?;
         let Some(field_type) = FieldType::from_data_type(values.data_type()) else {
@@ -726,6 +744,18 @@ fn float_statistic(reducer: Reducer, mut values: Vec<f64>) -> Option<f64> {
     }
     let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
     Some(variance.sqrt())
+}
+
+/// Tag column `tags` with its nulls set to `value`.
+fn fill_tag(tags: &ArrayRef, value: &str) -> Result<ArrayRef> {
+    let strings = arrow::compute::cast(tags, &DataType::Utf8)?;
+    let strings = strings.as_string::<i32>();
+    let filled: arrow::array::StringArray =
+        strings.iter().map(|v| Some(v.unwrap_or(value))).collect();
+    Ok(arrow::compute::cast(
+        &filled,
+        &condenser_model::schema::tag_data_type(),
+    )?)
 }
 
 /// The row a selector picks, with InfluxQL's tie-breaks.
