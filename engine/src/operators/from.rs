@@ -5,6 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use condenser_model::WriteBatch;
 use condenser_planner::nodes::{FromSpec, Lambda as PlanLambda};
 
@@ -14,7 +15,7 @@ use crate::error::Result;
 use crate::expr::Lambda;
 use crate::go_time;
 use crate::message::{Data, Group, Message, Points};
-use crate::points::{keep_points, map_times};
+use crate::points::{keep_rows, map_times};
 
 /// Selects, filters and groups incoming writes; the entry of a task's branch.
 #[derive(Debug)]
@@ -53,36 +54,44 @@ impl FromOperator {
         if !self.selects(&write.db, &write.rp, &write.measurement) {
             return Ok(());
         }
-        let rows = write.batch.num_rows();
-        let points = Points {
-            name: Arc::clone(&write.measurement),
-            data: write.batch.clone(),
-            groups: vec![Group::none(); rows].into(),
-        };
-        self.select(points, ctx, out)
+        self.select(
+            Arc::clone(&write.measurement),
+            write.batch.clone(),
+            None,
+            ctx,
+            out,
+        )
     }
 
-    /// Filters, cuts the times of and groups points it selected.
+    /// Filters, cuts the times of and groups points it selected: `data`, points of
+    /// measurement `name`, in `groups` (none: ungrouped, as a write's points are).
     fn select(
         &mut self,
-        mut points: Points,
+        name: Arc<str>,
+        mut data: RecordBatch,
+        groups: Option<Arc<[Arc<Group>]>>,
         ctx: &mut Context<'_>,
         out: &mut Vec<Message>,
     ) -> Result<()> {
         // The predicate sees the points before they are grouped.
         if let Some(predicate) = &mut self.predicate {
-            let groups = Arc::clone(&points.groups);
-            let (mask, failed) = predicate.mask(&points.data, || groups.iter().collect())?;
+            let rows = data.num_rows();
+            let ungrouped = Group::none();
+            let (mask, failed) = predicate.mask(&data, || match &groups {
+                Some(groups) => groups.iter().collect(),
+                None => vec![&ungrouped; rows],
+            })?;
             ctx.fail_points(
                 failed,
                 &format_args!("{predicate} failed (a missing field or mismatched types)"),
             );
-            match keep_points(points, &mask)? {
-                Some(kept) => points = kept,
-                None => return Ok(()),
+            if mask.true_count() == 0 {
+                return Ok(());
+            }
+            if mask.true_count() < rows {
+                data = keep_rows(&data, &mask)?;
             }
         }
-        let mut data = points.data;
         // As Go's Time.Truncate and Time.Round: multiples counted from Go's zero time, and
         // a half rounds up.
         let (truncate, round) = (self.spec.truncate.nanos(), self.spec.round.nanos());
@@ -92,11 +101,11 @@ impl FromOperator {
         if round > 0 {
             data = map_times(&data, |t| go_time::round(t, round))?;
         }
-        let groups = self.grouper.assign(&points.name, &data)?;
+        let groups = self.grouper.assign(&name, &data)?;
         out.push(Message::Points(Points {
             groups: groups.into(),
             data,
-            name: points.name,
+            name,
         }));
         Ok(())
     }
@@ -121,7 +130,7 @@ impl Operator for FromOperator {
                     .as_deref()
                     .is_none_or(|m| m == &*points.name)
                 {
-                    self.select(points, ctx, out)?;
+                    self.select(points.name, points.data, Some(points.groups), ctx, out)?;
                 }
             }
             other => out.push(other.into()),

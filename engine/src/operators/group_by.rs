@@ -7,9 +7,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt32Array};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int32Type};
-use arrow::row::{RowConverter, SortField};
 use condenser_model::schema::ColumnRole;
 use condenser_planner::nodes::{Dimensions, GroupBySpec};
 
@@ -21,9 +20,10 @@ use crate::points::{concat_points, times};
 /// Assigns groups, keeping one shared [`Group`] per distinct group.
 ///
 /// Each grouping tag's values get small ids: a dictionary-encoded column (as ingest makes
-/// them) is looked up once per dictionary value, not once per row. A batch's rows of ids
-/// are then encoded at once in Arrow's row format, and a row's group is found by those
-/// bytes, so only a new group costs building its tags and id.
+/// them) is looked up once per dictionary value, not once per row. A row's group is found
+/// by its ids, so only a new group costs building its tags and id; a row whose ids are
+/// those of the same row of the write before (one Telegraf flush after another lists its
+/// series in the same order) or of the row before takes that row's group without a lookup.
 #[derive(Debug, Default)]
 pub struct Grouper {
     dimensions: Dimensions,
@@ -42,9 +42,11 @@ struct Keyer {
     /// Each column's last dictionary and the ids of its values: writes of the same series
     /// (a Telegraf flush after another) come with equal dictionaries.
     last_dictionary: Vec<Option<(ArrayRef, Vec<u32>)>>,
-    /// Encodes a row's value ids as one key, in Arrow's row format.
-    converter: RowConverter,
-    groups: FastMap<Box<[u8]>, Arc<Group>>,
+    /// The groups, by the value ids of their rows.
+    groups: FastMap<Box<[u32]>, Arc<Group>>,
+    /// The value ids of the last batch's rows, column by column, and their groups.
+    last_ids: Vec<Vec<u32>>,
+    last_groups: Vec<Arc<Group>>,
 }
 
 impl Keyer {
@@ -159,7 +161,7 @@ impl Grouper {
         };
         let by_name = (self.dimensions.by_measurement || by_name).then(|| name.to_owned());
         if tag_columns.is_empty() {
-            let group = self.intern(Group::new(Vec::new(), by_name));
+            let group = intern(&mut self.groups, Group::new(Vec::new(), by_name));
             return Ok(vec![group; data.num_rows()]);
         }
         let names: Vec<String> = tag_columns.iter().map(|(n, _)| n.clone()).collect();
@@ -174,39 +176,46 @@ impl Grouper {
                     name: by_name.clone(),
                     values: vec![FastMap::default(); names.len()],
                     last_dictionary: vec![None; names.len()],
-                    converter: RowConverter::new(vec![
-                        SortField::new(DataType::UInt32);
-                        names.len()
-                    ])?,
                     columns: names,
                     groups: FastMap::default(),
+                    last_ids: Vec::new(),
+                    last_groups: Vec::new(),
                 });
                 self.keyers.len() - 1
             }
         };
-        let ids: Vec<ArrayRef> = tag_columns
+        let keyer = &mut self.keyers[keyer];
+        let rows = data.num_rows();
+        let ids: Vec<Vec<u32>> = tag_columns
             .iter()
             .enumerate()
-            .map(|(index, (_, column))| {
-                Arc::new(match column {
-                    Some(i) => {
-                        UInt32Array::from(self.keyers[keyer].value_ids(index, data.column(*i)))
-                    }
-                    None => UInt32Array::from(vec![0; data.num_rows()]),
-                }) as ArrayRef
+            .map(|(index, (_, column))| match column {
+                Some(i) => keyer.value_ids(index, data.column(*i)),
+                None => vec![0; rows],
             })
             .collect();
-        let rows = self.keyers[keyer].converter.convert_columns(&ids)?;
+        if ids == keyer.last_ids {
+            return Ok(keyer.last_groups.clone());
+        }
+        let same = |a: &[Vec<u32>], b: &[Vec<u32>], row: usize, other: usize| {
+            a.iter().zip(b).all(|(a, b)| b.get(other) == Some(&a[row]))
+        };
         let star = self.dimensions.star;
-        let mut assigned: Vec<Arc<Group>> = Vec::with_capacity(data.num_rows());
-        for row in 0..data.num_rows() {
-            let key = rows.row(row);
-            // Rows of one series often come together.
-            if row > 0 && rows.row(row - 1) == key {
+        let mut assigned: Vec<Arc<Group>> = Vec::with_capacity(rows);
+        let mut key = vec![0; ids.len()];
+        for row in 0..rows {
+            if row < keyer.last_groups.len() && same(&ids, &keyer.last_ids, row, row) {
+                assigned.push(Arc::clone(&keyer.last_groups[row]));
+                continue;
+            }
+            if row > 0 && same(&ids, &ids, row, row - 1) {
                 assigned.push(Arc::clone(&assigned[row - 1]));
                 continue;
             }
-            if let Some(group) = self.keyers[keyer].groups.get(key.as_ref()) {
+            for (key, column) in key.iter_mut().zip(&ids) {
+                *key = column[row];
+            }
+            if let Some(group) = keyer.groups.get(key.as_slice()) {
                 assigned.push(Arc::clone(group));
                 continue;
             }
@@ -221,24 +230,26 @@ impl Grouper {
                     (None, true) => None,
                 })
                 .collect();
-            let group = self.intern(Group::new(tags, by_name.clone()));
-            self.keyers[keyer]
+            let group = intern(&mut self.groups, Group::new(tags, by_name.clone()));
+            keyer
                 .groups
-                .insert(key.as_ref().into(), Arc::clone(&group));
+                .insert(key.as_slice().into(), Arc::clone(&group));
             assigned.push(group);
         }
+        keyer.last_ids = ids;
+        keyer.last_groups.clone_from(&assigned);
         Ok(assigned)
     }
+}
 
-    /// The one shared instance of `group`.
-    fn intern(&mut self, group: Group) -> Arc<Group> {
-        match self.groups.get(&group.id) {
-            Some(shared) => Arc::clone(shared),
-            None => {
-                let shared = Arc::new(group);
-                self.groups.insert(shared.id.clone(), Arc::clone(&shared));
-                shared
-            }
+/// The one shared instance of `group` among `groups`.
+fn intern(groups: &mut HashMap<String, Arc<Group>>, group: Group) -> Arc<Group> {
+    match groups.get(&group.id) {
+        Some(shared) => Arc::clone(shared),
+        None => {
+            let shared = Arc::new(group);
+            groups.insert(shared.id.clone(), Arc::clone(&shared));
+            shared
         }
     }
 }

@@ -494,3 +494,58 @@ fn and_or_type_both_sides_before_evaluating_either() {
         "the point without b failed"
     );
 }
+
+#[test]
+fn groups_follow_tag_values_whatever_the_order_of_rows_from_write_to_write() {
+    let mut t = task(
+        "stream|from().groupBy('host', 'dc')|window().period(10s).every(10s).align()|sum('v')|httpOut('out')",
+    );
+    // The same series in the same order, then reordered, then one row's dc changed and one
+    // row lacking dc (its group has the empty dc).
+    write_body(
+        &mut t,
+        "m,host=a,dc=x v=1 0\nm,host=b,dc=x v=2 0\nm,host=c,dc=y v=4 0",
+    );
+    write_body(
+        &mut t,
+        "m,host=a,dc=x v=1 1\nm,host=b,dc=x v=2 1\nm,host=c,dc=y v=4 1",
+    );
+    write_body(
+        &mut t,
+        "m,host=c,dc=y v=4 2\nm,host=a,dc=x v=1 2\nm,host=b,dc=x v=2 2",
+    );
+    write_body(
+        &mut t,
+        "m,host=c,dc=x v=8 3\nm,host=a,dc=x v=1 3\nm,host=b v=16 3",
+    );
+    write_body(
+        &mut t,
+        "m,host=a,dc=x v=0 10\nm,host=b,dc=x v=0 10\nm,host=c,dc=y v=0 10",
+    );
+    write_body(&mut t, "m,host=c,dc=x v=0 10\nm,host=b v=0 10");
+    let mut sums: Vec<(String, String, f64)> = result(&t)["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["tags"]["host"].as_str().unwrap().to_owned(),
+                s["tags"]["dc"].as_str().unwrap().to_owned(),
+                s["values"][0][1].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    sums.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let expected = [
+        ("a", "x", 4.0),
+        ("b", "", 16.0),
+        ("b", "x", 6.0),
+        ("c", "x", 8.0),
+        ("c", "y", 12.0),
+    ];
+    let expected: Vec<(String, String, f64)> = expected
+        .iter()
+        .map(|&(h, d, v)| (h.to_owned(), d.to_owned(), v))
+        .collect();
+    assert_eq!(sums, expected);
+}
