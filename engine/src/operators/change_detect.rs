@@ -33,7 +33,8 @@ impl ChangeDetectOperator {
 
 /// Whether row `row` of `data` changes one of `fields` from `last` (the values of the last
 /// kept point, empty before one), which it then becomes. A field the point lacks is no
-/// change (Kapacitor logs it).
+/// change (Kapacitor logs it); a field present without a value (a join's `.fill('null')`)
+/// is Go's nil, as is a field the last kept point lacked, so nil after nil is no change.
 fn changed(
     fields: &[String],
     last: &mut Vec<Option<(String, String)>>,
@@ -41,19 +42,26 @@ fn changed(
     row: usize,
 ) -> Result<bool> {
     let mut current: Vec<Option<(String, String)>> = Vec::with_capacity(fields.len());
-    for field in fields {
-        current.push(match data.column_by_name(field) {
-            Some(column) if column.is_valid(row) => Some((
-                column.data_type().to_string(),
-                array_value_to_string(column, row)?,
-            )),
-            _ => None,
-        });
+    let mut changed = false;
+    for (i, field) in fields.iter().enumerate() {
+        let schema = data.schema();
+        let (present, value) = match schema.index_of(field) {
+            Ok(index) => {
+                let (meta, column) = (schema.field(index), data.column(index));
+                let value = column.is_valid(row).then(|| {
+                    array_value_to_string(column, row)
+                        .map(|text| (column.data_type().to_string(), text))
+                });
+                (
+                    column.is_valid(row) || condenser_model::schema::nulls_are_values(meta),
+                    value.transpose()?,
+                )
+            }
+            Err(_) => (false, None),
+        };
+        changed |= present && last.get(i).cloned().flatten() != value;
+        current.push(value);
     }
-    let changed = current
-        .iter()
-        .enumerate()
-        .any(|(i, value)| value.is_some() && last.get(i).is_none_or(|last| last != value));
     if changed {
         *last = current;
     }

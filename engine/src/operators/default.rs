@@ -144,8 +144,8 @@ impl DefaultOperator {
     }
 
     /// The groups of points whose group-by tags may have been defaulted: a group tag
-    /// without a value takes the default, the group stays the same (Kapacitor's grouped
-    /// nodes take a group's tags from the tags of its first point, which default() set).
+    /// without a value takes the default, and the point is in the group of its new tags (as
+    /// Kapacitor's `SetTags` computes the group id anew), which may be a group that exists.
     fn regroup(&self, groups: &[Arc<Group>]) -> Arc<[Arc<Group>]> {
         let defaulted = |group: &Group| {
             group
@@ -174,10 +174,7 @@ impl DefaultOperator {
                             v.clone_from(value);
                         }
                     }
-                    Arc::new(Group {
-                        tags,
-                        ..group.as_ref().clone()
-                    })
+                    Arc::new(Group::new(tags, group.name.clone()))
                 } else {
                     Arc::clone(group)
                 };
@@ -206,11 +203,7 @@ impl DefaultOperator {
             }
         }
         let group = if changed {
-            tags.sort();
-            Arc::new(Group {
-                tags,
-                ..batch.group.as_ref().clone()
-            })
+            Arc::new(Group::new(tags, batch.group.name.clone()))
         } else {
             batch.group
         };

@@ -346,18 +346,21 @@ impl JoinOperator {
             .collect();
         let id = Group::new(on_tags, group.name.clone()).id;
         m.low_marks.insert((src, id.clone()), t);
-        // With a missing parent the low mark is the zero time: nothing is before it.
-        let low_mark = all_reported.then(|| {
-            (0..parents)
-                .map(|s| {
-                    m.low_marks
-                        .get(&(s, id.clone()))
-                        .copied()
-                        .unwrap_or(i64::MIN)
+        // The oldest of the parents' last times, as Kapacitor's loop finds it: a parent
+        // without a time for the group (Go's zero time) empties the low mark, and an empty
+        // low mark takes the next parent's time. Empty (the zero time): nothing is before it.
+        let low_mark = all_reported
+            .then(|| {
+                (0..parents).fold(None, |low: Option<i64>, s| {
+                    let last = m.low_marks.get(&(s, id.clone())).copied();
+                    match (low, last) {
+                        (None, last) => last,
+                        (Some(_), None) => None,
+                        (Some(low), Some(last)) => Some(low.min(last)),
+                    }
                 })
-                .min()
-                .unwrap_or(i64::MIN)
-        });
+            })
+            .flatten();
         let mut collect: Vec<(usize, i64, Value)> = Vec::new();
         if let Some(low) = low_mark
             && let Some(buffer) = m.specifics.get_mut(&id)
