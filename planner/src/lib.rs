@@ -16,7 +16,8 @@
 //! - [`plan`]: lowers a pipeline to a DataFusion logical plan (lambdas as DataFusion
 //!   expressions over Kapacitor's functions as scalar UDFs, every node an extension node
 //!   carrying its spec, `where` and `eval` as `Filter` and `Projection`) and prints it.
-//! - [`template`]: Go's text/template as Kapacitor's templates use it (httpPost URLs).
+//! - [`template`]: Go's text/template as Kapacitor's templates use it (httpPost URLs, alert ids,
+//!   messages and details).
 //!
 //! The entry points are [`check`] (script to pipeline) and [`plan::lower`] (pipeline to the
 //! plan the engine runs).

@@ -4,7 +4,6 @@
 //! data still flows; with `.codeField()` the status code (0 when no answer came) is added
 //! to each point.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +11,7 @@ use std::time::Duration;
 use arrow::array::{ArrayRef, Int64Array, RecordBatch};
 use condenser_model::FieldType;
 use condenser_planner::nodes::HttpPostSpec;
-use condenser_planner::template::TemplateData;
+use condenser_planner::template::Value as TemplateValue;
 use serde_json::{Value, json};
 
 use super::http_out::{batch_row, point_row};
@@ -54,21 +53,27 @@ impl HttpPostOperator {
 
     /// POSTs one row; the status code, or 0 when the request failed (reported on `ctx`).
     fn post(&self, row: &Value, ctx: &mut Context<'_>) -> i64 {
-        let mut data = TemplateData::default();
-        if let Some(name) = row.get("name").and_then(Value::as_str) {
-            data.fields.insert("Name".into(), name.to_owned());
-        }
-        let tags: BTreeMap<String, String> = row
+        let name = row.get("name").and_then(Value::as_str).unwrap_or_default();
+        let tags = row
             .get("tags")
             .and_then(Value::as_object)
             .map(|t| {
                 t.iter()
                     .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect()
+                    .collect::<Vec<_>>()
             })
             .unwrap_or_default();
-        data.maps.insert("Tags".into(), tags);
-        let url = self.spec.url.render(&data);
+        let data = TemplateValue::structure([
+            ("Name", TemplateValue::Str(name.to_owned())),
+            ("Tags", TemplateValue::strings(tags)),
+        ]);
+        let url = match self.spec.url.render(&data) {
+            Ok(url) => url,
+            Err(error) => {
+                ctx.fail(&format_args!("rendering the URL template: {error}"));
+                return 0;
+            }
+        };
         let mut request = self.client.post(&url).json(&json!({ "series": [row] }));
         for (k, v) in &self.spec.headers {
             request = request.header(k, v);

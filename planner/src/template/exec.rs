@@ -1,0 +1,461 @@
+//! Runs a template's tree on its data, as Go's `text/template` executes it.
+
+use super::format::{print_value, sprintf};
+use super::parse::{Node, Operand, Pipeline};
+use super::{Escape, Value};
+
+/// The functions a template may call: Go's builtins.
+pub(super) const FUNCTIONS: &[&str] = &[
+    "and", "or", "not", "len", "index", "print", "printf", "println", "eq", "ne", "lt", "le", "gt",
+    "ge", "html", "js", "urlquery",
+];
+
+/// The text `nodes` print with `data` as `.` and `$`.
+pub(super) fn render(nodes: &[Node], data: &Value, escape: Escape) -> Result<String, String> {
+    let mut state = State {
+        vars: vec![("$".to_owned(), data.clone())],
+        out: String::new(),
+        escape,
+    };
+    state.walk(nodes, data)?;
+    Ok(state.out)
+}
+
+struct State {
+    vars: Vec<(String, Value)>,
+    out: String,
+    escape: Escape,
+}
+
+impl State {
+    fn walk(&mut self, nodes: &[Node], dot: &Value) -> Result<(), String> {
+        for node in nodes {
+            match node {
+                Node::Text(text) => self.out.push_str(text),
+                Node::Action(pipeline) => {
+                    let value = self.pipeline(pipeline, dot)?;
+                    if pipeline.vars.is_empty() {
+                        let text = print_value(&value);
+                        match self.escape {
+                            Escape::Text => self.out.push_str(&text),
+                            Escape::Html => self.out.push_str(&html_escape(&text)),
+                        }
+                    }
+                }
+                Node::If(pipeline, body, otherwise) => {
+                    let mark = self.vars.len();
+                    let value = self.pipeline(pipeline, dot)?;
+                    if truth(&value) {
+                        self.walk(body, dot)?;
+                    } else {
+                        self.walk(otherwise, dot)?;
+                    }
+                    self.vars.truncate(mark);
+                }
+                Node::With(pipeline, body, otherwise) => {
+                    let mark = self.vars.len();
+                    let value = self.pipeline(pipeline, dot)?;
+                    if truth(&value) {
+                        self.walk(body, &value)?;
+                    } else {
+                        self.walk(otherwise, dot)?;
+                    }
+                    self.vars.truncate(mark);
+                }
+                Node::Range(pipeline, body, otherwise) => {
+                    let mark = self.vars.len();
+                    let unnamed = Pipeline {
+                        vars: Vec::new(),
+                        ..pipeline.clone()
+                    };
+                    let value = self.pipeline(&unnamed, dot)?;
+                    let items: Vec<(Value, Value)> = match &value {
+                        Value::List(items) => items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| (Value::Int(i as i64), v.clone()))
+                            .collect(),
+                        Value::Map(map) => map
+                            .entries
+                            .iter()
+                            .map(|(k, v)| (Value::Str(k.clone()), v.clone()))
+                            .collect(),
+                        Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
+                        Value::Nil => Vec::new(),
+                        other => {
+                            return Err(format!("range can't iterate over {}", print_value(other)));
+                        }
+                    };
+                    if items.is_empty() {
+                        self.walk(otherwise, dot)?;
+                    }
+                    for (key, item) in items {
+                        let inner = self.vars.len();
+                        match pipeline.vars.as_slice() {
+                            [element] => self.vars.push((element.clone(), item.clone())),
+                            [index, element] => {
+                                self.vars.push((index.clone(), key));
+                                self.vars.push((element.clone(), item.clone()));
+                            }
+                            _ => {}
+                        }
+                        self.walk(body, &item)?;
+                        self.vars.truncate(inner);
+                    }
+                    self.vars.truncate(mark);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn pipeline(&mut self, pipeline: &Pipeline, dot: &Value) -> Result<Value, String> {
+        let mut value: Option<Value> = None;
+        for command in &pipeline.commands {
+            value = Some(self.command(command, dot, value)?);
+        }
+        let value = value.unwrap_or(Value::Nil);
+        for name in &pipeline.vars {
+            if pipeline.assign {
+                let slot = self
+                    .vars
+                    .iter_mut()
+                    .rev()
+                    .find(|(n, _)| n == name)
+                    .ok_or_else(|| format!("undefined variable: {name}"))?;
+                slot.1 = value.clone();
+            } else {
+                self.vars.push((name.clone(), value.clone()));
+            }
+        }
+        Ok(value)
+    }
+
+    fn command(
+        &mut self,
+        command: &[Operand],
+        dot: &Value,
+        piped: Option<Value>,
+    ) -> Result<Value, String> {
+        let Operand::Function(name) = &command[0] else {
+            if command.len() > 1 || piped.is_some() {
+                return Err(format!(
+                    "can't give argument to non-function {}",
+                    describe(&command[0])
+                ));
+            }
+            return self.operand(&command[0], dot);
+        };
+        // `and` and `or` evaluate their arguments only as far as they must.
+        if name == "and" || name == "or" {
+            if command.len() == 1 && piped.is_none() {
+                return Err(format!(
+                    "wrong number of args for {name}: want at least 1 got 0"
+                ));
+            }
+            let mut last = Value::Nil;
+            for operand in &command[1..] {
+                last = self.operand(operand, dot)?;
+                if truth(&last) != (name == "and") {
+                    return Ok(last);
+                }
+            }
+            return Ok(piped.unwrap_or(last));
+        }
+        let mut args = Vec::with_capacity(command.len());
+        for operand in &command[1..] {
+            args.push(self.operand(operand, dot)?);
+        }
+        args.extend(piped);
+        call(name, &args)
+    }
+
+    fn operand(&mut self, operand: &Operand, dot: &Value) -> Result<Value, String> {
+        match operand {
+            Operand::Field(names) => fields(dot, names),
+            Operand::Variable(name, names) => {
+                let value = self
+                    .vars
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| format!("undefined variable: {name}"))?;
+                fields(&value, names)
+            }
+            Operand::Function(name) => call(name, &[]),
+            Operand::Str(s) => Ok(Value::Str(s.clone())),
+            Operand::Int(v) => Ok(Value::Int(*v)),
+            Operand::Float(v) => Ok(Value::Float(*v)),
+            Operand::Bool(v) => Ok(Value::Bool(*v)),
+            Operand::Nil => Err("nil is not a command".to_owned()),
+            Operand::Group(pipeline, names) => {
+                let value = self.pipeline(pipeline, dot)?;
+                fields(&value, names)
+            }
+        }
+    }
+}
+
+/// How Go's errors name an operand.
+fn describe(operand: &Operand) -> String {
+    match operand {
+        Operand::Field(names) => format!(".{}", names.join(".")),
+        Operand::Variable(name, _) => name.clone(),
+        Operand::Str(s) => format!("{s:?}"),
+        Operand::Int(v) => v.to_string(),
+        Operand::Float(v) => v.to_string(),
+        Operand::Bool(v) => v.to_string(),
+        Operand::Nil => "nil".to_owned(),
+        Operand::Function(name) => name.clone(),
+        Operand::Group(..) => "(pipeline)".to_owned(),
+    }
+}
+
+/// `value.A.B…`: struct fields (one the struct lacks is an error) and map entries (a missing
+/// one is Go's invalid value, which prints as `<no value>`).
+fn fields(value: &Value, names: &[String]) -> Result<Value, String> {
+    let mut value = value.clone();
+    for name in names {
+        value = match value {
+            Value::Struct(fields) => fields
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("can't evaluate field {name}"))?,
+            Value::Map(map) => map.entries.get(name).cloned().unwrap_or(Value::Nil),
+            Value::Nil => return Err(format!("nil pointer evaluating .{name}")),
+            other => {
+                return Err(format!(
+                    "can't evaluate field {name} in type {}",
+                    type_name(&other)
+                ));
+            }
+        };
+    }
+    Ok(value)
+}
+
+/// Go's type name of a value, for errors.
+pub(super) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Nil => "<nil>",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int64",
+        Value::Float(_) => "float64",
+        Value::Str(_) => "string",
+        Value::Time(_) => "time.Time",
+        Value::Duration(_) => "time.Duration",
+        Value::Struct(_) => "struct",
+        Value::Map(map) if matches!(*map.zero, Value::Str(_)) => "map[string]string",
+        Value::Map(_) => "map[string]interface {}",
+        Value::List(_) => "[]interface {}",
+    }
+}
+
+/// Go's `truth`: false, zero numbers, empty strings, maps and lists, and nil are false.
+fn truth(value: &Value) -> bool {
+    match value {
+        Value::Nil => false,
+        Value::Bool(b) => *b,
+        Value::Int(v) | Value::Duration(v) => *v != 0,
+        Value::Float(v) => *v != 0.0,
+        Value::Str(s) => !s.is_empty(),
+        Value::Map(map) => !map.entries.is_empty(),
+        Value::List(items) => !items.is_empty(),
+        Value::Time(_) | Value::Struct(_) => true,
+    }
+}
+
+fn call(name: &str, args: &[Value]) -> Result<Value, String> {
+    let want = |n: usize| {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(format!(
+                "wrong number of args for {name}: want {n} got {}",
+                args.len()
+            ))
+        }
+    };
+    match name {
+        "not" => {
+            want(1)?;
+            Ok(Value::Bool(!truth(&args[0])))
+        }
+        "len" => {
+            want(1)?;
+            Ok(Value::Int(match &args[0] {
+                Value::Str(s) => s.len(),
+                Value::Map(map) => map.entries.len(),
+                Value::List(items) => items.len(),
+                other => return Err(format!("len of type {}", type_name(other))),
+            } as i64))
+        }
+        "index" => {
+            let Some((item, keys)) = args.split_first() else {
+                return Err("wrong number of args for index: want at least 1 got 0".to_owned());
+            };
+            let mut item = item.clone();
+            for key in keys {
+                item = match (&item, key) {
+                    (Value::Map(map), Value::Str(k)) => map
+                        .entries
+                        .get(k)
+                        .cloned()
+                        .unwrap_or_else(|| (*map.zero).clone()),
+                    (Value::List(items), Value::Int(i)) => items
+                        .get(usize::try_from(*i).map_err(|_| format!("index out of range: {i}"))?)
+                        .cloned()
+                        .ok_or_else(|| format!("index out of range: {i}"))?,
+                    (Value::Nil, _) => return Err("index of untyped nil".to_owned()),
+                    (other, key) => {
+                        return Err(format!(
+                            "can't index item of type {} with {}",
+                            type_name(other),
+                            type_name(key)
+                        ));
+                    }
+                };
+            }
+            Ok(item)
+        }
+        "print" => {
+            let mut out = String::new();
+            for (i, arg) in args.iter().enumerate() {
+                // Go's Sprint puts a space between operands when neither is a string.
+                if i > 0 && !matches!(arg, Value::Str(_)) && !matches!(args[i - 1], Value::Str(_)) {
+                    out.push(' ');
+                }
+                out.push_str(&print_value(arg));
+            }
+            Ok(Value::Str(out))
+        }
+        "println" => {
+            let parts: Vec<String> = args.iter().map(print_value).collect();
+            Ok(Value::Str(parts.join(" ") + "\n"))
+        }
+        "printf" => {
+            let Some((Value::Str(format), rest)) = args.split_first() else {
+                return Err("printf needs a format string".to_owned());
+            };
+            Ok(Value::Str(sprintf(format, rest)))
+        }
+        "html" => Ok(Value::Str(html_escape(&sprint(args)))),
+        "js" => Ok(Value::Str(js_escape(&sprint(args)))),
+        "urlquery" => Ok(Value::Str(query_escape(&sprint(args)))),
+        "eq" | "ne" => {
+            if args.len() < 2 {
+                return Err("missing argument for comparison".to_owned());
+            }
+            let mut equal = false;
+            for other in &args[1..] {
+                if compare(&args[0], other, true)? == std::cmp::Ordering::Equal {
+                    equal = true;
+                    break;
+                }
+            }
+            Ok(Value::Bool(if name == "eq" { equal } else { !equal }))
+        }
+        "lt" | "le" | "gt" | "ge" => {
+            want(2)?;
+            let order = compare(&args[0], &args[1], false)?;
+            use std::cmp::Ordering::{Equal, Greater, Less};
+            Ok(Value::Bool(match name {
+                "lt" => order == Less,
+                "le" => order != Greater,
+                "gt" => order == Greater,
+                _ => order == Equal || order == Greater,
+            }))
+        }
+        _ => Err(format!("function {name:?} not defined")),
+    }
+}
+
+/// Go's `Sprint` of the arguments (as the escaping functions take them).
+fn sprint(args: &[Value]) -> String {
+    match call("print", args) {
+        Ok(Value::Str(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// Go's comparison of basic kinds: integers with integers, floats with floats, strings with
+/// strings, booleans only for equality; anything else is an error.
+fn compare(a: &Value, b: &Value, equality: bool) -> Result<std::cmp::Ordering, String> {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) | (Value::Duration(x), Value::Duration(y)) => Ok(x.cmp(y)),
+        (Value::Float(x), Value::Float(y)) => Ok(x.partial_cmp(y).unwrap_or(Ordering::Less)),
+        (Value::Str(x), Value::Str(y)) => Ok(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) if equality => Ok(if x == y {
+            Ordering::Equal
+        } else {
+            Ordering::Less
+        }),
+        (Value::Bool(_), Value::Bool(_)) => Err("invalid type for comparison".to_owned()),
+        (x, y) if std::mem::discriminant(x) == std::mem::discriminant(y) => {
+            if equality {
+                Ok(if x == y {
+                    Ordering::Equal
+                } else {
+                    Ordering::Less
+                })
+            } else {
+                Err("invalid type for comparison".to_owned())
+            }
+        }
+        (Value::Nil, _) | (_, Value::Nil) => Err("invalid type for comparison".to_owned()),
+        _ => Err("incompatible types for comparison".to_owned()),
+    }
+}
+
+/// `html/template`'s escaping of text: `&`, `'`, `<`, `>`, `"` and NUL.
+pub(super) fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\0' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Go's `JSEscapeString`.
+fn js_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '<' => out.push_str("\\u003C"),
+            '>' => out.push_str("\\u003E"),
+            '&' => out.push_str("\\u0026"),
+            '=' => out.push_str("\\u003D"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Go's `url.QueryEscape`.
+fn query_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

@@ -1,0 +1,402 @@
+//! Go's `fmt` as templates print: `%v` of every value, `printf`'s verbs, flags, widths and
+//! precisions, and the text of a `time.Time`, a `time.Duration` and a `float64`.
+
+use super::Value;
+use super::exec::type_name;
+
+/// How Go's `fmt.Sprint` prints `value` (`%v`); Go's invalid value prints as `<no value>`.
+pub(super) fn print_value(value: &Value) -> String {
+    match value {
+        Value::Nil => "<no value>".to_owned(),
+        other => verb_v(other),
+    }
+}
+
+/// `%v` of a value inside another (a nil there is `<nil>`).
+fn verb_v(value: &Value) -> String {
+    match value {
+        Value::Nil => "<nil>".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(v) => v.to_string(),
+        Value::Float(v) => go_float(*v, 'g', None),
+        Value::Str(s) => s.clone(),
+        Value::Time(t) => go_time(*t),
+        Value::Duration(d) => go_duration(*d),
+        Value::Struct(fields) => {
+            let parts: Vec<String> = fields.values().map(verb_v).collect();
+            format!("{{{}}}", parts.join(" "))
+        }
+        Value::Map(map) => {
+            let parts: Vec<String> = map
+                .entries
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", verb_v(v)))
+                .collect();
+            format!("map[{}]", parts.join(" "))
+        }
+        Value::List(items) => {
+            let parts: Vec<String> = items.iter().map(verb_v).collect();
+            format!("[{}]", parts.join(" "))
+        }
+    }
+}
+
+/// Go's `strconv.FormatFloat(v, format, precision, 64)` for formats `e`, `f` and `g`
+/// (`None`: the fewest digits that read back as `v`).
+pub fn go_float(v: f64, format: char, precision: Option<usize>) -> String {
+    if v.is_nan() {
+        return "NaN".to_owned();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
+    }
+    match format {
+        'f' => match precision {
+            Some(p) => format!("{v:.p$}"),
+            None => format!("{v}"),
+        },
+        'e' => exponent_form(v, precision),
+        _ => {
+            // %g: the exponent form when the exponent is below -4 or at least the precision
+            // (6 for the shortest form), with trailing zeros removed.
+            let (digits, exp) = decimal_digits(v, precision.map(|p| p.max(1)));
+            let eprec = match precision {
+                None => 6,
+                Some(p) => {
+                    let p = p.max(1) as i32;
+                    if p > digits.len() as i32 && digits.len() as i32 > exp {
+                        digits.len() as i32
+                    } else {
+                        p
+                    }
+                }
+            };
+            let sign = if v.is_sign_negative() { "-" } else { "" };
+            if exp < -4 || exp >= eprec {
+                let mantissa = if digits.len() > 1 {
+                    format!("{}.{}", &digits[..1], &digits[1..])
+                } else {
+                    digits.clone()
+                };
+                format!(
+                    "{sign}{mantissa}e{}{:02}",
+                    if exp < 0 { '-' } else { '+' },
+                    exp.abs()
+                )
+            } else if exp < 0 {
+                format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+            } else if digits.len() as i32 > exp + 1 {
+                let point = (exp + 1) as usize;
+                format!("{sign}{}.{}", &digits[..point], &digits[point..])
+            } else {
+                format!(
+                    "{sign}{digits}{}",
+                    "0".repeat((exp + 1) as usize - digits.len())
+                )
+            }
+        }
+    }
+}
+
+/// The significant digits of `|v|` (trailing zeros removed) and its decimal exponent: the
+/// fewest that read back as `v`, or `precision` digits rounded.
+fn decimal_digits(v: f64, precision: Option<usize>) -> (String, i32) {
+    let text = match precision {
+        None => format!("{:e}", v.abs()),
+        Some(p) => format!("{:.*e}", p - 1, v.abs()),
+    };
+    let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    while digits.len() > 1 && digits.ends_with('0') {
+        digits.pop();
+    }
+    (digits, exp.parse().unwrap_or(0))
+}
+
+/// `%e`: `d.ddde±dd`.
+fn exponent_form(v: f64, precision: Option<usize>) -> String {
+    let text = match precision {
+        Some(p) => format!("{:.*e}", p, v),
+        None => format!("{:e}", v),
+    };
+    let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    format!(
+        "{mantissa}e{}{:02}",
+        if exp < 0 { '-' } else { '+' },
+        exp.abs()
+    )
+}
+
+/// Go's `time.Time.String()` of a UTC time: `2006-01-02 15:04:05.999999999 +0000 UTC`.
+pub fn go_time(nanos: i64) -> String {
+    let seconds = nanos.div_euclid(1_000_000_000);
+    let fraction = nanos.rem_euclid(1_000_000_000);
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let mut text = format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60
+    );
+    if fraction > 0 {
+        let digits = format!("{fraction:09}");
+        text.push('.');
+        text.push_str(digits.trim_end_matches('0'));
+    }
+    text.push_str(" +0000 UTC");
+    text
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
+/// algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Go's `time.Duration.String()`: `1h2m3.5s`, `1.5ms`, `0s`.
+pub fn go_duration(nanos: i64) -> String {
+    if nanos == 0 {
+        return "0s".to_owned();
+    }
+    let sign = if nanos < 0 { "-" } else { "" };
+    let n = nanos.unsigned_abs();
+    let fraction = |value: u64, unit: u64| {
+        let whole = value / unit;
+        let rest = value % unit;
+        if rest == 0 {
+            whole.to_string()
+        } else {
+            let width = unit.ilog10() as usize;
+            let digits = format!("{rest:0width$}");
+            format!("{whole}.{}", digits.trim_end_matches('0'))
+        }
+    };
+    if n < 1_000 {
+        return format!("{sign}{n}ns");
+    }
+    if n < 1_000_000 {
+        return format!("{sign}{}µs", fraction(n, 1_000));
+    }
+    if n < 1_000_000_000 {
+        return format!("{sign}{}ms", fraction(n, 1_000_000));
+    }
+    let hours = n / 3_600_000_000_000;
+    let minutes = n / 60_000_000_000 % 60;
+    let seconds = fraction(n % 60_000_000_000, 1_000_000_000);
+    let mut text = sign.to_owned();
+    if hours > 0 {
+        text.push_str(&format!("{hours}h"));
+    }
+    if hours > 0 || minutes > 0 {
+        text.push_str(&format!("{minutes}m"));
+    }
+    text.push_str(&format!("{seconds}s"));
+    text
+}
+
+/// One `%…` directive's flags, width and precision.
+#[derive(Default)]
+struct Spec {
+    minus: bool,
+    plus: bool,
+    space: bool,
+    zero: bool,
+    sharp: bool,
+    width: Option<usize>,
+    precision: Option<usize>,
+}
+
+/// Go's `fmt.Sprintf(format, args…)`, with its `%!verb(type=value)` for a bad verb and
+/// `%!verb(MISSING)` for a missing argument.
+pub(super) fn sprintf(format: &str, args: &[Value]) -> String {
+    let mut out = String::new();
+    let mut chars = format.chars().peekable();
+    let mut next = 0;
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = Spec::default();
+        while let Some(&flag) = chars.peek() {
+            match flag {
+                '-' => spec.minus = true,
+                '+' => spec.plus = true,
+                ' ' => spec.space = true,
+                '0' => spec.zero = true,
+                '#' => spec.sharp = true,
+                _ => break,
+            }
+            chars.next();
+        }
+        let number = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+            let mut n: Option<usize> = None;
+            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                n = Some(n.unwrap_or(0) * 10 + d as usize);
+                chars.next();
+            }
+            n
+        };
+        spec.width = number(&mut chars);
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            spec.precision = Some(number(&mut chars).unwrap_or(0));
+        }
+        let Some(verb) = chars.next() else {
+            out.push_str("%!(NOVERB)");
+            break;
+        };
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        let Some(arg) = args.get(next) else {
+            out.push_str(&format!("%!{verb}(MISSING)"));
+            continue;
+        };
+        next += 1;
+        out.push_str(&directive(verb, &spec, arg));
+    }
+    if next < args.len() {
+        let extra: Vec<String> = args[next..]
+            .iter()
+            .map(|a| format!("{}={}", type_name(a), verb_v(a)))
+            .collect();
+        out.push_str(&format!("%!(EXTRA {})", extra.join(", ")));
+    }
+    out
+}
+
+/// One directive's text, padded to its width.
+fn directive(verb: char, spec: &Spec, arg: &Value) -> String {
+    let signed = |text: String, negative: bool| {
+        if negative {
+            text
+        } else if spec.plus {
+            format!("+{text}")
+        } else if spec.space {
+            format!(" {text}")
+        } else {
+            text
+        }
+    };
+    let numeric = matches!(
+        (verb, arg),
+        ('d' | 'x' | 'X' | 'o' | 'b' | 'v', Value::Int(_))
+            | ('e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'v', Value::Float(_))
+    );
+    let text = match (verb, arg) {
+        ('v', _) => match arg {
+            Value::Float(v) => signed(go_float(*v, 'g', spec.precision), *v < 0.0),
+            Value::Int(v) => signed(v.to_string(), *v < 0),
+            other => verb_v(other),
+        },
+        ('d', Value::Int(v)) => signed(v.to_string(), *v < 0),
+        ('x', Value::Int(v)) => signed(radix(*v, 16, spec.sharp, "0x"), *v < 0),
+        ('X', Value::Int(v)) => signed(radix(*v, 16, spec.sharp, "0X").to_uppercase(), *v < 0),
+        ('o', Value::Int(v)) => signed(radix(*v, 8, spec.sharp, "0"), *v < 0),
+        ('b', Value::Int(v)) => signed(radix(*v, 2, false, ""), *v < 0),
+        ('c', Value::Int(v)) => char::from_u32(*v as u32).unwrap_or('\u{FFFD}').to_string(),
+        ('f' | 'F', Value::Float(v)) => signed(
+            go_float(*v, 'f', Some(spec.precision.unwrap_or(6))),
+            *v < 0.0,
+        ),
+        ('e', Value::Float(v)) => signed(
+            exponent_form(*v, Some(spec.precision.unwrap_or(6))),
+            *v < 0.0,
+        ),
+        ('E', Value::Float(v)) => signed(
+            exponent_form(*v, Some(spec.precision.unwrap_or(6))).to_uppercase(),
+            *v < 0.0,
+        ),
+        ('g', Value::Float(v)) => signed(go_float(*v, 'g', spec.precision), *v < 0.0),
+        ('G', Value::Float(v)) => {
+            signed(go_float(*v, 'g', spec.precision).to_uppercase(), *v < 0.0)
+        }
+        ('s', Value::Str(s)) => match spec.precision {
+            Some(p) => s.chars().take(p).collect(),
+            None => s.clone(),
+        },
+        ('s', Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Nil) => {
+            format!("%!s({}={})", type_name(arg), verb_v(arg))
+        }
+        ('s', other) => verb_v(other),
+        ('q', Value::Str(s)) => go_quote(s),
+        ('x', Value::Str(s)) => s.bytes().map(|b| format!("{b:02x}")).collect(),
+        ('X', Value::Str(s)) => s.bytes().map(|b| format!("{b:02X}")).collect(),
+        ('t', Value::Bool(b)) => b.to_string(),
+        (verb, other) => format!("%!{verb}({}={})", type_name(other), verb_v(other)),
+    };
+    pad(text, spec, numeric)
+}
+
+/// `v` in `radix`, with `prefix` when `sharp`.
+fn radix(v: i64, radix: u32, sharp: bool, prefix: &str) -> String {
+    let magnitude = v.unsigned_abs();
+    let digits = match radix {
+        16 => format!("{magnitude:x}"),
+        8 => format!("{magnitude:o}"),
+        _ => format!("{magnitude:b}"),
+    };
+    let sign = if v < 0 { "-" } else { "" };
+    if sharp {
+        format!("{sign}{prefix}{digits}")
+    } else {
+        format!("{sign}{digits}")
+    }
+}
+
+/// `text` padded to the directive's width: left-justified with `-`, zero-filled after the
+/// sign with `0` for numbers, else space-filled on the left.
+fn pad(text: String, spec: &Spec, numeric: bool) -> String {
+    let Some(width) = spec.width else {
+        return text;
+    };
+    let length = text.chars().count();
+    if length >= width {
+        return text;
+    }
+    let fill = width - length;
+    if spec.minus {
+        format!("{text}{}", " ".repeat(fill))
+    } else if spec.zero && numeric {
+        let (sign, digits) = match text.chars().next() {
+            Some(c @ ('-' | '+' | ' ')) => (c.to_string(), text[1..].to_owned()),
+            _ => (String::new(), text),
+        };
+        format!("{sign}{}{digits}", "0".repeat(fill))
+    } else {
+        format!("{}{text}", " ".repeat(fill))
+    }
+}
+
+/// Go's `strconv.Quote`.
+fn go_quote(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

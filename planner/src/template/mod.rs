@@ -1,0 +1,132 @@
+//! Go's `text/template` (and `html/template`'s escaping of text) as Kapacitor's templates use
+//! it: httpPost URLs, and an alert's id, message and details.
+//!
+//! In: the template's text, parsed when the task is defined ([`Template::parse`]; an error
+//! says what was expected where). Out: the text rendered from a [`Value`]
+//! ([`Template::render`]): fields (`.Name`, `.Tags.host`), `index`, variables, pipelines,
+//! `if`/`else`/`range`/`with`, comparison and logic functions, `len`, `print`, `printf`
+//! and `println` with Go's formatting of numbers, maps, times and durations.
+
+mod exec;
+mod format;
+mod parse;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub use format::{go_duration, go_float, go_time};
+
+/// A value a template reads: what Go's reflection would see in Kapacitor's template data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Go's nil (a missing entry of a map of interfaces prints as `<no value>`).
+    Nil,
+    /// A `bool`.
+    Bool(bool),
+    /// An `int64`.
+    Int(i64),
+    /// A `float64`.
+    Float(f64),
+    /// A `string`.
+    Str(String),
+    /// A `time.Time`, in nanoseconds since the Unix epoch, UTC.
+    Time(i64),
+    /// A `time.Duration`, in nanoseconds.
+    Duration(i64),
+    /// A struct: its fields by name (a field it lacks is an error, as in Go).
+    Struct(BTreeMap<String, Value>),
+    /// A map with string keys, which Go ranges over and prints in key order.
+    Map(MapValue),
+    /// A slice.
+    List(Vec<Value>),
+}
+
+/// A map with string keys, and the value a missing key gives (Go's zero value of the map's
+/// element type: `""` for `map[string]string`, nil for `map[string]interface{}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapValue {
+    /// The entries.
+    pub entries: BTreeMap<String, Value>,
+    /// What a missing key reads as.
+    pub zero: Box<Value>,
+}
+
+impl Value {
+    /// A `map[string]string`.
+    pub fn strings(entries: impl IntoIterator<Item = (String, String)>) -> Value {
+        Value::Map(MapValue {
+            entries: entries
+                .into_iter()
+                .map(|(k, v)| (k, Value::Str(v)))
+                .collect(),
+            zero: Box::new(Value::Str(String::new())),
+        })
+    }
+
+    /// A `map[string]interface{}`.
+    pub fn interfaces(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
+        Value::Map(MapValue {
+            entries: entries.into_iter().collect(),
+            zero: Box::new(Value::Nil),
+        })
+    }
+
+    /// A struct of `fields`.
+    pub fn structure<'a>(fields: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+        Value::Struct(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+}
+
+/// How a template escapes what its actions print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Escape {
+    /// As `text/template`: printed as is.
+    #[default]
+    Text,
+    /// As `html/template` in HTML text: `&`, `<`, `>`, `"`, `'` escaped (alert details).
+    Html,
+}
+
+/// A parsed template, with the text it was parsed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    source: String,
+    nodes: Vec<parse::Node>,
+    escape: Escape,
+}
+
+impl Template {
+    /// Parses `text` as a `text/template`; an error says what was expected where.
+    pub fn parse(text: &str) -> Result<Template, String> {
+        Self::parse_escaped(text, Escape::Text)
+    }
+
+    /// Parses `text`, whose actions' output is escaped as `escape` says.
+    pub fn parse_escaped(text: &str, escape: Escape) -> Result<Template, String> {
+        Ok(Template {
+            source: text.to_owned(),
+            nodes: parse::parse(text)?,
+            escape,
+        })
+    }
+
+    /// The text it was parsed from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The template rendered from `data` (the template's `.`); an error is Go's execution
+    /// error (a field the data lacks, mismatched types in a comparison, …).
+    pub fn render(&self, data: &Value) -> Result<String, String> {
+        exec::render(&self.nodes, data, self.escape)
+    }
+}
+
+impl fmt::Display for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,141 @@
+//! Templates render as Go's `text/template` renders them (expectations from Go 1.22).
+
+use super::*;
+
+fn alert_data() -> Value {
+    Value::structure([
+        ("ID", Value::Str("cpu:host=serverA".into())),
+        ("Name", Value::Str("cpu".into())),
+        ("TaskName", Value::Str("task".into())),
+        ("Level", Value::Str("CRITICAL".into())),
+        (
+            "Tags",
+            Value::strings([
+                ("host".into(), "serverA".into()),
+                ("dc".into(), "east".into()),
+            ]),
+        ),
+        (
+            "Fields",
+            Value::interfaces([
+                ("value".into(), Value::Float(97.5)),
+                ("count".into(), Value::Int(10)),
+                ("big".into(), Value::Float(1234567.0)),
+            ]),
+        ),
+        ("Time", Value::Time(31_536_010_500_000_000)),
+        ("Duration", Value::Duration(90_500_000_000)),
+    ])
+}
+
+fn render(text: &str) -> String {
+    Template::parse(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .render(&alert_data())
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+#[test]
+fn fields_index_and_trimming() {
+    assert_eq!(
+        render(
+            "http://x/{{ .Name }}/?host={{ index .Tags \"host\"}}&cpu={{ index .Tags \"cpu\" }}"
+        ),
+        "http://x/cpu/?host=serverA&cpu="
+    );
+    assert_eq!(render("a  {{- .Name -}}  b"), "acpub");
+    assert_eq!(
+        render("{{ .Tags.host }} {{ .Tags.missing }}"),
+        "serverA <no value>"
+    );
+    assert_eq!(render("{{/* a comment */}}x"), "x");
+}
+
+#[test]
+fn values_print_as_go_prints_them() {
+    assert_eq!(
+        render("{{ .Fields.value }} {{ .Fields.count }} {{ .Fields.big }}"),
+        "97.5 10 1.234567e+06"
+    );
+    assert_eq!(render("{{ .Time }}"), "1971-01-01 00:00:10.5 +0000 UTC");
+    assert_eq!(render("{{ .Duration }}"), "1m30.5s");
+    assert_eq!(render("{{ .Tags }}"), "map[dc:east host:serverA]");
+    assert_eq!(go_duration(1_500_000), "1.5ms");
+    assert_eq!(go_duration(-3_600_000_000_000), "-1h0m0s");
+    assert_eq!(go_float(1e21, 'g', None), "1e+21");
+    assert_eq!(go_float(0.0001, 'g', None), "0.0001");
+    assert_eq!(go_float(0.00001, 'g', None), "1e-05");
+}
+
+#[test]
+fn control_structures_and_variables() {
+    assert_eq!(
+        render(
+            "{{ if eq .Level \"OK\" }}fine{{ else if eq .Level \"CRITICAL\" }}bad{{ else }}meh{{ end }}"
+        ),
+        "bad"
+    );
+    assert_eq!(
+        render("{{ range $k, $v := .Tags }}{{ $k }}={{ $v }};{{ end }}"),
+        "dc=east;host=serverA;"
+    );
+    assert_eq!(
+        render("{{ range .Tags }}[{{ . }}]{{ end }}"),
+        "[east][serverA]"
+    );
+    assert_eq!(render("{{ with .Tags.host }}{{ . }}{{ end }}"), "serverA");
+    assert_eq!(
+        render("{{ $x := .Name }}{{ $x }}-{{ $.Level }}"),
+        "cpu-CRITICAL"
+    );
+    assert_eq!(
+        render("{{ if and .Name (not .Tags.missing) }}y{{ end }}"),
+        "y"
+    );
+    assert_eq!(render("{{ or .Tags.missing \"default\" }}"), "default");
+    assert_eq!(render("{{ len .Tags }} {{ len .Name }}"), "2 3");
+}
+
+#[test]
+fn printf_and_pipelines() {
+    assert_eq!(render("{{ printf \"%.2f\" .Fields.value }}"), "97.50");
+    assert_eq!(render("{{ .Fields.value | printf \"%6.1f|\" }}"), "  97.5|");
+    assert_eq!(render("{{ printf \"%d%%\" .Fields.count }}"), "10%");
+    assert_eq!(
+        render("{{ printf \"%s is %v\" .Name .Fields.value }}"),
+        "cpu is 97.5"
+    );
+    assert_eq!(render("{{ printf \"%d\" .Name }}"), "%!d(string=cpu)");
+    assert_eq!(render("{{ printf \"%s %s\" .Name }}"), "cpu %!s(MISSING)");
+    assert_eq!(render("{{ printf \"%05d\" -42 }}"), "-0042");
+    assert_eq!(render("{{ print .Fields.count .Fields.count }}"), "10 10");
+    assert_eq!(render("{{ print .Name .Name }}"), "cpucpu");
+    assert_eq!(
+        render("{{ gt .Fields.value 90.0 }} {{ lt .Fields.count 3 }}"),
+        "true false"
+    );
+}
+
+#[test]
+fn html_templates_escape_what_actions_print() {
+    let template =
+        Template::parse_escaped("<b>{{ .Name }}</b> {{ \"a<b & 'c'\" }}", Escape::Html).unwrap();
+    assert_eq!(
+        template.render(&alert_data()).unwrap(),
+        "<b>cpu</b> a&lt;b &amp; &#39;c&#39;"
+    );
+}
+
+#[test]
+fn errors_say_what_went_wrong() {
+    let error = |text: &str| match Template::parse(text) {
+        Err(e) => e,
+        Ok(t) => t.render(&alert_data()).unwrap_err(),
+    };
+    assert!(error("{{ .Nope }}").contains("can't evaluate field Nope"));
+    assert!(error("{{ if .Name }}x").contains("without {{end}}"));
+    assert!(error("{{ frob .Name }}").contains("function \"frob\" not defined"));
+    assert!(error("{{ eq .Fields.count 1.0 }}").contains("incompatible types"));
+    assert!(error("{{ .Name").contains("unclosed action"));
+    assert!(error("{{ template \"x\" }}").contains("not supported"));
+}
