@@ -7,7 +7,7 @@ use super::{Escape, Value};
 /// The functions a template may call: Go's builtins.
 pub(super) const FUNCTIONS: &[&str] = &[
     "and", "or", "not", "len", "index", "print", "printf", "println", "eq", "ne", "lt", "le", "gt",
-    "ge", "html", "js", "urlquery",
+    "ge", "html", "js", "urlquery", "json",
 ];
 
 /// The text `nodes` print with `data` as `.` and `$`.
@@ -219,8 +219,9 @@ fn fields(value: &Value, names: &[String]) -> Result<Value, String> {
     for name in names {
         value = match value {
             Value::Struct(fields) => fields
-                .get(name)
-                .cloned()
+                .iter()
+                .find(|(field, _)| field == name)
+                .map(|(_, v)| v.clone())
                 .ok_or_else(|| format!("can't evaluate field {name}"))?,
             Value::Map(map) => map.entries.get(name).cloned().unwrap_or(Value::Nil),
             Value::Nil => return Err(format!("nil pointer evaluating .{name}")),
@@ -341,6 +342,10 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
             Ok(Value::Str(sprintf(format, rest)))
         }
         "html" => Ok(Value::Str(html_escape(&sprint(args)))),
+        "json" => {
+            want(1)?;
+            Ok(Value::Str(super::format::go_json(&args[0])))
+        }
         "js" => Ok(Value::Str(js_escape(&sprint(args)))),
         "urlquery" => Ok(Value::Str(query_escape(&sprint(args)))),
         "eq" | "ne" => {

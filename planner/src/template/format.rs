@@ -23,7 +23,7 @@ fn verb_v(value: &Value) -> String {
         Value::Time(t) => go_time(*t),
         Value::Duration(d) => go_duration(*d),
         Value::Struct(fields) => {
-            let parts: Vec<String> = fields.values().map(verb_v).collect();
+            let parts: Vec<String> = fields.iter().map(|(_, v)| verb_v(v)).collect();
             format!("{{{}}}", parts.join(" "))
         }
         Value::Map(map) => {
@@ -399,4 +399,104 @@ fn go_quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Go's `encoding/json` of a value: struct fields in order, map keys sorted, times as
+/// RFC 3339 with nanoseconds, durations as integer nanoseconds, `<`, `>` and `&` escaped.
+pub(super) fn go_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_json(value, &mut out);
+    out
+}
+
+fn write_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Nil => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(v) | Value::Duration(v) => out.push_str(&v.to_string()),
+        Value::Float(v) => out.push_str(&json_float(*v)),
+        Value::Str(s) => json_string(s, out),
+        Value::Time(t) => json_string(&rfc3339_nano(*t), out),
+        Value::Struct(fields) => {
+            out.push('{');
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_string(k, out);
+                out.push(':');
+                write_json(v, out);
+            }
+            out.push('}');
+        }
+        Value::Map(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_string(k, out);
+                out.push(':');
+                write_json(v, out);
+            }
+            out.push('}');
+        }
+        Value::List(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(v, out);
+            }
+            out.push(']');
+        }
+    }
+}
+
+/// Go's JSON number of a float: `f` form, or `e` form when the exponent is below -6 or at
+/// least 21 (with `e-07`, not `e-7`, trimmed to `e-7` as Go does).
+fn json_float(v: f64) -> String {
+    if !v.is_finite() {
+        return "null".to_owned();
+    }
+    let abs = v.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let text = exponent_form(v, None);
+        // Go writes e-07 as e-7.
+        match text.split_once("e-0") {
+            Some((m, e)) => format!("{m}e-{e}"),
+            None => text,
+        }
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A JSON string as Go writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped.
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Go's `time.RFC3339Nano` of a UTC time: `1971-01-01T00:00:10.5Z`.
+pub fn rfc3339_nano(nanos: i64) -> String {
+    let text = go_time(nanos);
+    // go_time gives `1971-01-01 00:00:10.5 +0000 UTC`.
+    let stamp = text.trim_end_matches(" +0000 UTC");
+    format!("{}Z", stamp.replacen(' ', "T", 1))
 }

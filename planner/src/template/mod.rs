@@ -5,7 +5,8 @@
 //! says what was expected where). Out: the text rendered from a [`Value`]
 //! ([`Template::render`]): fields (`.Name`, `.Tags.host`), `index`, variables, pipelines,
 //! `if`/`else`/`range`/`with`, comparison and logic functions, `len`, `print`, `printf`
-//! and `println` with Go's formatting of numbers, maps, times and durations.
+//! and `println` with Go's formatting of numbers, maps, times and durations, and Kapacitor's
+//! `json` (Go's `encoding/json` of a value: alert details default to `{{ json . }}`).
 
 mod exec;
 mod format;
@@ -14,7 +15,7 @@ mod parse;
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use format::{go_duration, go_float, go_time};
+pub use format::{go_duration, go_float, go_time, rfc3339_nano};
 
 /// A value a template reads: what Go's reflection would see in Kapacitor's template data.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,8 +34,8 @@ pub enum Value {
     Time(i64),
     /// A `time.Duration`, in nanoseconds.
     Duration(i64),
-    /// A struct: its fields by name (a field it lacks is an error, as in Go).
-    Struct(BTreeMap<String, Value>),
+    /// A struct: its fields in declaration order (a field it lacks is an error, as in Go).
+    Struct(Vec<(String, Value)>),
     /// A map with string keys, which Go ranges over and prints in key order.
     Map(MapValue),
     /// A slice.

@@ -139,3 +139,24 @@ fn errors_say_what_went_wrong() {
     assert!(error("{{ .Name").contains("unclosed action"));
     assert!(error("{{ template \"x\" }}").contains("not supported"));
 }
+
+#[test]
+fn json_writes_values_as_go_encoding_json_does() {
+    assert_eq!(
+        render("{{ json .Tags }}"),
+        r#"{"dc":"east","host":"serverA"}"#
+    );
+    assert_eq!(
+        render("{{ json .Time }} {{ json .Duration }} {{ json .Fields }}"),
+        r#""1971-01-01T00:00:10.5Z" 90500000000 {"big":1234567,"count":10,"value":97.5}"#
+    );
+    let data = Value::structure([
+        ("Name", Value::Str("a<b".into())),
+        ("Small", Value::Float(1e-7)),
+    ]);
+    let template = Template::parse("{{ json . }}").unwrap();
+    assert_eq!(
+        template.render(&data).unwrap(),
+        r#"{"Name":"a\u003cb","Small":1e-7}"#
+    );
+}
