@@ -3,7 +3,7 @@
 //! Everything after ingest speaks these types. Ingest turns line protocol (or Arrow Flight
 //! data) into a [`WriteBatch`]: one Arrow `RecordBatch` of points of one measurement, written
 //! to one database and retention policy. The engine routes write batches to tasks; the
-//! handlers receive alert events (added with alerts).
+//! handlers receive [`AlertEvent`]s ([`alert`]), serialized as Kapacitor's handlers send them.
 //!
 //! # The Arrow shape of points ([`schema`])
 //!
@@ -18,12 +18,15 @@
 //!
 //! No tokio and no DataFusion here: this crate is the contract between the others.
 
+pub mod alert;
 pub mod duration;
 pub mod error;
 pub mod precision;
 pub mod schema;
+pub mod time;
 pub mod write_batch;
 
+pub use alert::{AlertData, AlertEvent, Level, Series};
 pub use duration::Duration;
 pub use error::{Error, Result};
 pub use precision::Precision;

@@ -130,38 +130,8 @@ fn exponent_form(v: f64, precision: Option<usize>) -> String {
 
 /// Go's `time.Time.String()` of a UTC time: `2006-01-02 15:04:05.999999999 +0000 UTC`.
 pub fn go_time(nanos: i64) -> String {
-    let seconds = nanos.div_euclid(1_000_000_000);
-    let fraction = nanos.rem_euclid(1_000_000_000);
-    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
-    let mut text = format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60
-    );
-    if fraction > 0 {
-        let digits = format!("{fraction:09}");
-        text.push('.');
-        text.push_str(digits.trim_end_matches('0'));
-    }
-    text.push_str(" +0000 UTC");
-    text
-}
-
-/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
-/// algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let (date, clock, fraction) = condenser_model::time::parts(nanos);
+    format!("{date} {clock}{fraction} +0000 UTC")
 }
 
 /// Go's `time.Duration.String()`: `1h2m3.5s`, `1.5ms`, `0s`.
@@ -416,7 +386,7 @@ fn write_json(value: &Value, out: &mut String) {
         Value::Int(v) | Value::Duration(v) => out.push_str(&v.to_string()),
         Value::Float(v) => out.push_str(&json_float(*v)),
         Value::Str(s) => json_string(s, out),
-        Value::Time(t) => json_string(&rfc3339_nano(*t), out),
+        Value::Time(t) => json_string(&condenser_model::time::rfc3339_nano(*t), out),
         Value::Struct(fields) => {
             out.push('{');
             for (i, (k, v)) in fields.iter().enumerate() {
@@ -491,12 +461,4 @@ fn json_string(s: &str, out: &mut String) {
         }
     }
     out.push('"');
-}
-
-/// Go's `time.RFC3339Nano` of a UTC time: `1971-01-01T00:00:10.5Z`.
-pub fn rfc3339_nano(nanos: i64) -> String {
-    let text = go_time(nanos);
-    // go_time gives `1971-01-01 00:00:10.5 +0000 UTC`.
-    let stamp = text.trim_end_matches(" +0000 UTC");
-    format!("{}Z", stamp.replacen(' ', "T", 1))
 }
