@@ -387,30 +387,8 @@ fn write_json(value: &Value, out: &mut String) {
         Value::Float(v) => out.push_str(&json_float(*v)),
         Value::Str(s) => json_string(s, out),
         Value::Time(t) => json_string(&condenser_model::time::rfc3339_nano(*t), out),
-        Value::Struct(fields) => {
-            out.push('{');
-            for (i, (k, v)) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json_string(k, out);
-                out.push(':');
-                write_json(v, out);
-            }
-            out.push('}');
-        }
-        Value::Map(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json_string(k, out);
-                out.push(':');
-                write_json(v, out);
-            }
-            out.push('}');
-        }
+        Value::Struct(fields) => write_object(fields.iter().map(|(k, v)| (k, v)), out),
+        Value::Map(map) => write_object(map.entries.iter(), out),
         Value::List(items) => {
             out.push('[');
             for (i, v) in items.iter().enumerate() {
@@ -422,6 +400,20 @@ fn write_json(value: &Value, out: &mut String) {
             out.push(']');
         }
     }
+}
+
+/// A JSON object of `entries`, in their order.
+fn write_object<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>, out: &mut String) {
+    out.push('{');
+    for (i, (k, v)) in entries.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_string(k, out);
+        out.push(':');
+        write_json(v, out);
+    }
+    out.push('}');
 }
 
 /// Go's JSON number of a float: `f` form, or `e` form when the exponent is below -6 or at
