@@ -207,6 +207,36 @@ pub fn keep_batches(batches: Batches, keep: &BooleanArray) -> Result<Batches> {
     })
 }
 
+/// [`filter_data`] with a state per run of rows: one per group across points (kept in
+/// `states`, by group id), a fresh one for each batch, which starts afresh as Kapacitor's
+/// batch nodes do. The kept data goes to `out`.
+pub fn filter_with_state<S: Default>(
+    data: Data,
+    states: &mut std::collections::HashMap<String, S>,
+    mut keep: impl FnMut(&mut S, &RecordBatch, usize) -> Result<bool>,
+    out: &mut Vec<crate::message::Message>,
+) -> Result<()> {
+    let batches = match data {
+        Data::Points(points) => {
+            let kept = filter_data(Data::Points(points), |group, data, row| {
+                keep(states.entry(group.id.clone()).or_default(), data, row)
+            })?;
+            out.extend(kept.map(crate::message::Message::from));
+            return Ok(());
+        }
+        Data::Batch(batch) => vec![batch],
+        Data::Batches(batches) => batches.split()?,
+    };
+    for batch in batches {
+        let mut state = S::default();
+        let kept = filter_data(Data::Batch(batch), |_, data, row| {
+            keep(&mut state, data, row)
+        })?;
+        out.extend(kept.map(crate::message::Message::from));
+    }
+    Ok(())
+}
+
 /// Keeps the rows of `data` for which `keep(group, batch, row)` is true, in order: points
 /// with no row left are dropped (`None`), a batch is kept, possibly empty.
 pub fn filter_data(

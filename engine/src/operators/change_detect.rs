@@ -11,7 +11,7 @@ use condenser_planner::nodes::ChangeDetectSpec;
 use super::{Context, Operator};
 use crate::error::Result;
 use crate::message::{Data, Group, Message};
-use crate::points::filter_data;
+use crate::points::filter_with_state;
 
 /// Detects changes.
 #[derive(Debug)]
@@ -87,28 +87,13 @@ impl Operator for ChangeDetectOperator {
         out: &mut Vec<Message>,
     ) -> Result<()> {
         let fields = &self.spec.fields;
-        let batches = match data {
-            Data::Points(points) => {
-                let previous = &mut self.previous;
-                let kept = filter_data(Data::Points(points), |group, data, row| {
-                    let last = previous.entry(group.id.clone()).or_default();
-                    changed(fields, last, data, row)
-                })?;
-                out.extend(kept.map(Message::from));
-                return Ok(());
-            }
-            Data::Batch(batch) => vec![batch],
-            Data::Batches(batches) => batches.split()?,
-        };
-        // Each batch is compared within itself, from its first point.
-        for batch in batches {
-            let mut last = Vec::new();
-            let kept = filter_data(Data::Batch(batch), |_, data, row| {
-                changed(fields, &mut last, data, row)
-            })?;
-            out.extend(kept.map(Message::from));
-        }
-        Ok(())
+        // Points compare with their group's last kept point; a batch within itself.
+        filter_with_state(
+            data,
+            &mut self.previous,
+            |last, data, row| changed(fields, last, data, row),
+            out,
+        )
     }
 
     fn forget_group(&mut self, group: &Group) {

@@ -10,7 +10,7 @@ use super::{Context, Operator};
 use crate::error::Result;
 use crate::go_time::truncate;
 use crate::message::{Data, Group, Message};
-use crate::points::{filter_data, times};
+use crate::points::{filter_with_state, times};
 
 /// Samples points.
 #[derive(Debug)]
@@ -56,28 +56,13 @@ impl Operator for SampleOperator {
             *count += 1;
             keep
         };
-        let batches = match data {
-            Data::Points(points) => {
-                let counts = &mut self.counts;
-                let kept = filter_data(Data::Points(points), |group, data, row| {
-                    let count = counts.entry(group.id.clone()).or_insert(0);
-                    Ok(keep(count, times(data)?[row]))
-                })?;
-                out.extend(kept.map(Message::from));
-                return Ok(());
-            }
-            Data::Batch(batch) => vec![batch],
-            Data::Batches(batches) => batches.split()?,
-        };
-        // Each batch is sampled from its first point.
-        for batch in batches {
-            let mut count = 0;
-            let kept = filter_data(Data::Batch(batch), |_, data, row| {
-                Ok(keep(&mut count, times(data)?[row]))
-            })?;
-            out.extend(kept.map(Message::from));
-        }
-        Ok(())
+        // Points count per group; a batch is sampled from its first point.
+        filter_with_state(
+            data,
+            &mut self.counts,
+            |count, data, row| Ok(keep(count, times(data)?[row])),
+            out,
+        )
     }
 
     fn forget_group(&mut self, group: &Group) {

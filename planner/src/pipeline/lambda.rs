@@ -94,19 +94,7 @@ fn infer(expr: &Expr, warnings: &mut Vec<Diagnostic>) -> Option<ValueType> {
                     }
                     result
                 }
-                _ => match op {
-                    Operator::And
-                    | Operator::Or
-                    | Operator::Equal
-                    | Operator::NotEqual
-                    | Operator::Less
-                    | Operator::Greater
-                    | Operator::LessEqual
-                    | Operator::GreaterEqual
-                    | Operator::RegexEqual
-                    | Operator::RegexNotEqual => Some(ValueType::Bool),
-                    _ => None,
-                },
+                _ => (op.is_comparison() || op.is_logical()).then_some(ValueType::Bool),
             }
         }
         ExprKind::Call { name, args, .. } => {
