@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, TimestampNanosecondArray};
 use arrow::datatypes::TimestampNanosecondType;
+use condenser_engine::alerts::{AlertContext, AlertSink, ServerInfo};
 use condenser_engine::{Dbrp, Engine};
+use condenser_handlers::{HandlerService, RetryPolicy, ServiceConfig};
 use condenser_ingest::line_protocol::{LineErrorKind, ParseOptions, parse};
 use condenser_model::schema::TIME_COLUMN;
 use condenser_model::{Precision, WriteBatch};
@@ -40,6 +42,10 @@ pub(crate) struct TestArgs {
     /// The httpOut node whose result is printed [default: the only one]
     #[arg(long, value_name = "NAME")]
     http_out: Option<String>,
+    /// The task's id (`.TaskName` in alert templates) [default: the --http-out name, as
+    /// Kapacitor's replay tests name it, else the script's file name]
+    #[arg(long, value_name = "ID")]
+    task: Option<String>,
     /// Also write the task's DOT graph with each node's statistics (as `kapacitor show`
     /// prints it) to this file
     #[arg(long, value_name = "FILE")]
@@ -87,12 +93,30 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
             .ok_or_else(|| anyhow::anyhow!("--dbrp {dbrp:?} is not db.rp"))?;
         dbrps.push(Dbrp::new(db, rp));
     }
-    let name = args
-        .file
-        .file_stem()
-        .map_or_else(|| "task".to_owned(), |s| s.to_string_lossy().into_owned());
+    let name = match (&args.task, &args.http_out) {
+        (Some(task), _) | (None, Some(task)) => task.clone(),
+        (None, None) => args
+            .file
+            .file_stem()
+            .map_or_else(|| "task".to_owned(), |s| s.to_string_lossy().into_owned()),
+    };
+    // The task's handlers run as in Kapacitor's replay: each event delivered once, no
+    // retries, and none lost (the engine waits for a full queue).
+    let handlers = HandlerService::start(ServiceConfig {
+        retry: RetryPolicy::none(),
+        ..ServiceConfig::default()
+    });
+    let alerts = AlertContext {
+        sink: AlertSink::waiting(handlers.sender()),
+        server: ServerInfo {
+            hostname: "localhost".to_owned(),
+            cluster_id: random_id(),
+            server_id: random_id(),
+        },
+        ..AlertContext::default()
+    };
     // The same engine the daemon runs, with this one task.
-    let mut engine = Engine::new();
+    let mut engine = Engine::with_alerts(alerts);
     match engine.define(&name, &plan, dbrps) {
         Ok(()) => {}
         Err(condenser_engine::Error::Script(diagnostics)) => {
@@ -100,6 +124,11 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
         Err(error) => return Err(error.into()),
+    }
+    if let Some(task) = engine.task(&name) {
+        for (topic, specs) in task.alert_handlers() {
+            handlers.register(topic, specs)?;
+        }
     }
     for recording in &args.data {
         for write in read_stream_recording(recording)? {
@@ -126,9 +155,20 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
     };
     let result = task
         .http_out(&http_out)
-        .ok_or_else(|| anyhow::anyhow!("the task has no httpOut('{http_out}') node"))?;
-    println!("{}", result.to_json());
+        .ok_or_else(|| anyhow::anyhow!("the task has no httpOut('{http_out}') node"))?
+        .to_json();
+    // The handlers finish what they were given before the result is printed.
+    drop(engine);
+    handlers.close();
+    println!("{result}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A random id in the form of a UUID (the server's and cluster's ids a replay shows in
+/// `.ServerInfo`, different in each run as Kapacitor's).
+fn random_id() -> String {
+    let bytes = std::fs::read("/proc/sys/kernel/random/uuid").unwrap_or_default();
+    String::from_utf8_lossy(&bytes).trim().to_owned()
 }
 
 /// Reads a stream recording: records of three lines (database, retention policy, one point

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use condenser_model::WriteBatch;
 use datafusion_expr::LogicalPlan;
 
+use crate::alerts::AlertContext;
 use crate::error::{Error, Result};
 use crate::operators::http_out::HttpOutResult;
-use crate::task::Task;
+use crate::task::{Task, TaskEnv};
 
 /// How many times the writes of influxDBOut nodes may come back in from one write before the
 /// engine calls it a loop.
@@ -63,18 +64,31 @@ impl Registered {
 #[derive(Debug, Default)]
 pub struct Engine {
     tasks: Vec<Registered>,
+    alerts: AlertContext,
 }
 
 impl Engine {
-    /// An engine without tasks.
+    /// An engine without tasks, whose alerts go nowhere (they are counted).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An engine without tasks whose alert nodes send their events as `alerts` says.
+    pub fn with_alerts(alerts: AlertContext) -> Self {
+        Self {
+            tasks: Vec::new(),
+            alerts,
+        }
     }
 
     /// Defines task `id` from its plan (replacing a task of that id), taking writes to
     /// `dbrps` (every database when empty).
     pub fn define(&mut self, id: &str, plan: &LogicalPlan, dbrps: Vec<Dbrp>) -> Result<()> {
-        let task = Task::try_new(plan)?;
+        let env = TaskEnv {
+            name: id.to_owned(),
+            alerts: self.alerts.clone(),
+        };
+        let task = Task::build(plan, &env)?;
         let registered = Registered {
             id: id.to_owned(),
             task,

@@ -6,7 +6,7 @@
 //! carry each node's typed spec; `where` and `eval` are DataFusion `Filter` and
 //! `Projection`), and [`condenser_model::WriteBatch`]es from ingest over a bounded channel
 //! ([`Writes`]). Out: each task's results: httpOut tables, influxDBOut writes (routed back
-//! in), POSTs, logs.
+//! in), POSTs, logs, and alert events ([`alerts`]) on a bounded channel to the handlers.
 //!
 //! - [`Engine`]: the registry of tasks; routes each write, shared, to the tasks whose
 //!   database, retention policy and `from()` select it, and writes back what `influxDBOut`
@@ -23,6 +23,7 @@
 //!   [`go_time`] and [`go_sort`]: Go's time rounding and `sort.Sort`, where Kapacitor's
 //!   results depend on them.
 
+pub mod alerts;
 pub mod clock;
 mod engine;
 pub mod error;
@@ -39,4 +40,4 @@ pub mod task;
 pub use engine::{Dbrp, Engine};
 pub use error::{Error, Result};
 pub use service::{EngineHandle, EngineService, EngineStats, Writes};
-pub use task::Task;
+pub use task::{Task, TaskEnv};

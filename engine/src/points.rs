@@ -10,8 +10,8 @@ use arrow::array::{
 };
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{DataType, Field, Int32Type, Schema};
-use condenser_model::FieldType;
 use condenser_model::schema::{TIME_COLUMN, field_field, tag_field, time_data_type};
+use condenser_model::{ColumnRole, FieldType};
 
 use crate::error::{Error, Result};
 use crate::message::{Batch, Batches, Data, Gathered, Group, Message, Points, Span};
@@ -286,7 +286,10 @@ pub fn set_field(
     let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     let mut columns = data.columns().to_vec();
     let field = field_field(name, field_type);
-    match schema.index_of(name) {
+    // A tag of the same name is another column (Kapacitor keeps tags and fields apart).
+    let index = (0..fields.len())
+        .find(|&i| fields[i].name() == name && crate::message::role(&schema, i) != ColumnRole::Tag);
+    match index.ok_or(()) {
         Ok(i) => {
             fields[i] = field;
             columns[i] = column;
@@ -294,6 +297,37 @@ pub fn set_field(
         Err(_) => {
             fields.push(field);
             columns.push(column);
+        }
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
+/// `data` with tag `name` set to `values`, one per row (replaced where the tag exists,
+/// else added among the tags in key order).
+pub fn set_tag(data: &RecordBatch, name: &str, values: &[&str]) -> Result<RecordBatch> {
+    let schema = data.schema();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns = data.columns().to_vec();
+    let column = tag_column((0..values.len() as i32).collect(), values.to_vec())?;
+    let index = (0..fields.len())
+        .find(|&i| fields[i].name() == name && crate::message::role(&schema, i) == ColumnRole::Tag);
+    match index.ok_or(()) {
+        Ok(i) => {
+            fields[i] = tag_field(name);
+            columns[i] = column;
+        }
+        Err(_) => {
+            let tags = |i: &usize| crate::message::role(&schema, *i) == ColumnRole::Tag;
+            let at = (0..fields.len())
+                .filter(tags)
+                .find(|&i| fields[i].name().as_str() > name)
+                .or_else(|| (0..fields.len()).rev().find(tags).map(|i| i + 1))
+                .unwrap_or(1.min(fields.len()));
+            fields.insert(at, tag_field(name));
+            columns.insert(at, column);
         }
     }
     Ok(RecordBatch::try_new(

@@ -1,7 +1,55 @@
 //! Alert handlers.
 //!
-//! In: alert events from the engine, over bounded crossbeam channels. Out: deliveries to
-//! SMTP, Slack, Telegram, PagerDuty and the other services Kapacitor speaks to, each retried
-//! from a durable outbox. Handlers are built from validated configs when a task is defined.
+//! In: [`TopicEvent`](condenser_model::alert::TopicEvent)s from the engine's alert nodes,
+//! over a bounded crossbeam channel ([`HandlerService::sender`]), and the handler specs
+//! each topic's subscribers were defined with ([`HandlerService::register`]). Out:
+//! deliveries, in order per handler, each on a worker thread of its own: `.log()` lines,
+//! `.post()` requests, `.tcp()` writes, `.exec()` runs, retried with backoff when the
+//! failure is one that may pass ([`RetryPolicy`]).
 //!
-//! This crate is filled in with alerts; until then it exposes nothing.
+//! - [`topic`]: Kapacitor's topics: the last event of each alert id, which gives every event
+//!   its `previousLevel`.
+//! - [`service`]: the dispatcher thread (topics, fan-out) and the workers; counters per
+//!   handler (sent, failed, retried, queued, dropped). A slow or dead endpoint holds up its
+//!   own worker only; a full queue is counted, never a silent drop.
+//! - One file per handler kind ([`log`], [`post`], [`tcp`], [`exec`]): each builds from its
+//!   [`HandlerSpec`](condenser_model::handler::HandlerSpec) and delivers one event at a
+//!   time ([`Handler`]).
+
+pub mod delivery;
+pub mod exec;
+pub mod log;
+pub mod post;
+pub mod service;
+pub mod tcp;
+pub mod topic;
+
+use condenser_model::handler::HandlerSpec;
+
+pub use delivery::{Failure, Handler, RetryPolicy};
+pub use service::{HandlerCounters, HandlerService, ServiceConfig};
+pub use topic::Topics;
+
+/// A handler that cannot be built from its spec.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the {kind} handler: {message}")]
+pub struct BuildError {
+    /// The handler kind (`post`).
+    pub kind: &'static str,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Builds the handler `spec` describes.
+pub fn build(spec: &HandlerSpec) -> Result<Box<dyn Handler>, BuildError> {
+    let error = |message: String| BuildError {
+        kind: spec.kind(),
+        message,
+    };
+    Ok(match spec {
+        HandlerSpec::Log(spec) => Box::new(log::LogHandler::new(spec)),
+        HandlerSpec::Post(spec) => Box::new(post::PostHandler::new(spec).map_err(error)?),
+        HandlerSpec::Tcp(spec) => Box::new(tcp::TcpHandler::new(spec)),
+        HandlerSpec::Exec(spec) => Box::new(exec::ExecHandler::new(spec).map_err(error)?),
+    })
+}

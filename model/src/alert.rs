@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An alert's level, lowest first: Kapacitor's `OK`, `INFO`, `WARNING` and `CRITICAL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -46,10 +46,20 @@ impl Serialize for Level {
     }
 }
 
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Level::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(&text))
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown alert level {text:?}")))
+    }
+}
+
 /// One alert event, serialized as Kapacitor's handlers send it: `id`, `message`, `details`,
 /// `time` (RFC 3339 with nanoseconds), `duration` (nanoseconds), `level`, `data` (the point
 /// or batch as an InfluxQL result, `{"series":[…]}`), `previousLevel`, `recoverable`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertEvent {
     /// The alert's id (its `.id()` template rendered).
@@ -59,7 +69,7 @@ pub struct AlertEvent {
     /// Its `.details()` rendered (HTML-escaped).
     pub details: String,
     /// When: the time of the point or batch, nanoseconds since the Unix epoch.
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub time: i64,
     /// How long the alert has been in a level other than OK, in nanoseconds.
     pub duration: i64,
@@ -74,19 +84,19 @@ pub struct AlertEvent {
 }
 
 /// The points of an alert, as InfluxQL results show them: `{"series":[…]}`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AlertData {
     /// One series (a point's, or a batch's).
     pub series: Vec<Series>,
 }
 
 /// A series of an InfluxQL result, its keys in Kapacitor's order.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Series {
     /// The measurement.
     pub name: String,
     /// The tags, by key.
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tags: std::collections::BTreeMap<String, String>,
     /// `time`, then the field names.
     pub columns: Vec<String>,
@@ -94,8 +104,37 @@ pub struct Series {
     pub values: Vec<Vec<serde_json::Value>>,
 }
 
+impl AlertEvent {
+    /// The event as Kapacitor's handlers write it: Go's JSON, then a newline (the body of a
+    /// `.post()`, a line of a `.log()` file).
+    pub fn to_json_line(&self) -> String {
+        let mut line = crate::go_json::to_string(self);
+        line.push('\n');
+        line
+    }
+}
+
+/// An event on its way from an alert node to the handlers: the topic it is collected into
+/// (the node's own, `<task>:<node>`, or the one `.topic()` names) and the task it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicEvent {
+    /// The topic.
+    pub topic: String,
+    /// The task whose alert node made the event.
+    pub task: String,
+    /// The event; its `previous_level` is filled in by the topic.
+    pub event: AlertEvent,
+}
+
 fn rfc3339<S: Serializer>(nanos: &i64, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&crate::time::rfc3339_nano(*nanos))
+}
+
+fn from_rfc3339<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    crate::time::parse_rfc3339(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {text:?}")))
 }
 
 #[cfg(test)]

@@ -16,13 +16,19 @@
 //! * Each column's role is marked in its Arrow field metadata under [`schema::ROLE_KEY`]
 //!   (`"time"`, `"tag"` or `"field"`), so a tag and a string field are never confused.
 //!
+//! Go's `text/template` ([`template`]) and `encoding/json` ([`go_json`]) live here too:
+//! the planner parses alert and URL templates with them, the engine and handlers render.
+//!
 //! No tokio and no DataFusion here: this crate is the contract between the others.
 
 pub mod alert;
 pub mod duration;
 pub mod error;
+pub mod go_json;
+pub mod handler;
 pub mod precision;
 pub mod schema;
+pub mod template;
 pub mod time;
 pub mod write_batch;
 

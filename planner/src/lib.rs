@@ -28,7 +28,7 @@ pub mod functions;
 pub mod nodes;
 pub mod pipeline;
 pub mod plan;
-pub mod template;
+pub use condenser_model::template;
 pub mod tick;
 mod value_type;
 

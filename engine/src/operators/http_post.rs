@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use arrow::array::{ArrayRef, Int64Array, RecordBatch};
 use condenser_model::FieldType;
+use condenser_model::template::Value as TemplateValue;
 use condenser_planner::nodes::HttpPostSpec;
-use condenser_planner::template::Value as TemplateValue;
 use serde_json::{Value, json};
 
 use super::http_out::{batch_row, point_row};

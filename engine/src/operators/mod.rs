@@ -9,6 +9,7 @@
 //! on (a delete after the node forgets the group's state, [`Operator::forget_group`]), so an
 //! operator handles a signal only where it must.
 
+pub mod alert;
 pub mod barrier;
 pub mod change_detect;
 pub mod combine;

@@ -4,11 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use condenser_model::handler::HandlerSpec;
 use condenser_planner::nodes::{Lambda as PlanLambda, NodeSpec};
 use condenser_planner::plan::{TaskSinks, TickNode};
 use datafusion_expr::{Expr, LogicalPlan};
 
 use crate::error::{Error, Result};
+use crate::operators::alert::AlertOperator;
 use crate::operators::barrier::BarrierOperator;
 use crate::operators::change_detect::ChangeDetectOperator;
 use crate::operators::combine::CombineOperator;
@@ -67,10 +69,12 @@ pub(super) struct Built {
     pub(super) write_back: WriteBack,
     /// The measurement of each `from()` node, at any depth (`None` for every measurement).
     pub(super) from_measurements: Vec<Option<String>>,
+    /// The handlers of each alert node's own topic.
+    pub(super) alert_handlers: Vec<(String, Vec<HandlerSpec>)>,
 }
 
-/// Builds the operators of `plan`.
-pub(super) fn build(plan: &LogicalPlan) -> Result<Built> {
+/// Builds the operators of `plan`, a task in `env`.
+pub(super) fn build(plan: &LogicalPlan, env: &super::TaskEnv) -> Result<Built> {
     let mut found = Found::default();
     found.walk(plan)?;
     let source = found
@@ -80,7 +84,10 @@ pub(super) fn build(plan: &LogicalPlan) -> Result<Built> {
     if found.nodes.len() + 1 != count {
         return Err(Error::internal("a task's plan misses some of its nodes"));
     }
-    let mut shared = Shared::default();
+    let mut shared = Shared {
+        env: env.clone(),
+        ..Shared::default()
+    };
     let from_measurements = found
         .nodes
         .values()
@@ -122,6 +129,7 @@ pub(super) fn build(plan: &LogicalPlan) -> Result<Built> {
         http_outs: shared.http_outs,
         write_back: shared.write_back,
         from_measurements,
+        alert_handlers: shared.alert_handlers,
     })
 }
 
@@ -134,6 +142,10 @@ struct Shared {
     write_back: WriteBack,
     /// The nodes stats() nodes watch, with their counts by group.
     watched: BTreeMap<usize, EmittedByGroup>,
+    /// The task's name and what its alert nodes share.
+    env: super::TaskEnv,
+    /// The handlers of each alert node's own topic.
+    alert_handlers: Vec<(String, Vec<HandlerSpec>)>,
 }
 
 /// The operator of `node`, whose parents are `parents`: the one place that maps a node kind
@@ -190,6 +202,16 @@ fn runner(node: &TickNode, parents: &[usize], shared: &mut Shared) -> Result<Run
         NodeSpec::HttpPost(spec) => Box::new(HttpPostOperator::try_new(spec)?),
         NodeSpec::InfluxDbOut(spec) => {
             Box::new(InfluxDbOutOperator::new(spec, shared.write_back.clone()))
+        }
+        NodeSpec::Alert(spec) => {
+            let env = &shared.env;
+            if !spec.handlers.is_empty() {
+                shared.alert_handlers.push((
+                    AlertOperator::own_topic(&env.name, &node.name()),
+                    spec.handlers.clone(),
+                ));
+            }
+            Box::new(AlertOperator::new(spec, &env.name, env.alerts.clone()))
         }
     };
     Ok(Runner::Operator(operator))

@@ -17,6 +17,7 @@ use std::time::Instant;
 use condenser_model::WriteBatch;
 use datafusion_expr::LogicalPlan;
 
+use crate::alerts::AlertContext;
 use crate::error::Result;
 use crate::message::{Data, Message};
 use crate::operators::Context;
@@ -34,6 +35,24 @@ struct TaskNode {
     stats: NodeStatistics,
 }
 
+/// Who a task is and what its alert nodes share with the engine: given when it is built.
+#[derive(Debug, Clone)]
+pub struct TaskEnv {
+    /// The task's id (`.TaskName` in alert templates, the prefix of its alert topics).
+    pub name: String,
+    /// Where its alert events go, who the server is, and the engine's inhibitors.
+    pub alerts: AlertContext,
+}
+
+impl Default for TaskEnv {
+    fn default() -> Self {
+        Self {
+            name: "task".to_owned(),
+            alerts: AlertContext::default(),
+        }
+    }
+}
+
 /// A task, ready to take writes.
 pub struct Task {
     nodes: Vec<TaskNode>,
@@ -41,6 +60,8 @@ pub struct Task {
     write_back: WriteBack,
     /// The measurement of each `from()` node (`None` for every measurement).
     from_measurements: Vec<Option<String>>,
+    /// The handlers of each alert node's own topic.
+    alert_handlers: Vec<(String, Vec<condenser_model::handler::HandlerSpec>)>,
 }
 
 impl std::fmt::Debug for Task {
@@ -53,9 +74,15 @@ impl std::fmt::Debug for Task {
 
 impl Task {
     /// Builds the operators of `plan`, a task's plan from
-    /// [`condenser_planner::plan::lower`].
+    /// [`condenser_planner::plan::lower`], as task `task` whose alerts go nowhere.
     pub fn try_new(plan: &LogicalPlan) -> Result<Task> {
-        let built = build::build(plan)?;
+        Self::build(plan, &TaskEnv::default())
+    }
+
+    /// Builds the operators of `plan` as the task `env` names, its alerts going where
+    /// `env` says.
+    pub fn build(plan: &LogicalPlan, env: &TaskEnv) -> Result<Task> {
+        let built = build::build(plan, env)?;
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); built.nodes.len()];
         for (id, node) in built.nodes.iter().enumerate() {
             for &parent in &node.parents {
@@ -87,7 +114,14 @@ impl Task {
             http_outs: built.http_outs,
             write_back: built.write_back,
             from_measurements: built.from_measurements,
+            alert_handlers: built.alert_handlers,
         })
+    }
+
+    /// The handlers of each of the task's alert nodes, by the node's own topic
+    /// (`<task>:<node>`), for the handler service to subscribe to that topic.
+    pub fn alert_handlers(&self) -> &[(String, Vec<condenser_model::handler::HandlerSpec>)] {
+        &self.alert_handlers
     }
 
     /// Whether some `from()` of the task takes points written to `db`, `rp` and

@@ -8,7 +8,7 @@
 //!
 //! A property Condenser does not run is an error at definition, naming it: every setting of
 //! a node must be read by its resolver, and [`Properties::finish`] refuses one that was not.
-//! A node kind Condenser does not run (`alert`, `query`, UDFs, …) is an error the same way.
+//! A node kind Condenser does not run (`query`, UDFs, …) is an error the same way.
 //!
 //! Kapacitor's define-time rules over finished pipelines (each node's `validate()`) live
 //! beside the resolvers, in [`rules`], and read properties by name too.
@@ -17,6 +17,7 @@
 //! expressions of `eval()`), [`resolve`] hands it out apart from the spec, and the plan holds
 //! it as a DataFusion `Filter` or `Projection` directly beneath the node.
 
+mod alert;
 mod barrier;
 mod change_detect;
 mod combine;
@@ -49,6 +50,7 @@ use std::fmt;
 use condenser_model::Duration;
 use datafusion_expr::Expr;
 
+pub use alert::{AlertSpec, DEFAULT_DETAILS, DEFAULT_ID, DEFAULT_MESSAGE, Inhibit};
 pub use barrier::BarrierSpec;
 pub use change_detect::ChangeDetectSpec;
 pub use combine::CombineSpec;
@@ -77,7 +79,7 @@ pub use window::WindowSpec;
 
 use crate::Diagnostic;
 use crate::catalog::{Edge, script_name};
-use crate::pipeline::{Arg, Node, Setting, Value};
+use crate::pipeline::{Arg, Handler, Node, Setting, Value};
 use crate::tick::Span;
 
 /// The resolved properties of one node, by node kind. Adding a variant fails to compile
@@ -135,6 +137,8 @@ pub enum NodeSpec {
     HttpPost(HttpPostSpec),
     /// `influxDBOut()`.
     InfluxDbOut(InfluxDbOutSpec),
+    /// `alert()`.
+    Alert(Box<AlertSpec>),
 }
 
 impl NodeSpec {
@@ -167,6 +171,7 @@ impl NodeSpec {
             NodeSpec::HttpOut(_) => "httpOut",
             NodeSpec::HttpPost(_) => "httpPost",
             NodeSpec::InfluxDbOut(_) => "influxDBOut",
+            NodeSpec::Alert(_) => "alert",
         }
     }
 
@@ -176,6 +181,7 @@ impl NodeSpec {
             NodeSpec::StateCount(spec) => vec![&spec.predicate],
             NodeSpec::StateDuration(spec) => vec![&spec.predicate],
             NodeSpec::Combine(spec) => spec.expressions.iter().collect(),
+            NodeSpec::Alert(spec) => spec.lambdas().collect(),
             _ => Vec::new(),
         }
     }
@@ -188,6 +194,7 @@ impl NodeSpec {
             NodeSpec::StateCount(spec) => vec![&mut spec.predicate],
             NodeSpec::StateDuration(spec) => vec![&mut spec.predicate],
             NodeSpec::Combine(spec) => spec.expressions.iter_mut().collect(),
+            NodeSpec::Alert(spec) => spec.lambdas_mut().collect(),
             _ => Vec::new(),
         };
         for (lambda, expr) in lambdas.into_iter().zip(exprs) {
@@ -226,6 +233,7 @@ impl fmt::Display for NodeSpec {
             NodeSpec::HttpOut(spec) => spec.fmt(f),
             NodeSpec::HttpPost(spec) => spec.fmt(f),
             NodeSpec::InfluxDbOut(spec) => spec.fmt(f),
+            NodeSpec::Alert(spec) => spec.fmt(f),
         }
     }
 }
@@ -311,6 +319,10 @@ pub fn resolve(node: &Node) -> Result<Resolved, Diagnostic> {
         "HTTPOutNode" => NodeSpec::HttpOut(HttpOutSpec::resolve(&mut props)?).into(),
         "HTTPPostNode" => NodeSpec::HttpPost(HttpPostSpec::resolve(&mut props)?).into(),
         "InfluxDBOutNode" => NodeSpec::InfluxDbOut(InfluxDbOutSpec::resolve(&mut props)?).into(),
+        "AlertNode" if node.name == "deadman" => {
+            return Err(unsupported(node.span, "the deadman() node".to_owned()));
+        }
+        "AlertNode" => NodeSpec::Alert(Box::new(AlertSpec::resolve(&mut props)?)).into(),
         _ => return Err(unsupported(node.span, format!("the {}() node", node.name))),
     };
     let quiet = props.quiet();
@@ -328,6 +340,8 @@ pub(crate) fn unsupported(span: Span, what: String) -> Diagnostic {
 /// error ([`Properties::finish`]), never silently ignored.
 pub(crate) struct Properties<'a> {
     node: &'a Node,
+    /// The handler whose settings these are (`.post(…)`'s), or `None` for the node's.
+    handler: Option<&'a Handler>,
     read: Vec<bool>,
 }
 
@@ -335,7 +349,24 @@ impl<'a> Properties<'a> {
     fn new(node: &'a Node) -> Self {
         Self {
             node,
+            handler: None,
             read: vec![false; node.settings.len()],
+        }
+    }
+
+    /// The settings and arguments of one of the node's alert handlers, read the same way.
+    pub(crate) fn of_handler(node: &'a Node, handler: &'a Handler) -> Self {
+        Self {
+            node,
+            handler: Some(handler),
+            read: vec![false; handler.settings.len()],
+        }
+    }
+
+    fn settings(&self) -> &'a [Setting] {
+        match self.handler {
+            Some(handler) => &handler.settings,
+            None => &self.node.settings,
         }
     }
 
@@ -345,14 +376,17 @@ impl<'a> Properties<'a> {
     }
 
     /// The arguments of the chaining method that made the node (`window()`'s none,
-    /// `mean('value')`'s one).
+    /// `mean('value')`'s one), or of the property that made the handler (`.log(path)`'s).
     pub(crate) fn args(&self) -> &'a [Arg] {
-        &self.node.args
+        match self.handler {
+            Some(handler) => &handler.args,
+            None => &self.node.args,
+        }
     }
 
-    /// Where the node was written.
+    /// Where the node (or the handler) was written.
     pub(crate) fn span(&self) -> Span {
-        self.node.span
+        self.handler.map_or(self.node.span, |h| h.span)
     }
 
     /// Whether the node wants batches from its parent (rather than points).
@@ -362,8 +396,7 @@ impl<'a> Properties<'a> {
 
     /// Every setting of property `name` (Go spelling), in script order.
     pub(crate) fn all(&mut self, name: &str) -> Vec<&'a Setting> {
-        let node = self.node;
-        node.settings
+        self.settings()
             .iter()
             .enumerate()
             .filter(|(_, s)| s.name == name)
@@ -440,10 +473,14 @@ impl<'a> Properties<'a> {
         match self.read.iter().position(|read| !read) {
             None => Ok(()),
             Some(i) => {
-                let setting = &self.node.settings[i];
+                let setting = &self.settings()[i];
+                let owner = match self.handler {
+                    Some(handler) => format!(".{}()", script_name(handler.property)),
+                    None => format!("{}()", self.node.name),
+                };
                 Err(unsupported(
                     setting.span,
-                    format!(".{}() of {}()", script_name(setting.name), self.node.name),
+                    format!(".{}() of {owner}", script_name(setting.name)),
                 ))
             }
         }

@@ -143,12 +143,12 @@ fn errors_say_what_went_wrong() {
 #[test]
 fn json_writes_values_as_go_encoding_json_does() {
     assert_eq!(
-        render("{{ json .Tags }}"),
+        render("{{ jsonCompact .Tags }}"),
         r#"{"dc":"east","host":"serverA"}"#
     );
     assert_eq!(
-        render("{{ json .Time }} {{ json .Duration }} {{ json .Fields }}"),
-        r#""1971-01-01T00:00:10.5Z" 90500000000 {"big":1234567,"count":10,"value":97.5}"#
+        render("{{ jsonCompact .Time }} {{ jsonCompact .Duration }} {{ json .Fields }}"),
+        "\"1971-01-01T00:00:10.5Z\" 90500000000 {\"big\":1234567,\"count\":10,\"value\":97.5}\n"
     );
     let data = Value::structure([
         ("Name", Value::Str("a<b".into())),
@@ -157,6 +157,13 @@ fn json_writes_values_as_go_encoding_json_does() {
     let template = Template::parse("{{ json . }}").unwrap();
     assert_eq!(
         template.render(&data).unwrap(),
-        r#"{"Name":"a\u003cb","Small":1e-7}"#
+        "{\"Name\":\"a\\u003cb\",\"Small\":1e-7}\n"
+    );
+    // As alert details: html/template escapes the JSON, `+` too.
+    let details = Template::parse_escaped("{{ json . }}", super::Escape::Html).unwrap();
+    let data = Value::structure([("Name", Value::Str("a+b".into()))]);
+    assert_eq!(
+        details.render(&data).unwrap(),
+        "{&#34;Name&#34;:&#34;a&#43;b&#34;}\n"
     );
 }

@@ -1,5 +1,5 @@
 //! Go's `text/template` (and `html/template`'s escaping of text) as Kapacitor's templates use
-//! it: httpPost URLs, and an alert's id, message and details.
+//! it: httpPost URLs, an alert's id, message and details, and `.post()` handler URLs.
 //!
 //! In: the template's text, parsed when the task is defined ([`Template::parse`]; an error
 //! says what was expected where). Out: the text rendered from a [`Value`]

@@ -6,8 +6,25 @@ use super::{Escape, Value};
 
 /// The functions a template may call: Go's builtins.
 pub(super) const FUNCTIONS: &[&str] = &[
-    "and", "or", "not", "len", "index", "print", "printf", "println", "eq", "ne", "lt", "le", "gt",
-    "ge", "html", "js", "urlquery", "json",
+    "and",
+    "or",
+    "not",
+    "len",
+    "index",
+    "print",
+    "printf",
+    "println",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "html",
+    "js",
+    "urlquery",
+    "json",
+    "jsonCompact",
 ];
 
 /// The text `nodes` print with `data` as `.` and `$`.
@@ -38,7 +55,7 @@ impl State {
                         let text = print_value(&value);
                         match self.escape {
                             Escape::Text => self.out.push_str(&text),
-                            Escape::Html => self.out.push_str(&html_escape(&text)),
+                            Escape::Html => self.out.push_str(&html_text_escape(&text)),
                         }
                     }
                 }
@@ -342,7 +359,13 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
             Ok(Value::Str(sprintf(format, rest)))
         }
         "html" => Ok(Value::Str(html_escape(&sprint(args)))),
+        // Kapacitor's own functions of alert details: json.Encoder's output (with its
+        // newline), and the same compacted.
         "json" => {
+            want(1)?;
+            Ok(Value::Str(super::format::go_json(&args[0]) + "\n"))
+        }
+        "jsonCompact" => {
             want(1)?;
             Ok(Value::Str(super::format::go_json(&args[0])))
         }
@@ -429,6 +452,12 @@ pub(super) fn html_escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// What `html/template` makes of an action's output in HTML text: [`html_escape`], and `+`
+/// as `&#43;`.
+fn html_text_escape(text: &str) -> String {
+    html_escape(text).replace('+', "&#43;")
 }
 
 /// Go's `JSEscapeString`.

@@ -3,6 +3,7 @@
 
 use super::Value;
 use super::exec::type_name;
+use crate::go_json;
 
 /// How Go's `fmt.Sprint` prints `value` (`%v`); Go's invalid value prints as `<no value>`.
 pub(super) fn print_value(value: &Value) -> String {
@@ -130,7 +131,7 @@ fn exponent_form(v: f64, precision: Option<usize>) -> String {
 
 /// Go's `time.Time.String()` of a UTC time: `2006-01-02 15:04:05.999999999 +0000 UTC`.
 pub fn go_time(nanos: i64) -> String {
-    let (date, clock, fraction) = condenser_model::time::parts(nanos);
+    let (date, clock, fraction) = crate::time::parts(nanos);
     format!("{date} {clock}{fraction} +0000 UTC")
 }
 
@@ -384,9 +385,9 @@ fn write_json(value: &Value, out: &mut String) {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(v) | Value::Duration(v) => out.push_str(&v.to_string()),
-        Value::Float(v) => out.push_str(&json_float(*v)),
-        Value::Str(s) => json_string(s, out),
-        Value::Time(t) => json_string(&condenser_model::time::rfc3339_nano(*t), out),
+        Value::Float(v) => go_json::push_float(*v, out),
+        Value::Str(s) => go_json::push_string(s, out),
+        Value::Time(t) => go_json::push_string(&crate::time::rfc3339_nano(*t), out),
         Value::Struct(fields) => write_object(fields.iter().map(|(k, v)| (k, v)), out),
         Value::Map(map) => write_object(map.entries.iter(), out),
         Value::List(items) => {
@@ -409,48 +410,9 @@ fn write_object<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>, out:
         if i > 0 {
             out.push(',');
         }
-        json_string(k, out);
+        go_json::push_string(k, out);
         out.push(':');
         write_json(v, out);
     }
     out.push('}');
-}
-
-/// Go's JSON number of a float: `f` form, or `e` form when the exponent is below -6 or at
-/// least 21 (with `e-07`, not `e-7`, trimmed to `e-7` as Go does).
-fn json_float(v: f64) -> String {
-    if !v.is_finite() {
-        return "null".to_owned();
-    }
-    let abs = v.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let text = exponent_form(v, None);
-        // Go writes e-07 as e-7.
-        match text.split_once("e-0") {
-            Some((m, e)) => format!("{m}e-{e}"),
-            None => text,
-        }
-    } else {
-        format!("{v}")
-    }
-}
-
-/// A JSON string as Go writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped.
-fn json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }

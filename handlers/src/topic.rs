@@ -1,0 +1,128 @@
+//! Kapacitor's alert topics: each keeps the last event of every alert id published to it,
+//! so that an event learns the level before it (`previousLevel`), and the topic's level is
+//! the highest of its events'.
+
+use std::collections::HashMap;
+
+use condenser_model::Level;
+use condenser_model::alert::TopicEvent;
+
+/// The last event of one alert id in a topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventState {
+    /// Its level.
+    pub level: Level,
+    /// Its message.
+    pub message: String,
+    /// Its time, nanoseconds since the epoch.
+    pub time: i64,
+    /// Its duration, in nanoseconds.
+    pub duration: i64,
+}
+
+/// One topic.
+#[derive(Debug, Default)]
+pub struct Topic {
+    events: HashMap<String, EventState>,
+    collected: u64,
+}
+
+impl Topic {
+    /// The highest level among its events' (OK when it has none).
+    pub fn level(&self) -> Level {
+        self.events
+            .values()
+            .map(|e| e.level)
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// How many events it collected.
+    pub fn collected(&self) -> u64 {
+        self.collected
+    }
+
+    /// The last event of alert `id`.
+    pub fn event(&self, id: &str) -> Option<&EventState> {
+        self.events.get(id)
+    }
+}
+
+/// Every topic, by name.
+#[derive(Debug, Default)]
+pub struct Topics {
+    topics: HashMap<String, Topic>,
+}
+
+impl Topics {
+    /// Collects `published` into its topic (made when new): its previous level becomes that
+    /// of the topic's last event of the same id (OK when there was none).
+    pub fn collect(&mut self, published: &mut TopicEvent) {
+        let topic = self.topics.entry(published.topic.clone()).or_default();
+        let event = &mut published.event;
+        let state = EventState {
+            level: event.level,
+            message: event.message.clone(),
+            time: event.time,
+            duration: event.duration,
+        };
+        event.previous_level = topic
+            .events
+            .insert(event.id.clone(), state)
+            .map_or(Level::Ok, |previous| previous.level);
+        topic.collected += 1;
+    }
+
+    /// Topic `name`.
+    pub fn topic(&self, name: &str) -> Option<&Topic> {
+        self.topics.get(name)
+    }
+
+    /// Forgets topic `name` (its task was deleted).
+    pub fn remove(&mut self, name: &str) {
+        self.topics.remove(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use condenser_model::AlertEvent;
+
+    fn published(id: &str, level: Level) -> TopicEvent {
+        TopicEvent {
+            topic: "t".into(),
+            task: "task".into(),
+            event: AlertEvent {
+                id: id.into(),
+                message: String::new(),
+                details: String::new(),
+                time: 0,
+                duration: 0,
+                level,
+                data: Default::default(),
+                previous_level: Level::Ok,
+                recoverable: true,
+            },
+        }
+    }
+
+    #[test]
+    fn an_event_learns_the_level_of_the_last_one_of_its_id() {
+        let mut topics = Topics::default();
+        let mut levels = Vec::new();
+        for (id, level) in [
+            ("a", Level::Warning),
+            ("b", Level::Critical),
+            ("a", Level::Info),
+            ("a", Level::Ok),
+        ] {
+            let mut event = published(id, level);
+            topics.collect(&mut event);
+            levels.push(event.event.previous_level);
+        }
+        assert_eq!(levels, [Level::Ok, Level::Ok, Level::Warning, Level::Info]);
+        let topic = topics.topic("t").unwrap();
+        assert_eq!((topic.level(), topic.collected()), (Level::Critical, 4));
+    }
+}

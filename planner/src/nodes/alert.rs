@@ -1,0 +1,379 @@
+//! `alert()`: the level of each point (or batch) from `.info()`, `.warn()` and `.crit()`
+//! and their resets, the events that level makes (`.id()`, `.message()`, `.details()` as
+//! Go templates), when they are sent (`.stateChangesOnly()`, `.noRecoveries()`,
+//! `.flapping()`), what they add to the data going on (`.levelTag()`, `.idField()`, …),
+//! and the handlers they go to (`.log()`, `.post()`, `.tcp()`, `.exec()`), each checked
+//! here, when the task is defined.
+
+use std::fmt;
+
+use condenser_model::Duration;
+use condenser_model::handler::{
+    ExecHandlerSpec, HandlerSpec, LogHandlerSpec, PostHandlerSpec, TcpHandlerSpec,
+};
+
+use super::{Call, Lambda, Properties, Quoted, string_of, strings_of, unsupported};
+use crate::Diagnostic;
+use crate::pipeline::{Node, Value};
+use crate::template::{Escape, Template};
+
+/// Kapacitor's default `.id()`.
+pub const DEFAULT_ID: &str = "{{ .Name }}:{{ .Group }}";
+/// Kapacitor's default `.message()`.
+pub const DEFAULT_MESSAGE: &str = "{{ .ID }} is {{ .Level }}";
+/// Kapacitor's default `.details()`.
+pub const DEFAULT_DETAILS: &str = "{{ json . }}";
+/// Kapacitor's default `.history()`.
+const DEFAULT_HISTORY: i64 = 21;
+/// The permission bits of a `.log()` file Kapacitor creates when no `.mode()` is given.
+const DEFAULT_LOG_MODE: u32 = 0o600;
+
+/// The resolved properties of an `alert()` node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertSpec {
+    /// `.id()`: the alert's id, a text template over the point (`{{ .Name }}:{{ .Group }}`).
+    pub id: Template,
+    /// `.message()`: a text template over the event (`{{ .ID }} is {{ .Level }}`).
+    pub message: Template,
+    /// `.details()`: an HTML template over the event (`{{ json . }}`).
+    pub details: Template,
+    /// `.info()`, `.warn()`, `.crit()`: the condition of each level above OK, lowest first.
+    pub levels: [Option<Lambda>; 3],
+    /// `.infoReset()`, `.warnReset()`, `.critReset()`: what must hold to leave a level.
+    pub resets: [Option<Lambda>; 3],
+    /// `.stateChangesOnly()`: an event only when the level changes.
+    pub state_changes_only: bool,
+    /// `.stateChangesOnly(d)`: …or when the level has not been sent for `d`.
+    pub state_changes_only_duration: Duration,
+    /// `.noRecoveries()`: no event for the return to OK.
+    pub no_recoveries: bool,
+    /// `.flapping(low, high)`: no events while the level changes more often than `high`,
+    /// until it changes less often than `low` (fractions of the history).
+    pub flapping: Option<(f64, f64)>,
+    /// `.history()`: how many levels the flapping measure looks back (at least 2).
+    pub history: usize,
+    /// `.all()`: a batch takes the lowest level of its points, not the highest.
+    pub all: bool,
+    /// `.levelTag()`: a tag of the level added to the data going on.
+    pub level_tag: Option<String>,
+    /// `.levelField()`: a field of the level.
+    pub level_field: Option<String>,
+    /// `.messageField()`: a field of the message.
+    pub message_field: Option<String>,
+    /// `.durationField()`: a field of the alert's duration (integer nanoseconds).
+    pub duration_field: Option<String>,
+    /// `.idTag()`: a tag of the id.
+    pub id_tag: Option<String>,
+    /// `.idField()`: a field of the id.
+    pub id_field: Option<String>,
+    /// `.category()`: what `.inhibit()`s of other alerts match.
+    pub category: String,
+    /// `.inhibit(category, tags…)`: while this alert's group is not OK, events of `category`
+    /// with the same values of `tags` are not sent.
+    pub inhibits: Vec<Inhibit>,
+    /// `.topic()`: a topic the events are also published to.
+    pub topic: Option<String>,
+    /// The handlers, in script order.
+    pub handlers: Vec<HandlerSpec>,
+}
+
+/// One `.inhibit()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inhibit {
+    /// The category it inhibits.
+    pub category: String,
+    /// The tags whose values must be this group's.
+    pub tags: Vec<String>,
+}
+
+impl AlertSpec {
+    pub(super) fn resolve(props: &mut Properties<'_>) -> Result<Self, Diagnostic> {
+        let template = |props: &mut Properties<'_>, name: &str, default: &str, escape| {
+            let span = props.last(name).map_or(props.span(), |s| s.span);
+            let text = props.string(name).unwrap_or_else(|| default.to_owned());
+            Template::parse_escaped(&text, escape)
+                .map_err(|e| Diagnostic::error(span, format!("invalid .{}(): {e}", lower(name))))
+        };
+        let id = template(props, "Id", DEFAULT_ID, Escape::Text)?;
+        let message = template(props, "Message", DEFAULT_MESSAGE, Escape::Text)?;
+        let details = template(props, "Details", DEFAULT_DETAILS, Escape::Html)?;
+        let levels = [
+            props.lambda("Info")?,
+            props.lambda("Warn")?,
+            props.lambda("Crit")?,
+        ];
+        let resets = [
+            props.lambda("InfoReset")?,
+            props.lambda("WarnReset")?,
+            props.lambda("CritReset")?,
+        ];
+        let state_changes = props.last("StateChangesOnly");
+        let mut state_changes_only_duration = state_changes
+            .and_then(|s| s.args.first())
+            .and_then(super::duration_of)
+            .unwrap_or_default();
+        if let Some(d) = props.duration("StateChangesOnlyDuration") {
+            state_changes_only_duration = d;
+        }
+        let flapping = match props.last("Flapping") {
+            Some(setting) => {
+                let numbers: Vec<f64> = setting.args.iter().filter_map(number).collect();
+                let mut low = numbers.first().copied().unwrap_or_default();
+                let mut high = numbers.get(1).copied().unwrap_or_default();
+                if let Some(v) = props.last("FlapLow").and_then(|s| s.args.first()) {
+                    low = number(v).unwrap_or(low);
+                }
+                if let Some(v) = props.last("FlapHigh").and_then(|s| s.args.first()) {
+                    high = number(v).unwrap_or(high);
+                }
+                if low > 1.0 || high > 1.0 {
+                    return Err(Diagnostic::error(
+                        setting.span,
+                        "alert flap thresholds are percentages and should be between 0 and 1",
+                    ));
+                }
+                Some((low, high))
+            }
+            None => {
+                // Without .flapping() the thresholds are read but mean nothing, as in
+                // Kapacitor.
+                props.last("FlapLow");
+                props.last("FlapHigh");
+                None
+            }
+        };
+        let history = props.int("History").unwrap_or(DEFAULT_HISTORY).max(2) as usize;
+        let inhibits = props
+            .all("Inhibit")
+            .into_iter()
+            .map(|s| {
+                let mut values = strings_of(&s.args).into_iter();
+                Inhibit {
+                    category: values.next().unwrap_or_default(),
+                    tags: values.collect(),
+                }
+            })
+            .collect();
+        let node = props.node();
+        Ok(AlertSpec {
+            id,
+            message,
+            details,
+            levels,
+            resets,
+            state_changes_only: state_changes.is_some(),
+            state_changes_only_duration,
+            no_recoveries: props.flag("NoRecoveries"),
+            flapping,
+            history,
+            all: props.flag("All"),
+            level_tag: props.string("LevelTag"),
+            level_field: props.string("LevelField"),
+            message_field: props.string("MessageField"),
+            duration_field: props.string("DurationField"),
+            id_tag: props.string("IdTag"),
+            id_field: props.string("IdField"),
+            category: props.string("Category").unwrap_or_default(),
+            inhibits,
+            topic: props.string("Topic").filter(|t| !t.is_empty()),
+            handlers: handlers(node)?,
+        })
+    }
+
+    /// The lambdas: the levels', then the resets', each where set.
+    pub fn lambdas(&self) -> impl Iterator<Item = &Lambda> {
+        self.levels.iter().chain(&self.resets).flatten()
+    }
+
+    /// The lambdas, to change, in the order of [`AlertSpec::lambdas`].
+    pub fn lambdas_mut(&mut self) -> impl Iterator<Item = &mut Lambda> {
+        self.levels.iter_mut().chain(&mut self.resets).flatten()
+    }
+}
+
+/// `lambda: …`'s number as a float (an integer too).
+fn number(arg: &crate::pipeline::Arg) -> Option<f64> {
+    match arg.value {
+        Value::Float(v) => Some(v),
+        Value::Int(v) => Some(v as f64),
+        _ => None,
+    }
+}
+
+/// A Go property name as a script writes it (`Id` → `id`).
+fn lower(name: &str) -> String {
+    crate::catalog::script_name(name).to_owned()
+}
+
+/// The handlers of `node`, each resolved and checked; a handler Condenser does not run is
+/// an error naming it.
+fn handlers(node: &Node) -> Result<Vec<HandlerSpec>, Diagnostic> {
+    let mut specs = Vec::new();
+    for handler in &node.handlers {
+        let mut props = Properties::of_handler(node, handler);
+        let first_string =
+            |props: &Properties<'_>| props.args().first().and_then(string_of).map(str::to_owned);
+        let spec = match handler.property {
+            "Log" => {
+                let path = props
+                    .string("FilePath")
+                    .or_else(|| first_string(&props))
+                    .unwrap_or_default();
+                if !path.starts_with('/') {
+                    return Err(Diagnostic::error(
+                        handler.span,
+                        format!("log path must be absolute: {path} is not absolute"),
+                    ));
+                }
+                let mode = match props.int("Mode") {
+                    Some(0) | None => DEFAULT_LOG_MODE,
+                    Some(mode) => u32::try_from(mode).unwrap_or(0),
+                };
+                if mode & 0o200 == 0 {
+                    return Err(Diagnostic::error(
+                        handler.span,
+                        format!(
+                            "invalid file mode {}, must be user writable",
+                            file_mode(mode)
+                        ),
+                    ));
+                }
+                HandlerSpec::Log(LogHandlerSpec { path, mode })
+            }
+            "Post" => {
+                if let Some(setting) = props.last("Endpoint") {
+                    return Err(unsupported(
+                        setting.span,
+                        ".endpoint() of .post() (configured [[httppost]] endpoints)".to_owned(),
+                    ));
+                }
+                let url = props
+                    .string("URL")
+                    .or_else(|| first_string(&props))
+                    .unwrap_or_default();
+                if url.is_empty() {
+                    return Err(Diagnostic::error(
+                        handler.span,
+                        "Either URL or endpoint must be non-empty",
+                    ));
+                }
+                Template::parse(&url).map_err(|e| {
+                    Diagnostic::error(handler.span, format!("invalid .post() URL: {e}"))
+                })?;
+                let mut headers: Vec<(String, String)> = Vec::new();
+                for setting in props.all("Header") {
+                    if let [key, value] = setting.args.as_slice() {
+                        super::default::upsert(
+                            &mut headers,
+                            string_of(key).unwrap_or_default().to_owned(),
+                            string_of(value).unwrap_or_default().to_owned(),
+                        );
+                    }
+                }
+                // Kapacitor reads .skipSSLVerification() of an alert's .post() and does not
+                // use it; Condenser refuses it rather than ignore it.
+                HandlerSpec::Post(PostHandlerSpec {
+                    url,
+                    headers,
+                    capture_response: props.flag("CaptureResponse"),
+                    timeout: props.duration("Timeout").unwrap_or_default(),
+                })
+            }
+            "Tcp" => HandlerSpec::Tcp(TcpHandlerSpec {
+                address: props
+                    .string("Address")
+                    .or_else(|| first_string(&props))
+                    .unwrap_or_default(),
+            }),
+            "Exec" => {
+                let command = match props.last("Command") {
+                    Some(setting) => strings_of(&setting.args),
+                    None => strings_of(props.args()),
+                };
+                HandlerSpec::Exec(ExecHandlerSpec { command })
+            }
+            _ => {
+                return Err(unsupported(
+                    handler.span,
+                    format!("the .{}() alert handler", lower(handler.property)),
+                ));
+            }
+        };
+        props.finish()?;
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+/// A file mode as Go's `os.FileMode` prints it (`-rw-------`).
+fn file_mode(mode: u32) -> String {
+    let mut text = String::from("-");
+    for (i, c) in "rwxrwxrwx".chars().enumerate() {
+        text.push(if mode & (1 << (8 - i)) != 0 { c } else { '-' });
+    }
+    text
+}
+
+impl fmt::Display for AlertSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut call = Call::new(f, "alert", &[])
+            .prop("id", &[&Quoted(self.id.source())])
+            .prop("message", &[&Quoted(self.message.source())])
+            .prop("details", &[&Quoted(self.details.source())]);
+        for (name, lambda) in ["info", "warn", "crit"].iter().zip(&self.levels) {
+            call = call.opt(name, lambda.as_ref().map(|l| l as &dyn fmt::Display));
+        }
+        for (name, lambda) in ["infoReset", "warnReset", "critReset"]
+            .iter()
+            .zip(&self.resets)
+        {
+            call = call.opt(name, lambda.as_ref().map(|l| l as &dyn fmt::Display));
+        }
+        if self.state_changes_only {
+            call = match self.state_changes_only_duration.is_zero() {
+                true => call.prop("stateChangesOnly", &[]),
+                false => call.prop("stateChangesOnly", &[&self.state_changes_only_duration]),
+            };
+        }
+        if let Some((low, high)) = self.flapping {
+            call = call
+                .prop("flapping", &[&low, &high])
+                .prop("history", &[&self.history]);
+        }
+        call = call
+            .flag("noRecoveries", self.no_recoveries)
+            .flag("all", self.all);
+        for (name, value) in [
+            ("levelTag", &self.level_tag),
+            ("levelField", &self.level_field),
+            ("messageField", &self.message_field),
+            ("durationField", &self.duration_field),
+            ("idTag", &self.id_tag),
+            ("idField", &self.id_field),
+            ("topic", &self.topic),
+        ] {
+            if let Some(value) = value {
+                call = call.prop(name, &[&Quoted(value)]);
+            }
+        }
+        if !self.category.is_empty() {
+            call = call.prop("category", &[&Quoted(&self.category)]);
+        }
+        for inhibit in &self.inhibits {
+            let mut values = vec![inhibit.category.clone()];
+            values.extend(inhibit.tags.iter().cloned());
+            call = call.strings("inhibit", &values);
+        }
+        for handler in &self.handlers {
+            call = match handler {
+                HandlerSpec::Log(log) => call
+                    .prop("log", &[&Quoted(&log.path)])
+                    .prop("mode", &[&format_args!("0{:o}", log.mode)]),
+                HandlerSpec::Post(post) => call.prop("post", &[&Quoted(&post.url)]),
+                HandlerSpec::Tcp(tcp) => call.prop("tcp", &[&Quoted(&tcp.address)]),
+                HandlerSpec::Exec(exec) => call.strings("exec", &exec.command),
+            };
+        }
+        call.end()
+    }
+}
