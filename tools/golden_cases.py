@@ -5,9 +5,12 @@ Each case folder holds `case.tick` (the TICKscript, whose result is `httpOut('ou
 `data.srpl` (a stream recording, see shared/conformance/FORMAT.md), `case.json`
 (`{"duration": "70s", "source": "hand-written" | "differential seed S case N", "what": "..."}`)
 and `expected.json`: the httpOut JSON that real Kapacitor's replay (`kreplay`) gave for them,
-pretty-printed with sorted keys. `tests/e2e/cases.rs` runs every case through
-`condenser test` and compares its output with `expected.json`; this tool writes
-`expected.json` (never edit it by hand) and triages differences.
+pretty-printed with sorted keys. A case whose script logs alerts (`.log('ALERTS_LOG')`: the
+replay runs it with a fresh absolute path in place of ALERTS_LOG) also holds
+`expected_alerts.jsonl`, the events Kapacitor's `.log()` handler wrote, one JSON line each,
+with the random ServerInfo ids as UUID. `tests/e2e/cases.rs` runs every case through
+`condenser test` and compares its output (and alert log) with these files; this tool writes
+them (never edit them by hand) and triages differences.
 
 usage:
     tools/golden_cases.py refresh KREPLAY [--only NODE[/CASE]] [--runs N]
@@ -20,8 +23,9 @@ usage:
     tools/golden_cases.py add NODE NAME --from DIR [--what TEXT] [--source TEXT | --seed S]
                           [--kreplay KREPLAY] [--force]
         Copy a case kept by `tools/replay_differential.py --keep` (DIR holds case.tick,
-        data.srpl, duration and kapacitor.json) into tests/cases/NODE/NAME/. expected.json is
-        DIR/kapacitor.json re-serialised, or a fresh replay with --kreplay. The source is
+        data.srpl, duration, kapacitor.json and kapacitor-alerts.log) into
+        tests/cases/NODE/NAME/. expected.json is DIR/kapacitor.json re-serialised (and
+        expected_alerts.jsonl its alert log), or a fresh replay with --kreplay. The source is
         "differential seed S case N" (N is DIR's name when it is a number, as --keep names
         them) unless --source gives it; --what defaults to the first line of DIR/verdict.
 
@@ -37,15 +41,20 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "tests" / "cases"
 HTTP_OUT = "out"  # the httpOut node every case's result is read from
 RUN_TIMEOUT = 60  # seconds one replay may take
 REL_TOL = 1e-9  # relative tolerance for numbers, as in tests/e2e/cases.rs
+ALERTS_LOG = "ALERTS_LOG"  # the placeholder of a case's .log() path
+EXPECTED_ALERTS = "expected_alerts.jsonl"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 # ------------------------------------------------------------------------------------ cases
@@ -75,27 +84,61 @@ def serialise(value: object) -> str:
 
 # ---------------------------------------------------------------------------------- running
 
-def replay(command: list[str], case: Path, duration: str) -> tuple[dict | None, str]:
-    """Run a replay (`kreplay` or `condenser test`) on a case: (its JSON result, or None
-    with the reason it failed)."""
-    args = [str(case / "case.tick"), "--data", str(case / "data.srpl"), "--type", "stream",
-            "--duration", duration, "--http-out", HTTP_OUT]
-    try:
-        proc = subprocess.run(command + args, capture_output=True, text=True,
-                              env=dict(os.environ, TZ="UTC"), timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return None, f"timed out after {RUN_TIMEOUT}s"
+class Outcome:
+    """What one replay of a case gave: its httpOut result and the alert events it logged
+    (None when the case logs none), or the reason it failed."""
+
+    def __init__(self, result: dict | None, alerts: list | None, error: str = "") -> None:
+        self.result, self.alerts, self.error = result, alerts, error
+
+
+def replay(command: list[str], case: Path, duration: str) -> Outcome:
+    """Run a replay (`kreplay` or `condenser test`) on a case."""
+    script = (case / "case.tick").read_text()
+    with tempfile.TemporaryDirectory(prefix="golden-") as scratch:
+        log = Path(scratch) / "alerts.log"
+        tick = Path(scratch) / "case.tick"
+        tick.write_text(script.replace(ALERTS_LOG, str(log)))
+        args = [str(tick), "--data", str(case / "data.srpl"), "--type", "stream",
+                "--duration", duration, "--http-out", HTTP_OUT]
+        try:
+            proc = subprocess.run(command + args, capture_output=True, text=True,
+                                  env=dict(os.environ, TZ="UTC"), timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return Outcome(None, None, f"timed out after {RUN_TIMEOUT}s")
+        alerts = None
+        if ALERTS_LOG in script:
+            alerts = alert_lines(log.read_text() if log.exists() else "")
     if proc.returncode != 0:
-        return None, f"exit {proc.returncode}: {first_line(proc.stderr or proc.stdout)}"
+        return Outcome(None, None, f"exit {proc.returncode}: "
+                                   f"{first_line(proc.stderr or proc.stdout)}")
     try:
         result = json.loads(proc.stdout)
     except json.JSONDecodeError as err:
-        return None, f"output is not JSON ({err})"
+        return Outcome(None, None, f"output is not JSON ({err})")
     if not isinstance(result, dict):
-        return None, "output is not a JSON object"
+        return Outcome(None, None, "output is not a JSON object")
     if "error" in result:
-        return None, f"httpOut error: {result['error']}"
-    return result, ""
+        return Outcome(None, None, f"httpOut error: {result['error']}")
+    return Outcome(result, alerts)
+
+
+def alert_lines(text: str) -> list:
+    """The events of an alert log, parsed, with the random ServerInfo ids as UUID."""
+    return [json.loads(UUID.sub("UUID", line)) for line in text.splitlines() if line.strip()]
+
+
+def write_alerts(case: Path, alerts: list | None) -> None:
+    """Write a case's expected_alerts.jsonl (one compact JSON line an event)."""
+    if alerts is not None:
+        (case / EXPECTED_ALERTS).write_text(
+            "".join(json.dumps(event, sort_keys=True, ensure_ascii=False) + "\n"
+                    for event in alerts))
+
+
+def expected_alerts(case: Path) -> list | None:
+    path = case / EXPECTED_ALERTS
+    return alert_lines(path.read_text()) if path.is_file() else None
 
 
 def first_line(text: str) -> str:
@@ -161,6 +204,18 @@ def difference(expected: dict, got: dict) -> str:
     return "results differ"
 
 
+def alerts_difference(expected: list | None, got: list | None) -> str:
+    """'' when two alert logs agree, else a line saying where they first differ."""
+    if same(expected, got):
+        return ""
+    if expected is None or got is None:
+        return f"alert log: kapacitor {expected is not None}, condenser {got is not None}"
+    for i, (k, c) in enumerate(zip(expected, got)):
+        if not same(k, c):
+            return f"alert event {i}: kapacitor {clip(k, 300)}, condenser {clip(c, 300)}"
+    return f"alert log: kapacitor {len(expected)} events, condenser {len(got)}"
+
+
 # --------------------------------------------------------------------------------- commands
 
 def refresh(kreplay: str, only: str | None, runs: int) -> int:
@@ -172,24 +227,28 @@ def refresh(kreplay: str, only: str | None, runs: int) -> int:
     for case in cases:
         outputs, error = [], ""
         for _ in range(runs):
-            result, error = replay([kreplay], case, duration_of(case))
-            if result is None:
+            outcome = replay([kreplay], case, duration_of(case))
+            error = outcome.error
+            if outcome.result is None:
                 break
-            outputs.append(result)
-        if not error and any(difference(outputs[0], other) for other in outputs[1:]):
-            error = "Kapacitor's output varies between runs: " + next(
-                difference(outputs[0], other) for other in outputs[1:]
-                if difference(outputs[0], other))
+            outputs.append(outcome)
+        varies = [difference(outputs[0].result, other.result)
+                  or alerts_difference(outputs[0].alerts, other.alerts)
+                  for other in outputs[1:]]
+        if not error and any(varies):
+            error = "Kapacitor's output varies between runs: " + next(v for v in varies if v)
         if error:
             failed.append(case_name(case))
             print(f"FAIL {case_name(case)}: {error} (expected.json left as it was)")
             continue
         target = case / "expected.json"
-        if target.exists() and not difference(json.loads(target.read_text()), outputs[0]):
-            # Unchanged up to series order (Go map order): keep the file as it is.
+        if (target.exists() and not difference(json.loads(target.read_text()), outputs[0].result)
+                and not alerts_difference(expected_alerts(case), outputs[0].alerts)):
+            # Unchanged up to series order (Go map order): keep the files as they are.
             print(f"same  {case_name(case)}")
             continue
-        target.write_text(serialise(outputs[0]))
+        target.write_text(serialise(outputs[0].result))
+        write_alerts(case, outputs[0].alerts)
         print(f"wrote {case_name(case)}")
     print(f"{len(cases) - len(failed)} of {len(cases)} cases refreshed")
     return 1 if failed else 0
@@ -213,9 +272,14 @@ def add(node: str, name: str, source_dir: Path, what: str | None, source: str | 
         return 1
     duration = (source_dir / "duration").read_text().strip()
     if kreplay:
-        expected, error = replay([kreplay], source_dir, duration)
+        outcome = replay([kreplay], source_dir, duration)
+        expected, alerts, error = outcome.result, outcome.alerts, outcome.error
     else:
         expected, error = kept_result(source_dir / "kapacitor.json")
+        alerts = None
+        if ALERTS_LOG in (source_dir / "case.tick").read_text():
+            log = source_dir / "kapacitor-alerts.log"
+            alerts = alert_lines(log.read_text() if log.is_file() else "")
     if expected is None:
         print(f"not added: {error}", file=sys.stderr)
         return 1
@@ -228,6 +292,7 @@ def add(node: str, name: str, source_dir: Path, what: str | None, source: str | 
     meta = {"duration": duration, "source": source, "what": what}
     (target / "case.json").write_text(serialise(meta))
     (target / "expected.json").write_text(serialise(expected))
+    write_alerts(target, alerts)
     print(f"added {case_name(target)}")
     if not what:
         print("warning: case.json has an empty \"what\" (no --what, no verdict)",
@@ -255,8 +320,11 @@ def check(condenser: str, only: str | None, verbose: bool) -> int:
     differ = []
     for case in cases:
         expected = json.loads((case / "expected.json").read_text())
-        got, error = replay([condenser, "test"], case, duration_of(case))
-        reason = f"condenser failed: {error}" if got is None else difference(expected, got)
+        outcome = replay([condenser, "test"], case, duration_of(case))
+        got = outcome.result
+        reason = (f"condenser failed: {outcome.error}" if got is None
+                  else difference(expected, got)
+                  or alerts_difference(expected_alerts(case), outcome.alerts))
         if reason:
             differ.append(case_name(case))
             print(f"DIFF {case_name(case)}: {reason}")

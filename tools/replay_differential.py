@@ -491,8 +491,9 @@ STAGES = {
     "barrier": (1, True, True),
     "trickle": (5, False, True),
     "stats": (0.5, True, True),
+    "alert": (6, True, True),
 }
-# Stream node kinds not generated: alert and deadman (out of scope), sideload (kreplay sets up
+# Stream node kinds not generated: deadman (out of scope), sideload (kreplay sets up
 # no sideload service, so Kapacitor's newSideloadNode panics), noOp (not a chain method of
 # any node), influxDBOut, kapacitorLoopback and httpPost (sinks with no httpOut result),
 # UDFs and the autoscale nodes (external services).
@@ -950,6 +951,83 @@ class ScriptGen:
         out.batch = False
         return out
 
+    def stage_alert(self, flow: Flow) -> Flow:
+        """`alert()` with random levels, resets, templates and options, logging its events to
+        ALERTS_LOG (which the judge replaces with a file of each engine's)."""
+        rng = self.rng
+        props = []
+        numeric = [n for n, k in flow.fields.items() if k in "FI"] or ["f"]
+        thresholds = ["0.0", "2.0", "5.0", "7.5", "10.0", "15.0", "20.0", "-3.0", "5", "12"]
+        lows = sorted(rng.sample(thresholds[:7], 3), key=float)
+        for name, low in zip(["info", "warn", "crit"], lows):
+            if rng.random() < 0.65:
+                if rng.random() < 0.8:
+                    field = rng.choice(numeric)
+                    op = rng.choice([">", ">", ">=", "<"])
+                    props.append(f".{name}(lambda: {quote_field(field)} {op} {low})")
+                else:
+                    props.append(f".{name}({self.lambdas(flow).lambda_('B')})")
+                if rng.random() < 0.3:
+                    field = rng.choice(numeric)
+                    props.append(f".{name}Reset(lambda: {quote_field(field)} < "
+                                 f"{rng.choice(thresholds)})")
+        ids = ["", "", "'{{ .Name }}:{{ .Group }}'", "'a/{{ index .Tags \"host\" }}'",
+               "'{{ .TaskName }}-{{ .Group }}'", "'fixed'", "'{{ .Name }}'"]
+        alert_id = rng.choice(ids)
+        if alert_id:
+            props.append(f".id({alert_id})")
+        field = rng.choice(numeric)
+        messages = ["", "'{{ .ID }} {{ .Level }} {{ index .Fields \"%s\" }}'" % field,
+                    "'{{ if eq .Level \"OK\" }}ok{{ else }}bad {{ .Duration }}{{ end }}'",
+                    "'{{ .Time }} <{{ .Name }}> & {{ .Group }}'",
+                    "'{{ range $k, $v := .Tags }}{{ $k }}={{ $v }},{{ end }}'",
+                    "'{{ printf \"%%v|%%s\" .Level .TaskName }} {{ len .Fields }}'"]
+        message = rng.choice(messages)
+        if message:
+            props.append(f".message({message})")
+        details = rng.choice(["", "", "'{{ .Message }}'", "'<b>{{ .ID }}</b> & {{ .Name }}'",
+                              "''", "'{{ jsonCompact .Tags }} {{ .Level }}'"])
+        if details:
+            props.append(f".details({details})")
+        roll = rng.random()
+        if roll < 0.25:
+            props.append(".stateChangesOnly()")
+        elif roll < 0.35:
+            props.append(f".stateChangesOnly({rng.choice(['1s', '2s', '5s', '30s'])})")
+        if rng.random() < 0.15:
+            props.append(".noRecoveries()")
+        if rng.random() < 0.15:
+            low = rng.choice(["0.1", "0.2", "0.25", "0.3"])
+            high = rng.choice(["0.4", "0.5", "0.6", "0.7"])
+            props.append(f".flapping({low}, {high})")
+            if rng.random() < 0.7:
+                props.append(f".history({rng.choice([2, 3, 5, 10, 21, 30])})")
+        if flow.batch and rng.random() < 0.3:
+            props.append(".all()")
+        out = flow.copy()
+        for prop, names, kind in [("levelTag", ["level", "lvl"], "tag"),
+                                  ("idTag", ["id", "alertID"], "tag"),
+                                  ("levelField", ["level", "lvl", "f"], "S"),
+                                  ("messageField", ["msg", "message"], "S"),
+                                  ("idField", ["id", "alertID"], "S"),
+                                  ("durationField", ["duration", "dur"], "I")]:
+            if rng.random() < 0.2:
+                name = rng.choice(names)
+                props.append(f".{prop}('{name}')")
+                if kind == "tag":
+                    if name not in out.tags:
+                        out.tags = out.tags + [name]
+                    if out.batch and name not in out.dims:
+                        out.dims = out.dims + [name]
+                else:
+                    out.fields = dict(out.fields, **{name: kind})
+        if rng.random() < 0.9:
+            props.append(".log('ALERTS_LOG')")
+        if rng.random() < 0.05:
+            props.append(".topic('t')")
+        self.pipeline.node("alert()", *props)
+        return out
+
     def stage_stats(self, flow: Flow) -> Flow:
         # Stats emit on the wall clock: an hour never elapses in a replay, so nothing arrives.
         self.pipeline.node("stats(1h)")
@@ -1072,6 +1150,7 @@ class Case:
     nondeterministic: bool = False
     kapacitor: Run | None = None
     condenser: Run | None = None
+    alert_logs: dict = dataclasses.field(default_factory=dict)  # engine -> its ALERTS_LOG text
 
 
 def used_names(script: str) -> tuple[collections.Counter, collections.Counter]:
@@ -1102,16 +1181,36 @@ def first_error_line(text: str) -> str:
     return clip(text.strip().splitlines()[0] if text.strip() else "(no message)", 200)
 
 
+def alert_lines(path: Path) -> list:
+    """The events of an alert log, each parsed, with the random ServerInfo ids as UUID."""
+    if not path.exists():
+        return []
+    return [json.loads(UUID.sub("UUID", line)) for line in path.read_text().splitlines()
+            if line.strip()]
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def judge(case: Case, kreplay: str, condenser: str, directory: Path) -> Case:
-    script, data = directory / "case.tick", directory / "data.srpl"
-    script.write_text(case.script)
+    data = directory / "data.srpl"
     data.write_text(case.data)
-    args = [str(script), "--data", str(data), "--type", "stream", "--duration", case.duration,
+    logs = {engine: directory / f"{engine}-alerts.log" for engine in ("kapacitor", "condenser")}
+    scripts = {}
+    for engine, log in logs.items():
+        log.unlink(missing_ok=True)
+        scripts[engine] = directory / f"{engine}.tick"
+        scripts[engine].write_text(case.script.replace("ALERTS_LOG", str(log.resolve())))
+    (directory / "case.tick").write_text(case.script)
+    args = ["--data", str(data), "--type", "stream", "--duration", case.duration,
             "--http-out", HTTP_OUT]
-    kapacitor_command = [kreplay] + args + ["--timeout", f"{RUN_TIMEOUT - 5}s"]
+    kapacitor_command = [kreplay, str(scripts["kapacitor"])] + args + [
+        "--timeout", f"{RUN_TIMEOUT - 5}s"]
     k = run_replay(kapacitor_command, "kapacitor")
-    c = run_replay([condenser, "test"] + args, "condenser")
+    c = run_replay([condenser, "test", str(scripts["condenser"])] + args, "condenser")
     case.kapacitor, case.condenser = k, c
+    k_alerts, c_alerts = alert_lines(logs["kapacitor"]), alert_lines(logs["condenser"])
+    case.alert_logs = {engine: log.read_text() for engine, log in logs.items() if log.exists()}
     if k.status in ("timeout", "crash"):
         case.verdict = f"kapacitor {k.status}"
         case.details = [first_error_line(k.stderr)]
@@ -1137,6 +1236,14 @@ def judge(case: Case, kreplay: str, condenser: str, directory: Path) -> Case:
             # Kapacitor giving other outputs run after run has no answer to agree with.
             case.verdict = "kapacitor varies" if case.nondeterministic else "outputs differ"
             case.details = describe_difference(k.output, c.output)
+    if not case.verdict and k.status == "ok" and c.status == "ok" and not same(k_alerts, c_alerts):
+        case.verdict = "alert logs differ"
+        case.details = [f"kapacitor wrote {len(k_alerts)} events, condenser {len(c_alerts)}"]
+        for i, (a, b) in enumerate(zip(k_alerts, c_alerts)):
+            if not same(a, b):
+                case.details.append(f"event {i}: kapacitor {clip(json.dumps(a))}")
+                case.details.append(f"event {i}: condenser {clip(json.dumps(b))}")
+                break
     return case
 
 
@@ -1147,6 +1254,8 @@ def keep(case: Case, directory: Path) -> None:
     (directory / "duration").write_text(case.duration + "\n")
     for name, run in (("kapacitor", case.kapacitor), ("condenser", case.condenser)):
         (directory / f"{name}.json").write_text(run.stdout if run else "")
+        if case.alert_logs.get(name):
+            (directory / f"{name}-alerts.log").write_text(case.alert_logs[name])
         (directory / f"{name}.err").write_text(run.stderr if run else "")
     if case.verdict:
         (directory / "verdict").write_text("\n".join([case.verdict] + case.details) + "\n")

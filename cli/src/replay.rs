@@ -13,6 +13,7 @@ use condenser_engine::{Dbrp, Engine};
 use condenser_handlers::{HandlerService, RetryPolicy, ServiceConfig};
 use condenser_ingest::line_protocol::{LineErrorKind, ParseOptions, parse};
 use condenser_model::schema::TIME_COLUMN;
+use condenser_model::topic::TopicStates;
 use condenser_model::{Precision, WriteBatch};
 use condenser_planner::{Diagnostics, TaskType, check};
 
@@ -102,12 +103,17 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
     };
     // The task's handlers run as in Kapacitor's replay: each event delivered once, no
     // retries, and none lost (the engine waits for a full queue).
-    let handlers = HandlerService::start(ServiceConfig {
-        retry: RetryPolicy::none(),
-        ..ServiceConfig::default()
-    });
+    let topics = TopicStates::default();
+    let handlers = HandlerService::start(
+        ServiceConfig {
+            retry: RetryPolicy::none(),
+            ..ServiceConfig::default()
+        },
+        topics.clone(),
+    );
     let alerts = AlertContext {
         sink: AlertSink::waiting(handlers.sender()),
+        topics,
         server: ServerInfo {
             hostname: "localhost".to_owned(),
             cluster_id: random_id(),

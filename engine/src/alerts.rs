@@ -1,12 +1,14 @@
 //! What a task's alert nodes share with the world outside the task: where their events go
 //! ([`AlertSink`], a bounded crossbeam channel to the handlers), who the server is
-//! ([`ServerInfo`], for templates' `.ServerInfo`), and the inhibitors every alert node of
-//! the engine sees ([`Inhibitors`]).
+//! ([`ServerInfo`], for templates' `.ServerInfo`), the topics they collect their events
+//! into ([`TopicStates`]) and the inhibitors every alert node of the engine sees
+//! ([`Inhibitors`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use condenser_model::alert::TopicEvent;
+use condenser_model::topic::TopicStates;
 use crossbeam_channel::{Sender, TrySendError};
 
 /// Where alert nodes send events, to the handlers. A sink that does not wait counts the
@@ -195,6 +197,8 @@ pub struct AlertContext {
     pub sink: AlertSink,
     /// Who the server is.
     pub server: ServerInfo,
+    /// The topics: the last event of each alert id in each.
+    pub topics: TopicStates,
     /// The inhibitors.
     pub inhibitors: Inhibitors,
 }

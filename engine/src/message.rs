@@ -30,10 +30,16 @@ impl Group {
         })
     }
 
-    /// The group of these tags (sorted here), by measurement when `name` is given.
+    /// The group of these tags (sorted here), by measurement when `name` is given. As in
+    /// Kapacitor, the id of a measurement-only group is the measurement, and a newline (which
+    /// no measurement holds) parts it from the tags otherwise.
     pub fn new(mut tags: Vec<(String, String)>, name: Option<String>) -> Group {
         tags.sort();
-        let mut id = name.clone().map(|n| n + "\n").unwrap_or_default();
+        let mut id = match &name {
+            Some(name) if tags.is_empty() => name.clone(),
+            Some(name) => format!("{name}\n"),
+            None => String::new(),
+        };
         for (i, (k, v)) in tags.iter().enumerate() {
             if i > 0 {
                 id.push(',');

@@ -59,11 +59,14 @@ pub fn concat_points(batches: &[RecordBatch]) -> Result<RecordBatch> {
         return Ok(arrow::compute::concat_batches(&first.schema(), batches)?);
     }
     let number = |t: &DataType| matches!(t, DataType::Int64 | DataType::Float64);
+    // A tag and a field of one name are two columns (Kapacitor keeps them apart).
+    let is_tag = |f: &Field| ColumnRole::of(f) == Some(ColumnRole::Tag);
+    let same_column = |a: &Field, b: &Field| a.name() == b.name() && is_tag(a) == is_tag(b);
     let mut fields: Vec<Arc<Field>> = Vec::new();
     let mut mixed: Vec<String> = Vec::new();
     for (index, batch) in batches.iter().enumerate() {
         for field in batch.schema().fields() {
-            match fields.iter_mut().find(|f| f.name() == field.name()) {
+            match fields.iter_mut().find(|f| same_column(f, field)) {
                 Some(existing)
                     if existing.data_type() != field.data_type()
                         && number(existing.data_type())
@@ -97,8 +100,12 @@ pub fn concat_points(batches: &[RecordBatch]) -> Result<RecordBatch> {
     for batch in batches {
         let rows = batch.num_rows();
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(fields.len());
+        let own = batch.schema();
         for field in &fields {
-            columns.push(match batch.column_by_name(field.name()) {
+            let column = (0..own.fields().len())
+                .find(|&i| same_column(own.field(i), field))
+                .map(|i| batch.column(i));
+            columns.push(match column {
                 Some(column) if column.data_type() == field.data_type() => Arc::clone(column),
                 Some(column)
                     if column.data_type() == &DataType::Int64

@@ -7,9 +7,8 @@
 //! `.post()` requests, `.tcp()` writes, `.exec()` runs, retried with backoff when the
 //! failure is one that may pass ([`RetryPolicy`]).
 //!
-//! - [`topic`]: Kapacitor's topics: the last event of each alert id, which gives every event
-//!   its `previousLevel`.
-//! - [`service`]: the dispatcher thread (topics, fan-out) and the workers; counters per
+//! - [`service`]: the dispatcher thread (fan-out to a topic's subscribers; the engine has
+//!   collected each event into its topic, [`condenser_model::topic`]) and the workers; counters per
 //!   handler (sent, failed, retried, queued, dropped). A slow or dead endpoint holds up its
 //!   own worker only; a full queue is counted, never a silent drop.
 //! - One file per handler kind ([`log`], [`post`], [`tcp`], [`exec`]): each builds from its
@@ -22,13 +21,11 @@ pub mod log;
 pub mod post;
 pub mod service;
 pub mod tcp;
-pub mod topic;
 
 use condenser_model::handler::HandlerSpec;
 
 pub use delivery::{Failure, Handler, RetryPolicy};
 pub use service::{HandlerCounters, HandlerService, ServiceConfig};
-pub use topic::Topics;
 
 /// A handler that cannot be built from its spec.
 #[derive(Debug, thiserror::Error)]

@@ -1,19 +1,20 @@
-//! The handler service: one dispatcher thread takes the engine's events, collects each into
-//! its topic (which sets its previous level) and hands it to every handler subscribed to
-//! the topic; each handler delivers on a worker thread of its own, from a bounded queue, in
+//! The handler service: one dispatcher thread takes the engine's events (which the alert
+//! nodes collected into their topics, [`TopicStates`]) and hands each to every handler
+//! subscribed to its topic; each handler delivers on a worker thread of its own, from a bounded queue, in
 //! order, retrying as the [`RetryPolicy`] says. A handler whose queue is full loses the
 //! event for that handler: it is counted (`dropped`) and logged, and no other handler waits.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::thread::JoinHandle;
 
 use condenser_model::alert::TopicEvent;
 use condenser_model::handler::HandlerSpec;
+use condenser_model::topic::TopicStates;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
-use crate::{BuildError, RetryPolicy, Topics};
+use crate::{BuildError, RetryPolicy};
 
 /// How the service is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +66,7 @@ pub struct HandlerService {
     sender: Option<Sender<TopicEvent>>,
     dispatcher: Option<JoinHandle<()>>,
     registry: Registry,
-    topics: Arc<Mutex<Topics>>,
+    topics: TopicStates,
     config: ServiceConfig,
 }
 
@@ -78,16 +79,15 @@ impl std::fmt::Debug for HandlerService {
 }
 
 impl HandlerService {
-    /// Starts the dispatcher.
-    pub fn start(config: ServiceConfig) -> Self {
+    /// Starts the dispatcher, for an engine whose alert nodes collect into `topics`.
+    pub fn start(config: ServiceConfig, topics: TopicStates) -> Self {
         let (sender, receiver) = crossbeam_channel::bounded(config.queue.max(1));
         let registry: Registry = Arc::default();
-        let topics: Arc<Mutex<Topics>> = Arc::default();
         let dispatcher = {
-            let (registry, topics) = (Arc::clone(&registry), Arc::clone(&topics));
+            let registry = Arc::clone(&registry);
             std::thread::Builder::new()
                 .name("alert-dispatcher".into())
-                .spawn(move || dispatch(&receiver, &registry, &topics))
+                .spawn(move || dispatch(&receiver, &registry))
                 .ok()
         };
         Self {
@@ -172,7 +172,7 @@ impl HandlerService {
         for subscriber in removed.into_iter().flatten() {
             join(subscriber);
         }
-        self.lock_topics().remove(topic);
+        self.topics.lock().remove(topic);
     }
 
     /// Each handler's name (`<topic>/<kind><index>`), its counters, and how many events
@@ -189,7 +189,8 @@ impl HandlerService {
 
     /// The level of topic `name` and how many events it collected.
     pub fn topic_level(&self, name: &str) -> Option<(condenser_model::Level, u64)> {
-        self.lock_topics()
+        self.topics
+            .lock()
             .topic(name)
             .map(|t| (t.level(), t.collected()))
     }
@@ -211,12 +212,6 @@ impl HandlerService {
             join(subscriber);
         }
     }
-
-    fn lock_topics(&self) -> std::sync::MutexGuard<'_, Topics> {
-        self.topics
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
 }
 
 /// Closes a subscriber's queue and waits for its worker to finish it.
@@ -229,12 +224,8 @@ fn join(subscriber: Subscriber) {
 }
 
 /// The dispatcher's loop: until every sender is gone.
-fn dispatch(receiver: &Receiver<TopicEvent>, registry: &Registry, topics: &Mutex<Topics>) {
-    for mut published in receiver {
-        topics
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .collect(&mut published);
+fn dispatch(receiver: &Receiver<TopicEvent>, registry: &Registry) {
+    for published in receiver {
         let registry = registry
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);

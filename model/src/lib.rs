@@ -30,6 +30,7 @@ pub mod precision;
 pub mod schema;
 pub mod template;
 pub mod time;
+pub mod topic;
 pub mod write_batch;
 
 pub use alert::{AlertData, AlertEvent, Level, Series};

@@ -1,15 +1,20 @@
 //! The engine's golden cases: `tests/cases/<node>/<case>/` holds a `case.tick`, a recording
 //! `data.srpl`, the replay's duration in `case.json`, and in `expected.json` the httpOut JSON
 //! that real Kapacitor gave for them (written by `tools/golden_cases.py`, never by hand).
-//! Each case runs through `condenser test` and must give the same series: numbers compare as
-//! numbers (Go writes the float 5.0 as `5`), series in any order (Kapacitor's come in Go map
-//! order).
+//! A case whose script logs alerts to `ALERTS_LOG` (replaced by a fresh absolute path) also
+//! holds in `expected_alerts.jsonl` the events Kapacitor's `.log()` handler wrote.
+//! Each case runs through `condenser test` and must give the same series and events: numbers
+//! compare as numbers (Go writes the float 5.0 as `5`), series in any order (Kapacitor's come
+//! in Go map order), the random ServerInfo ids of an event as `UUID`.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::daemon::condenser;
+use crate::daemon::{condenser, scratch_dir};
+
+/// The placeholder of a case's `.log()` path.
+const ALERTS_LOG: &str = "ALERTS_LOG";
 
 /// The folder of the golden cases.
 fn cases_dir() -> PathBuf {
@@ -55,6 +60,16 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// The events of an alert log, parsed, with the random ServerInfo ids as `UUID`.
+fn alert_events(log: &str) -> Vec<Value> {
+    let uuid =
+        regex::Regex::new("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
+    log.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(&uuid.replace_all(line, "UUID")).unwrap())
+        .collect()
+}
+
 /// The series of a result, in a fixed order; `null` and `[]` are both no series.
 fn series(result: &Value) -> Vec<Value> {
     let mut series = result["series"].as_array().cloned().unwrap_or_default();
@@ -78,20 +93,29 @@ fn every_golden_case_gives_what_kapacitor_gave() {
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(case.join("expected.json")).unwrap())
                 .unwrap();
+        let name = case
+            .strip_prefix(cases_dir())
+            .unwrap_or(case)
+            .display()
+            .to_string();
+        let script = std::fs::read_to_string(case.join("case.tick")).unwrap();
+        let scratch = scratch_dir(&format!("case-{}", name.replace('/', "-")));
+        let log = scratch.join("alerts.log");
+        let tick = scratch.join("case.tick");
+        std::fs::write(
+            &tick,
+            script.replace(ALERTS_LOG, &log.display().to_string()),
+        )
+        .unwrap();
         let out = condenser()
             .arg("test")
-            .arg(case.join("case.tick"))
+            .arg(&tick)
             .arg("--data")
             .arg(case.join("data.srpl"))
             .args(["--type", "stream", "--http-out", "out", "--duration"])
             .arg(meta["duration"].as_str().unwrap_or("0s"))
             .output()
             .unwrap();
-        let name = case
-            .strip_prefix(cases_dir())
-            .unwrap_or(case)
-            .display()
-            .to_string();
         if !out.status.success() {
             failures.push(format!(
                 "{name}: condenser test failed: {}",
@@ -114,6 +138,17 @@ fn every_golden_case_gives_what_kapacitor_gave() {
                 "{name}:\n  kapacitor {expected}\n  condenser {got}"
             ));
         }
+        if script.contains(ALERTS_LOG) {
+            let expected =
+                alert_events(&std::fs::read_to_string(case.join("expected_alerts.jsonl")).unwrap());
+            let got = alert_events(&std::fs::read_to_string(&log).unwrap_or_default());
+            if !same(&Value::Array(expected.clone()), &Value::Array(got.clone())) {
+                failures.push(format!(
+                    "{name}: alert logs differ:\n  kapacitor {expected:?}\n  condenser {got:?}"
+                ));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
     }
     assert!(
         failures.is_empty(),

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
 use condenser_model::alert::TopicEvent;
 use condenser_model::template::Value as TemplateValue;
+use condenser_model::topic::{EventState, Topics};
 use condenser_model::{AlertData, AlertEvent, FieldType, Level, Series};
 use condenser_planner::nodes::AlertSpec;
 use serde_json::Value as Json;
@@ -161,11 +162,10 @@ impl AlertState {
     }
 }
 
-/// A row that makes an event: its level, the event's time and duration.
+/// A row that makes an event: its level and the event's duration.
 struct Emitted {
     row: usize,
     level: Level,
-    time: i64,
     duration: i64,
 }
 
@@ -218,10 +218,18 @@ impl AlertOperator {
         format!("{task}:{node}")
     }
 
-    /// The index of `group`'s state, made (with its inhibitors) if the group is new.
-    fn state_of(&mut self, group: &Arc<Group>) -> usize {
+    /// The index of `group`'s state. A new group's is made with its inhibitors, and resumes
+    /// the level its alert id has in the node's topics (the id rendered from the group's
+    /// first message: `name`, `tags` and time `t`), as Kapacitor's does.
+    fn state_of(
+        &mut self,
+        group: &Arc<Group>,
+        first: FirstMessage<'_>,
+        node: &str,
+    ) -> Result<usize> {
+        let before = self.states.len();
         let (spec, alerts, ids) = (&self.spec, &self.alerts, &mut self.inhibitor_ids);
-        self.states.index_or_insert_with(group, || {
+        let index = self.states.index_or_insert_with(group, || {
             let inhibitors: Vec<u64> = spec
                 .inhibits
                 .iter()
@@ -239,7 +247,60 @@ impl AlertOperator {
                 .collect();
             ids.extend(&inhibitors);
             AlertState::new(spec.history, inhibitors)
-        })
+        });
+        if self.states.len() > before {
+            self.restore(index, group, first, node)?;
+        }
+        Ok(index)
+    }
+
+    /// Resumes the new state `index` of `group` from the topics: the last event of its id
+    /// in the node's own topic (when it has handlers) or else in its `.topic()`, the two
+    /// made to agree when they differ.
+    fn restore(
+        &mut self,
+        index: usize,
+        group: &Group,
+        first: FirstMessage<'_>,
+        node: &str,
+    ) -> Result<()> {
+        let own = (!self.spec.handlers.is_empty()).then(|| Self::own_topic(&self.task, node));
+        if own.is_none() && self.spec.topic.is_none() {
+            return Ok(());
+        }
+        let data = self.template_data(first.name, group, (first.tags)());
+        let id = render(&self.spec.id, "id", &data)?;
+        let (level, time) = {
+            let mut topics = self.alerts.topics.lock();
+            let find = |topics: &Topics, name: &Option<String>| {
+                let topic = topics.topic(name.as_deref()?)?;
+                topic.event(&id).cloned()
+            };
+            let (own_state, named_state) = (find(&topics, &own), find(&topics, &self.spec.topic));
+            let level = |state: &Option<EventState>| state.as_ref().map_or(Level::Ok, |s| s.level);
+            if level(&own_state) != level(&named_state) {
+                match (&own_state, &named_state, &own, &self.spec.topic) {
+                    (Some(state), Some(_), _, Some(named)) => {
+                        topics.update(named, &id, state.clone())
+                    }
+                    (None, Some(state), Some(own), _) => topics.update(own, &id, state.clone()),
+                    _ => {}
+                }
+            }
+            own_state
+                .or(named_state)
+                .map_or((Level::Ok, NEVER), |s| (s.level, s.time))
+        };
+        if level != Level::Ok {
+            let spec = &self.spec;
+            let state = self
+                .states
+                .get_mut(index)
+                .ok_or_else(|| Error::internal("an alert lost a group's state"))?;
+            state.add(first.time, level, spec);
+            state.triggered(time, &self.alerts);
+        }
+        Ok(())
     }
 
     fn state(&mut self, index: usize) -> Result<&mut AlertState> {
@@ -257,9 +318,14 @@ impl AlertOperator {
         let data = &points.data;
         let point_times = times(data)?;
         let mut levels = LevelEvaluation::new(self, data)?;
-        let mut emitted = Vec::new();
+        let (mut emitted, mut rendered) = (Vec::new(), Vec::new());
         for (row, &t) in point_times.iter().enumerate() {
-            let index = self.state_of(&points.groups[row]);
+            let first = FirstMessage {
+                name: &points.name,
+                tags: &|| tags_and_fields(&point_row(&points, row)).0,
+                time: t,
+            };
+            let index = self.state_of(&points.groups[row], first, ctx.node())?;
             let current = self.state(index)?.current();
             let level = levels.level(&mut self.lambdas, data, row, current, ctx)?;
             let spec = &self.spec;
@@ -274,31 +340,29 @@ impl AlertOperator {
             if spec.no_recoveries && level == Level::Ok {
                 continue;
             }
-            emitted.push(Emitted {
+            let e = Emitted {
                 row,
                 level,
-                time: t,
                 duration: state.duration(),
-            });
+            };
+            // Published at once, in order: a group made by a later row resumes from it.
+            let point = point_row(&points, row);
+            let (tags, fields) = tags_and_fields(&point);
+            let input = EventInput {
+                name: &points.name,
+                group: &points.groups[row],
+                tags,
+                fields,
+                level,
+                time: t,
+                duration: e.duration,
+                row: point,
+            };
+            rendered.push(self.event(input, ctx.node())?);
+            emitted.push(e);
         }
         if emitted.is_empty() {
             return Ok(());
-        }
-        let mut rendered = Vec::with_capacity(emitted.len());
-        for e in &emitted {
-            let row = point_row(&points, e.row);
-            let (tags, fields) = tags_and_fields(&row);
-            let input = EventInput {
-                name: &points.name,
-                group: &points.groups[e.row],
-                tags,
-                fields,
-                level: e.level,
-                time: e.time,
-                duration: e.duration,
-                row,
-            };
-            rendered.push(self.event(input, ctx.node())?);
         }
         let rows: Vec<u32> = emitted.iter().map(|e| e.row as u32).collect();
         let indices = arrow::array::UInt32Array::from(rows);
@@ -322,10 +386,16 @@ impl AlertOperator {
     }
 
     fn batch(&mut self, batch: Batch, ctx: &mut Context<'_>, out: &mut Vec<Message>) -> Result<()> {
+        let first = FirstMessage {
+            name: &batch.name,
+            tags: &|| batch.group.tags.clone(),
+            time: batch.tmax,
+        };
+        // An empty batch makes its group's state too (which resumes from the topics).
+        let index = self.state_of(&batch.group, first, ctx.node())?;
         if batch.data.num_rows() == 0 {
             return Ok(());
         }
-        let index = self.state_of(&batch.group);
         let current = self.state(index)?.current();
         let data = &batch.data;
         let point_times = times(data)?;
@@ -383,7 +453,6 @@ impl AlertOperator {
             .map(|row| Emitted {
                 row,
                 level,
-                time: t,
                 duration,
             })
             .collect();
@@ -421,33 +490,7 @@ impl AlertOperator {
     /// Renders the event of `input`, publishes it (unless inhibited), and returns its id
     /// and message for the data.
     fn event(&self, input: EventInput<'_>, node: &str) -> Result<Rendered> {
-        let group = if input.group.id.is_empty() {
-            "nil".to_owned()
-        } else {
-            input.group.id.clone()
-        };
-        let server = &self.alerts.server;
-        let mut data = vec![
-            ("Name", TemplateValue::Str(input.name.to_owned())),
-            ("TaskName", TemplateValue::Str(self.task.clone())),
-            ("Group", TemplateValue::Str(group)),
-            ("Tags", TemplateValue::strings(input.tags.iter().cloned())),
-            (
-                "ServerInfo",
-                TemplateValue::structure([
-                    ("Hostname", TemplateValue::Str(server.hostname.clone())),
-                    ("ClusterID", TemplateValue::Str(server.cluster_id.clone())),
-                    ("ServerID", TemplateValue::Str(server.server_id.clone())),
-                ]),
-            ),
-        ];
-        let render = |template: &condenser_planner::template::Template,
-                      what: &str,
-                      data: &[(&str, TemplateValue)]| {
-            template
-                .render(&TemplateValue::structure(data.iter().cloned()))
-                .map_err(|e| Error::Data(format!("rendering the alert's {what}: {e}")))
-        };
+        let mut data = self.template_data(input.name, input.group, input.tags.clone());
         let id = render(&self.spec.id, "id", &data)?;
         data.extend([
             ("ID", TemplateValue::Str(id.clone())),
@@ -485,16 +528,47 @@ impl AlertOperator {
         }
         topics.extend(self.spec.topic.iter().cloned());
         for topic in topics {
-            let published = TopicEvent {
+            let mut published = TopicEvent {
                 topic,
                 task: self.task.clone(),
                 event: event.clone(),
             };
+            self.alerts.topics.lock().collect(&mut published);
             if let Err(undelivered) = self.alerts.sink.send(published) {
                 tracing::error!(node, id = %event.id, %undelivered, "alert event not delivered");
             }
         }
         Ok(Rendered { id, message })
+    }
+
+    /// What the id template sees of a message of `group` named `name` with `tags`; the
+    /// message and details templates see more.
+    fn template_data(
+        &self,
+        name: &str,
+        group: &Group,
+        tags: Vec<(String, String)>,
+    ) -> Vec<(&'static str, TemplateValue)> {
+        let group = if group.id.is_empty() {
+            "nil".to_owned()
+        } else {
+            group.id.clone()
+        };
+        let server = &self.alerts.server;
+        vec![
+            ("Name", TemplateValue::Str(name.to_owned())),
+            ("TaskName", TemplateValue::Str(self.task.clone())),
+            ("Group", TemplateValue::Str(group)),
+            ("Tags", TemplateValue::strings(tags)),
+            (
+                "ServerInfo",
+                TemplateValue::structure([
+                    ("Hostname", TemplateValue::Str(server.hostname.clone())),
+                    ("ClusterID", TemplateValue::Str(server.cluster_id.clone())),
+                    ("ServerID", TemplateValue::Str(server.server_id.clone())),
+                ]),
+            ),
+        ]
     }
 
     /// The emitted rows `data` with the level, message, id and duration added as the
@@ -543,6 +617,25 @@ impl Drop for AlertOperator {
             .inhibitors
             .remove(std::mem::take(&mut self.inhibitor_ids));
     }
+}
+
+/// The first message of a group, whose alert id a new group's state resumes.
+struct FirstMessage<'a> {
+    name: &'a str,
+    /// Its tags (a batch's: its group's), found only for a new group.
+    tags: &'a dyn Fn() -> Vec<(String, String)>,
+    time: i64,
+}
+
+/// Renders `template` (the alert's `what`) over `data`.
+fn render(
+    template: &condenser_model::template::Template,
+    what: &str,
+    data: &[(&str, TemplateValue)],
+) -> Result<String> {
+    template
+        .render(&TemplateValue::structure(data.iter().cloned()))
+        .map_err(|e| Error::Data(format!("rendering the alert's {what}: {e}")))
 }
 
 /// How the lambdas of one message are evaluated: all rows at once, or row by row.

@@ -261,6 +261,14 @@ pub(crate) fn batch_row(batch: &Batch) -> Value {
                 names.push((field.name().clone(), i));
             }
         }
+        // A tag that is also a field shows the field's value in both columns, as Kapacitor's.
+        for (name, index) in &mut names {
+            if let Some(field) = (0..schema.fields().len())
+                .find(|&i| schema.field(i).name() == name && role(&schema, i) == ColumnRole::Field)
+            {
+                *index = field;
+            }
+        }
     }
     names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let time_index = schema.index_of("time").ok();

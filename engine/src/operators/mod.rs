@@ -167,6 +167,13 @@ pub trait Operator: Send + fmt::Display {
         Ok(())
     }
 
+    /// Whether the node's output ends when its input does. A node that emits on the wall
+    /// clock alone (stats) goes on until its task stops, so the nodes after it never see
+    /// the end of their input, as in Kapacitor.
+    fn ends_with_input(&self) -> bool {
+        true
+    }
+
     /// The input has ended: emits what the node still holds (join's incomplete sets).
     fn finish(&mut self, ctx: &mut Context<'_>, out: &mut Vec<Message>) -> Result<()> {
         let _ = (ctx, out);

@@ -81,6 +81,10 @@ impl Operator for StatsOperator {
         true
     }
 
+    fn ends_with_input(&self) -> bool {
+        false
+    }
+
     fn tick(&mut self, ctx: &mut Context<'_>, out: &mut Vec<Message>) -> Result<()> {
         let now = ctx.now();
         let interval = self.spec.interval.nanos();

@@ -241,15 +241,22 @@ impl Task {
         }
     }
 
-    /// Tells every node that the input has ended, parents before children, delivering
-    /// what each still emits.
+    /// Tells every node whose parents' output ended that its input has ended, parents
+    /// before children, delivering what each still emits.
     pub fn finish(&mut self) {
         let now = crate::clock::system_now();
+        let mut ended = vec![false; self.nodes.len()];
         for id in 0..self.nodes.len() {
             let node = &mut self.nodes[id];
+            let input_ended = node.parents.iter().all(|&p| ended[p]);
             let Runner::Operator(operator) = &mut node.runner else {
+                ended[id] = input_ended;
                 continue;
             };
+            if !input_ended {
+                continue;
+            }
+            ended[id] = operator.ends_with_input();
             let mut out = Vec::new();
             let mut ctx = Context::new(now, &node.stats.name, node.quiet);
             report(operator.finish(&mut ctx, &mut out), &mut ctx);

@@ -229,8 +229,12 @@ fn unsupported_nodes_and_properties_are_refused_by_name() {
         ".buffer() of influxDBOut() is not supported by Condenser yet"
     );
     assert_eq!(
-        refusal("stream|from()|alert().crit(lambda: TRUE)"),
-        "the alert() node is not supported by Condenser yet"
+        refusal("stream|from()|alert().crit(lambda: TRUE).victorOps()"),
+        "the .victorOps() alert handler is not supported by Condenser yet"
+    );
+    assert_eq!(
+        refusal("stream|from()|deadman(1.0, 10s)"),
+        "the deadman() node is not supported by Condenser yet"
     );
 }
 

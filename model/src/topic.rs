@@ -1,11 +1,13 @@
 //! Kapacitor's alert topics: each keeps the last event of every alert id published to it,
-//! so that an event learns the level before it (`previousLevel`), and the topic's level is
-//! the highest of its events'.
+//! so that an event learns the level before it (`previousLevel`), a new alert group resumes
+//! the level its id had, and the topic's level is the highest of its events'. The alert
+//! nodes collect into the [`TopicStates`] as they publish; the handlers read them.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use condenser_model::Level;
-use condenser_model::alert::TopicEvent;
+use crate::Level;
+use crate::alert::TopicEvent;
 
 /// The last event of one alert id in a topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +23,7 @@ pub struct EventState {
 }
 
 /// One topic.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Topic {
     events: HashMap<String, EventState>,
     collected: u64,
@@ -78,16 +80,36 @@ impl Topics {
         self.topics.get(name)
     }
 
+    /// Sets the last event of alert `id` in topic `name` (made when new) to `state`.
+    pub fn update(&mut self, name: &str, id: &str, state: EventState) {
+        let topic = self.topics.entry(name.to_owned()).or_default();
+        topic.events.insert(id.to_owned(), state);
+    }
+
     /// Forgets topic `name` (its task was deleted).
     pub fn remove(&mut self, name: &str) {
         self.topics.remove(name);
     }
 }
 
+/// The topics of an engine, shared by its alert nodes (which collect into them) and the
+/// handler service (which reports them).
+#[derive(Debug, Clone, Default)]
+pub struct TopicStates {
+    topics: Arc<Mutex<Topics>>,
+}
+
+impl TopicStates {
+    /// The topics, locked.
+    pub fn lock(&self) -> MutexGuard<'_, Topics> {
+        self.topics.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use condenser_model::AlertEvent;
+    use crate::AlertEvent;
 
     fn published(id: &str, level: Level) -> TopicEvent {
         TopicEvent {
