@@ -10,7 +10,7 @@ use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, TimestampNanosecondArr
 use arrow::datatypes::TimestampNanosecondType;
 use condenser_engine::alerts::{AlertContext, AlertSink, ServerInfo};
 use condenser_engine::{Dbrp, Engine};
-use condenser_handlers::{HandlerService, RetryPolicy, ServiceConfig};
+use condenser_handlers::{HandlerService, Outbox, RetryPolicy, ServiceConfig};
 use condenser_ingest::line_protocol::{LineErrorKind, ParseOptions, parse};
 use condenser_model::schema::TIME_COLUMN;
 use condenser_model::topic::TopicStates;
@@ -110,6 +110,7 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
             ..ServiceConfig::default()
         },
         topics.clone(),
+        Outbox::in_memory()?,
     );
     let alerts = AlertContext {
         sink: AlertSink::waiting(handlers.sender()),

@@ -87,31 +87,10 @@ impl RetryPolicy {
             .min(self.max);
         base.mul_f64(0.5 + jitter)
     }
-
-    /// Delivers `event` with `handler`, trying again after transient failures as the policy
-    /// says; how many retries it took, or the last failure.
-    pub fn deliver(
-        &self,
-        handler: &mut dyn Handler,
-        event: &AlertEvent,
-        mut sleep: impl FnMut(Duration),
-    ) -> (u32, Result<(), Failure>) {
-        let mut attempt = 0;
-        loop {
-            match handler.handle(event) {
-                Ok(()) => return (attempt, Ok(())),
-                Err(failure) if failure.retry && attempt < self.retries => {
-                    sleep(self.delay(attempt, jitter()));
-                    attempt += 1;
-                }
-                Err(failure) => return (attempt, Err(failure)),
-            }
-        }
-    }
 }
 
 /// A number in [0, 1) that differs call to call (the clock's nanoseconds, mixed).
-fn jitter() -> f64 {
+pub(crate) fn jitter() -> f64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
@@ -126,71 +105,24 @@ fn jitter() -> f64 {
 mod tests {
     use super::*;
 
-    struct Flaky {
-        failures: Vec<Failure>,
-        calls: u32,
-    }
-
-    impl Handler for Flaky {
-        fn handle(&mut self, _event: &AlertEvent) -> Result<(), Failure> {
-            self.calls += 1;
-            match self.failures.pop() {
-                Some(failure) => Err(failure),
-                None => Ok(()),
-            }
-        }
-    }
-
-    fn event() -> AlertEvent {
-        AlertEvent {
-            id: "a".into(),
-            message: String::new(),
-            details: String::new(),
-            time: 0,
-            duration: 0,
-            level: condenser_model::Level::Critical,
-            data: Default::default(),
-            previous_level: condenser_model::Level::Ok,
-            recoverable: true,
-        }
-    }
-
     #[test]
-    fn transient_failures_are_retried_with_growing_delays_and_permanent_ones_not() {
+    fn delays_double_from_the_first_up_to_the_longest_moved_by_jitter() {
         let policy = RetryPolicy {
             retries: 3,
             initial: Duration::from_millis(10),
             max: Duration::from_millis(25),
         };
-        let mut slept = Vec::new();
-        let mut handler = Flaky {
-            failures: vec![Failure::transient("b"), Failure::transient("a")],
-            calls: 0,
-        };
-        let (retries, result) = policy.deliver(&mut handler, &event(), |d| slept.push(d));
-        assert_eq!((retries, result, handler.calls), (2, Ok(()), 3));
-        assert!(slept[0] >= Duration::from_millis(5) && slept[0] < Duration::from_millis(15));
-        assert!(slept[1] >= Duration::from_millis(10) && slept[1] < Duration::from_millis(30));
+        assert_eq!(policy.delay(0, 0.5), Duration::from_millis(10));
+        assert_eq!(policy.delay(1, 0.5), Duration::from_millis(20));
+        assert_eq!(policy.delay(5, 0.5), Duration::from_millis(25), "capped");
+        assert_eq!(policy.delay(0, 0.0), Duration::from_millis(5));
+        assert!(policy.delay(1, 0.999) < Duration::from_millis(30));
         assert_eq!(
-            policy.delay(5, 0.5),
+            policy.delay(40, 0.5),
             Duration::from_millis(25),
-            "capped at max"
+            "no overflow"
         );
-
-        let mut handler = Flaky {
-            failures: vec![Failure::permanent("400 Bad Request")],
-            calls: 0,
-        };
-        let (retries, result) = policy.deliver(&mut handler, &event(), |_| {});
-        assert_eq!(retries, 0);
-        assert_eq!(result.unwrap_err().message, "400 Bad Request");
-
-        let mut handler = Flaky {
-            failures: vec![Failure::transient("down"); 5],
-            calls: 0,
-        };
-        let (retries, result) = policy.deliver(&mut handler, &event(), |_| {});
-        assert_eq!((retries, handler.calls), (3, 4));
-        assert!(result.is_err());
+        let j = jitter();
+        assert!((0.0..1.0).contains(&j));
     }
 }

@@ -8,9 +8,10 @@
 //! failure is one that may pass ([`RetryPolicy`]).
 //!
 //! - [`service`]: the dispatcher thread (fan-out to a topic's subscribers; the engine has
-//!   collected each event into its topic, [`condenser_model::topic`]) and the workers; counters per
-//!   handler (sent, failed, retried, queued, dropped). A slow or dead endpoint holds up its
-//!   own worker only; a full queue is counted, never a silent drop.
+//!   collected each event into its topic, [`condenser_model::topic`]) and the workers;
+//!   counters per handler (sent, failed, retried, queued, dropped). A slow or dead endpoint
+//!   holds up its own worker only; a full queue is counted, never a silent drop.
+//! - [`outbox`]: where events wait until delivered (redb), so a restart loses none.
 //! - One file per handler kind ([`log`], [`post`], [`tcp`], [`exec`]): each builds from its
 //!   [`HandlerSpec`](condenser_model::handler::HandlerSpec) and delivers one event at a
 //!   time ([`Handler`]).
@@ -18,6 +19,7 @@
 pub mod delivery;
 pub mod exec;
 pub mod log;
+pub mod outbox;
 pub mod post;
 pub mod service;
 pub mod tcp;
@@ -25,6 +27,7 @@ pub mod tcp;
 use condenser_model::handler::HandlerSpec;
 
 pub use delivery::{Failure, Handler, RetryPolicy};
+pub use outbox::{Outbox, OutboxError};
 pub use service::{HandlerCounters, HandlerService, ServiceConfig};
 
 /// A handler that cannot be built from its spec.
