@@ -8,11 +8,17 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# System packages the tests use. Install only what is missing, so repeated runs stay fast.
-packages=(python3)
+# System packages the tests use, each with the check that shows it is there. Install only what
+# is missing, so repeated runs stay fast. The SMTP sink runs on Debian's own Python
+# (/usr/bin/python3) with Debian's aiosmtpd, whatever python3 comes first on PATH.
+declare -A present=(
+  [python3]="command -v python3"
+  [python3-aiosmtpd]="/usr/bin/python3 -c 'import aiosmtpd'"
+  [openssl]="command -v openssl"
+)
 missing=()
-for package in "${packages[@]}"; do
-  command -v "$package" >/dev/null 2>&1 || missing+=("$package")
+for package in "${!present[@]}"; do
+  eval "${present[$package]}" >/dev/null 2>&1 || missing+=("$package")
 done
 if ((${#missing[@]})); then
   sudo=""

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use condenser_handlers::ServicesConfig;
+use condenser_handlers::config::{PagerDuty2Config, SlackConfigs, SmtpConfig, TelegramConfig};
 use condenser_ingest::udp::UdpConfig;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +23,14 @@ pub(crate) struct Config {
     pub(crate) http: HttpConfig,
     /// UDP listeners, one per database (`[[udp]]` tables).
     pub(crate) udp: Vec<UdpConfig>,
+    /// `[smtp]`: the email handler's server.
+    pub(crate) smtp: SmtpConfig,
+    /// `[[slack]]`: the Slack handler's workspaces.
+    pub(crate) slack: SlackConfigs,
+    /// `[telegram]`: the Telegram handler's bot.
+    pub(crate) telegram: TelegramConfig,
+    /// `[pagerduty2]`: the PagerDuty handler's Events API.
+    pub(crate) pagerduty2: PagerDuty2Config,
 }
 
 impl Default for Config {
@@ -30,6 +40,10 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 9092)),
             http: HttpConfig::default(),
             udp: Vec::new(),
+            smtp: SmtpConfig::default(),
+            slack: SlackConfigs::kapacitor_default(),
+            telegram: TelegramConfig::default(),
+            pagerduty2: PagerDuty2Config::default(),
         }
     }
 }
@@ -67,42 +81,13 @@ impl HttpConfig {
     }
 }
 
-/// A duration such as `5s`, `500ms`, `1m30s`, `2h` (units ns, us, µs, ms, s, m, h).
+/// A duration such as `5s`, `500ms`, `1m30s`, `2h` (Go's, units ns, us, µs, ms, s, m, h);
+/// not negative.
 pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
-    let mut rest = text.trim();
-    if rest.is_empty() {
-        bail!("empty duration");
-    }
-    let mut total = Duration::ZERO;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        if digits == 0 {
-            bail!("expected a number at {rest:?}");
-        }
-        let value: u64 = rest[..digits].parse()?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit = match &rest[..unit_len] {
-            "ns" => Duration::from_nanos(1),
-            "us" | "µs" => Duration::from_micros(1),
-            "ms" => Duration::from_millis(1),
-            "s" => Duration::from_secs(1),
-            "m" => Duration::from_secs(60),
-            "h" => Duration::from_secs(3600),
-            other => bail!("unknown unit {other:?}: use ns, us, ms, s, m or h"),
-        };
-        rest = &rest[unit_len..];
-        let part = u32::try_from(value)
-            .ok()
-            .and_then(|v| unit.checked_mul(v))
-            .context("duration too long")?;
-        total += part;
-    }
-    Ok(total)
+    condenser_model::Duration::parse_go(text.trim())
+        .map_err(anyhow::Error::msg)?
+        .to_std()
+        .context("a duration may not be negative")
 }
 
 impl Config {
@@ -120,7 +105,20 @@ impl Config {
         };
         config.apply_env(|name| std::env::var(name).ok())?;
         config.http.write_timeout()?;
+        config.services().validate()?;
         Ok(config)
+    }
+
+    /// The handlers' services, as the `[smtp]`, `[[slack]]`, `[telegram]` and
+    /// `[pagerduty2]` sections configure them.
+    pub(crate) fn services(&self) -> ServicesConfig {
+        ServicesConfig {
+            smtp: self.smtp.clone(),
+            slack: self.slack.clone(),
+            telegram: self.telegram.clone(),
+            pagerduty2: self.pagerduty2.clone(),
+            api_url: format!("http://{}/kapacitor/v1", self.bind),
+        }
     }
 
     /// Applies the `CONDENSER_*` variables that `var` knows.

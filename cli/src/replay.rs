@@ -10,7 +10,7 @@ use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, TimestampNanosecondArr
 use arrow::datatypes::TimestampNanosecondType;
 use condenser_engine::alerts::{AlertContext, AlertSink, ServerInfo};
 use condenser_engine::{Dbrp, Engine};
-use condenser_handlers::{HandlerService, Outbox, RetryPolicy, ServiceConfig};
+use condenser_handlers::{HandlerService, Outbox, RetryPolicy, ServiceConfig, ServicesConfig};
 use condenser_ingest::line_protocol::{LineErrorKind, ParseOptions, parse};
 use condenser_model::schema::TIME_COLUMN;
 use condenser_model::topic::TopicStates;
@@ -51,6 +51,10 @@ pub(crate) struct TestArgs {
     /// prints it) to this file
     #[arg(long, value_name = "FILE")]
     dot: Option<PathBuf>,
+    /// The configuration file whose `[smtp]`, `[[slack]]`, `[telegram]` and `[pagerduty2]`
+    /// sections the task's handlers send through (as `condenser serve --config` reads it)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 /// Runs the task on the recordings and prints the httpOut JSON.
@@ -103,18 +107,25 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
     };
     // The task's handlers run as in Kapacitor's replay: each event delivered once, no
     // retries, and none lost (the engine waits for a full queue).
+    let services = match &args.config {
+        Some(file) => crate::config::Config::load(Some(file))?.services(),
+        None => ServicesConfig::default(),
+    };
     let topics = TopicStates::default();
+    let globals = services.globals();
     let handlers = HandlerService::start(
         ServiceConfig {
             retry: RetryPolicy::none(),
             ..ServiceConfig::default()
         },
+        services,
         topics.clone(),
         Outbox::in_memory()?,
     );
     let alerts = AlertContext {
         sink: AlertSink::waiting(handlers.sender()),
         topics,
+        globals,
         server: ServerInfo {
             hostname: "localhost".to_owned(),
             cluster_id: random_id(),

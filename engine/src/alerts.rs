@@ -201,4 +201,6 @@ pub struct AlertContext {
     pub topics: TopicStates,
     /// The inhibitors.
     pub inhibitors: Inhibitors,
+    /// The handlers of services configured `global`, added to every alert node.
+    pub globals: condenser_model::handler::GlobalHandlers,
 }

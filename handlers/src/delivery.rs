@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use condenser_model::AlertEvent;
+use condenser_model::alert::TopicEvent;
 
 /// A handler: delivers one event at a time, on its worker's thread.
 pub trait Handler: Send {
-    /// Delivers `event`.
-    fn handle(&mut self, event: &AlertEvent) -> Result<(), Failure>;
+    /// Delivers the event of `published`.
+    fn handle(&mut self, published: &TopicEvent) -> Result<(), Failure>;
 }
 
 /// A delivery that failed.

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use condenser_model::AlertEvent;
+use condenser_model::alert::TopicEvent;
 use condenser_model::handler::ExecHandlerSpec;
 
 use crate::{Failure, Handler};
@@ -32,7 +32,8 @@ impl ExecHandler {
 }
 
 impl Handler for ExecHandler {
-    fn handle(&mut self, event: &AlertEvent) -> Result<(), Failure> {
+    fn handle(&mut self, published: &TopicEvent) -> Result<(), Failure> {
+        let event = &published.event;
         let mut child = Command::new(&self.program)
             .args(&self.args)
             .stdin(Stdio::piped())

@@ -4,28 +4,39 @@
 //! over a bounded crossbeam channel ([`HandlerService::sender`]), and the handler specs
 //! each topic's subscribers were defined with ([`HandlerService::register`]). Out:
 //! deliveries, in order per handler, each on a worker thread of its own: `.log()` lines,
-//! `.post()` requests, `.tcp()` writes, `.exec()` runs, retried with backoff when the
-//! failure is one that may pass ([`RetryPolicy`]).
+//! `.post()` requests, `.tcp()` writes, `.exec()` runs, mail, Slack, Telegram and
+//! PagerDuty messages, retried with backoff when the failure is one that may pass
+//! ([`RetryPolicy`]).
 //!
 //! - [`service`]: the dispatcher thread (fan-out to a topic's subscribers; the engine has
 //!   collected each event into its topic, [`condenser_model::topic`]) and the workers;
 //!   counters per handler (sent, failed, retried, queued, dropped). A slow or dead endpoint
 //!   holds up its own worker only; a full queue is counted, never a silent drop.
 //! - [`outbox`]: where events wait until delivered (redb), so a restart loses none.
-//! - One file per handler kind ([`log`], [`post`], [`tcp`], [`exec`]): each builds from its
-//!   [`HandlerSpec`](condenser_model::handler::HandlerSpec) and delivers one event at a
-//!   time ([`Handler`]).
+//! - [`config`]: the services' sections of kapacitor.conf (`[smtp]`, `[[slack]]`, …).
+//! - One file per handler kind ([`log`], [`post`], [`tcp`], [`exec`], [`email`], [`slack`],
+//!   [`telegram`], [`pagerduty2`]): each builds from its
+//!   [`HandlerSpec`](condenser_model::handler::HandlerSpec) and its service's section, and
+//!   delivers one event at a time ([`Handler`]) in Kapacitor's wire format.
 
+pub mod config;
 pub mod delivery;
+pub mod email;
+pub mod event_data;
 pub mod exec;
+mod http;
 pub mod log;
 pub mod outbox;
+pub mod pagerduty2;
 pub mod post;
 pub mod service;
+pub mod slack;
 pub mod tcp;
+pub mod telegram;
 
 use condenser_model::handler::HandlerSpec;
 
+pub use config::{ConfigError, ServicesConfig};
 pub use delivery::{Failure, Handler, RetryPolicy};
 pub use outbox::{Outbox, OutboxError};
 pub use service::{HandlerCounters, HandlerService, ServiceConfig};
@@ -40,8 +51,11 @@ pub struct BuildError {
     pub message: String,
 }
 
-/// Builds the handler `spec` describes.
-pub fn build(spec: &HandlerSpec) -> Result<Box<dyn Handler>, BuildError> {
+/// Builds the handler `spec` describes, sending through the services `services` configures.
+pub fn build(
+    spec: &HandlerSpec,
+    services: &ServicesConfig,
+) -> Result<Box<dyn Handler>, BuildError> {
     let error = |message: String| BuildError {
         kind: spec.kind(),
         message,
@@ -51,5 +65,17 @@ pub fn build(spec: &HandlerSpec) -> Result<Box<dyn Handler>, BuildError> {
         HandlerSpec::Post(spec) => Box::new(post::PostHandler::new(spec).map_err(error)?),
         HandlerSpec::Tcp(spec) => Box::new(tcp::TcpHandler::new(spec)),
         HandlerSpec::Exec(spec) => Box::new(exec::ExecHandler::new(spec).map_err(error)?),
+        HandlerSpec::Email(spec) => {
+            Box::new(email::EmailHandler::new(spec, services).map_err(error)?)
+        }
+        HandlerSpec::Slack(spec) => {
+            Box::new(slack::SlackHandler::new(spec, services).map_err(error)?)
+        }
+        HandlerSpec::Telegram(spec) => {
+            Box::new(telegram::TelegramHandler::new(spec, services).map_err(error)?)
+        }
+        HandlerSpec::PagerDuty2(spec) => {
+            Box::new(pagerduty2::PagerDuty2Handler::new(spec, services).map_err(error)?)
+        }
     })
 }

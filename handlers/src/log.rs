@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
-use condenser_model::AlertEvent;
+use condenser_model::alert::TopicEvent;
 use condenser_model::handler::LogHandlerSpec;
 
 use crate::{Failure, Handler};
@@ -24,7 +24,8 @@ impl LogHandler {
 }
 
 impl Handler for LogHandler {
-    fn handle(&mut self, event: &AlertEvent) -> Result<(), Failure> {
+    fn handle(&mut self, published: &TopicEvent) -> Result<(), Failure> {
+        let event = &published.event;
         let line = event.to_json_line();
         std::fs::OpenOptions::new()
             .append(true)

@@ -188,6 +188,10 @@ mod tests {
         TopicEvent {
             topic: "t".into(),
             task: "task".into(),
+            name: "cpu".into(),
+            group: String::new(),
+            category: String::new(),
+            tags: Vec::new(),
             event: AlertEvent {
                 id: id.into(),
                 message: format!("{id} is CRITICAL"),

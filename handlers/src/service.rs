@@ -17,7 +17,7 @@ use condenser_model::topic::TopicStates;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::outbox::Outbox;
-use crate::{BuildError, Failure, Handler, RetryPolicy};
+use crate::{BuildError, Failure, Handler, RetryPolicy, ServicesConfig};
 
 /// How the service is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +75,7 @@ pub struct HandlerService {
     topics: TopicStates,
     outbox: Arc<Outbox>,
     config: ServiceConfig,
+    services: ServicesConfig,
 }
 
 impl std::fmt::Debug for HandlerService {
@@ -88,8 +89,14 @@ impl std::fmt::Debug for HandlerService {
 
 impl HandlerService {
     /// Starts the dispatcher, for an engine whose alert nodes collect into `topics`, with
-    /// the events waiting in `outbox` until delivered.
-    pub fn start(config: ServiceConfig, topics: TopicStates, outbox: Outbox) -> Self {
+    /// the events waiting in `outbox` until delivered through the services `services`
+    /// configures.
+    pub fn start(
+        config: ServiceConfig,
+        services: ServicesConfig,
+        topics: TopicStates,
+        outbox: Outbox,
+    ) -> Self {
         let (sender, receiver) = crossbeam_channel::bounded(config.queue.max(1));
         let registry: Registry = Arc::default();
         let outbox = Arc::new(outbox);
@@ -108,6 +115,7 @@ impl HandlerService {
             topics,
             outbox,
             config,
+            services,
         }
     }
 
@@ -126,7 +134,7 @@ impl HandlerService {
     pub fn register(&self, topic: &str, specs: &[HandlerSpec]) -> Result<(), BuildError> {
         let handlers = specs
             .iter()
-            .map(crate::build)
+            .map(|spec| crate::build(spec, &self.services))
             .collect::<Result<Vec<_>, _>>()?;
         let mut registry = self
             .registry
@@ -366,7 +374,7 @@ impl Worker {
     fn deliver(&mut self, published: &TopicEvent, stopping: &mut bool) -> Outcome {
         let mut attempt: u32 = 0;
         loop {
-            match self.handler.handle(&published.event) {
+            match self.handler.handle(published) {
                 Ok(()) => return Outcome::Sent,
                 Err(failure) if !failure.retry => return Outcome::Failed(failure),
                 Err(failure) => {

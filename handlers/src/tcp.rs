@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use condenser_model::AlertEvent;
+use condenser_model::alert::TopicEvent;
 use condenser_model::handler::TcpHandlerSpec;
 
 use crate::{Failure, Handler};
@@ -27,7 +27,8 @@ impl TcpHandler {
 }
 
 impl Handler for TcpHandler {
-    fn handle(&mut self, event: &AlertEvent) -> Result<(), Failure> {
+    fn handle(&mut self, published: &TopicEvent) -> Result<(), Failure> {
+        let event = &published.event;
         let mut payload = event.to_json_line();
         payload.push('\n');
         let failure =

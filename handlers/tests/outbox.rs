@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use condenser_handlers::{HandlerService, Outbox, RetryPolicy, ServiceConfig};
+use condenser_handlers::{HandlerService, Outbox, RetryPolicy, ServiceConfig, ServicesConfig};
 use condenser_model::Level;
 use condenser_model::handler::{HandlerSpec, PostHandlerSpec};
 use condenser_model::topic::TopicStates;
@@ -37,6 +37,7 @@ fn start_service(path: &Path, address: &str) -> HandlerService {
             },
             ..ServiceConfig::default()
         },
+        ServicesConfig::default(),
         TopicStates::default(),
         Outbox::open(path).expect("open the outbox"),
     );

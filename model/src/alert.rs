@@ -123,6 +123,18 @@ pub struct TopicEvent {
     pub topic: String,
     /// The task whose alert node made the event.
     pub task: String,
+    /// The measurement of the data (Kapacitor's `EventData.Name`).
+    #[serde(default)]
+    pub name: String,
+    /// The group's id, empty when the data is not grouped (`EventData.Group`).
+    #[serde(default)]
+    pub group: String,
+    /// The alert node's `.category()` (`EventData.Category`).
+    #[serde(default)]
+    pub category: String,
+    /// The tags of the data (`EventData.Tags`).
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
     /// The event; its `previous_level` is filled in by the topic.
     pub event: AlertEvent,
 }

@@ -46,6 +46,51 @@ impl Duration {
         self.0 > 0
     }
 
+    /// Parses a duration as Go's `time.ParseDuration` does (what kapacitor.conf's durations
+    /// are): a sequence of decimal numbers, each with a unit (`ns`, `us`, `µs`, `ms`, `s`,
+    /// `m`, `h`), optionally signed: `30s`, `1h30m`, `1.5h`, `-2m`, `0`.
+    pub fn parse_go(text: &str) -> Result<Duration, String> {
+        let invalid = || format!("time: invalid duration {text:?}");
+        let (negative, mut rest) = match text.as_bytes().first() {
+            Some(b'-') => (true, &text[1..]),
+            Some(b'+') => (false, &text[1..]),
+            _ => (false, text),
+        };
+        if rest == "0" {
+            return Ok(Duration::ZERO);
+        }
+        if rest.is_empty() {
+            return Err(invalid());
+        }
+        let mut total: f64 = 0.0;
+        while !rest.is_empty() {
+            let number_len = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .ok_or_else(|| format!("time: missing unit in duration {text:?}"))?;
+            let number: f64 = rest[..number_len].parse().map_err(|_| invalid())?;
+            rest = &rest[number_len..];
+            let unit_len = rest
+                .find(|c: char| c.is_ascii_digit() || c == '.')
+                .unwrap_or(rest.len());
+            let unit = match &rest[..unit_len] {
+                "ns" => 1.0,
+                "us" | "µs" | "μs" => 1e3,
+                "ms" => 1e6,
+                "s" => 1e9,
+                "m" => 60e9,
+                "h" => 3600e9,
+                other => return Err(format!("time: unknown unit {other:?} in duration {text:?}")),
+            };
+            rest = &rest[unit_len..];
+            total += number * unit;
+        }
+        if total > i64::MAX as f64 {
+            return Err(invalid());
+        }
+        let nanos = total.round() as i64;
+        Ok(Duration(if negative { -nanos } else { nanos }))
+    }
+
     /// As a [`std::time::Duration`]; `None` when negative.
     pub fn to_std(self) -> Option<std::time::Duration> {
         u64::try_from(self.0)
@@ -83,6 +128,20 @@ impl fmt::Display for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_durations_parse_as_time_parse_duration_does() {
+        let parse = |t: &str| Duration::parse_go(t).map(Duration::nanos);
+        assert_eq!(parse("30s"), Ok(30_000_000_000));
+        assert_eq!(parse("1h30m"), Ok(5_400_000_000_000));
+        assert_eq!(parse("1.5h"), Ok(5_400_000_000_000));
+        assert_eq!(parse("-2m"), Ok(-120_000_000_000));
+        assert_eq!(parse("500ms"), Ok(500_000_000));
+        assert_eq!(parse("0"), Ok(0));
+        assert!(parse("30").unwrap_err().contains("missing unit"));
+        assert!(parse("3d").unwrap_err().contains("unknown unit"));
+        assert!(parse("").is_err());
+    }
 
     #[test]
     fn prints_in_the_largest_exact_unit() {

@@ -531,6 +531,10 @@ impl AlertOperator {
             let mut published = TopicEvent {
                 topic,
                 task: self.task.clone(),
+                name: input.name.to_owned(),
+                group: input.group.id.clone(),
+                category: self.spec.category.clone(),
+                tags: input.tags.clone(),
                 event: event.clone(),
             };
             self.alerts.topics.lock().collect(&mut published);

@@ -205,6 +205,11 @@ fn runner(node: &TickNode, parents: &[usize], shared: &mut Shared) -> Result<Run
         }
         NodeSpec::Alert(spec) => {
             let env = &shared.env;
+            let globals = &env.alerts.globals;
+            let mut spec = spec.clone();
+            globals.add_to(&mut spec.handlers);
+            spec.state_changes_only |= globals.state_changes_only;
+            let spec = &spec;
             if !spec.handlers.is_empty() {
                 shared.alert_handlers.push((
                     AlertOperator::own_topic(&env.name, &node.name()),

@@ -162,6 +162,10 @@ pub fn event(id: &str, level: condenser_model::Level) -> condenser_model::alert:
     condenser_model::alert::TopicEvent {
         topic: "task:alert2".into(),
         task: "task".into(),
+        name: "cpu".into(),
+        group: String::new(),
+        category: String::new(),
+        tags: Vec::new(),
         event: condenser_model::AlertEvent {
             id: id.into(),
             message: format!("{id} is {}", level.as_str()),

@@ -9,7 +9,8 @@ use std::fmt;
 
 use condenser_model::Duration;
 use condenser_model::handler::{
-    ExecHandlerSpec, HandlerSpec, LogHandlerSpec, PostHandlerSpec, TcpHandlerSpec,
+    EmailHandlerSpec, ExecHandlerSpec, HandlerSpec, LogHandlerSpec, PagerDuty2HandlerSpec,
+    PagerDutyLink, PostHandlerSpec, SlackHandlerSpec, TcpHandlerSpec, TelegramHandlerSpec,
 };
 
 use super::{Call, Lambda, Properties, Quoted, string_of, strings_of, unsupported};
@@ -292,6 +293,64 @@ fn handlers(node: &Node) -> Result<Vec<HandlerSpec>, Diagnostic> {
                 };
                 HandlerSpec::Exec(ExecHandlerSpec { command })
             }
+            "Email" => {
+                let mut to = strings_of(props.args());
+                to.extend(props.appended_strings("To"));
+                let to_templates = props.appended_strings("ToTemplates");
+                for template in &to_templates {
+                    parse_template(handler.span, ".toTemplates()", template)?;
+                }
+                HandlerSpec::Email(EmailHandlerSpec { to, to_templates })
+            }
+            "Slack" => HandlerSpec::Slack(SlackHandlerSpec {
+                workspace: props.string("Workspace").unwrap_or_default(),
+                channel: props.string("Channel").unwrap_or_default(),
+                username: props.string("Username").unwrap_or_default(),
+                icon_emoji: props.string("IconEmoji").unwrap_or_default(),
+            }),
+            "Telegram" => {
+                let parse_mode = props.string("ParseMode").unwrap_or_default();
+                if !parse_mode.is_empty()
+                    && !["markdown", "html"].contains(&parse_mode.to_lowercase().as_str())
+                {
+                    return Err(Diagnostic::error(
+                        handler.span,
+                        format!(
+                            "parseMode {parse_mode} is not valid, please use 'Markdown' or 'HTML'"
+                        ),
+                    ));
+                }
+                HandlerSpec::Telegram(TelegramHandlerSpec {
+                    chat_id: props.string("ChatId").unwrap_or_default(),
+                    parse_mode,
+                    disable_web_page_preview: props.flag("DisableWebPagePreview"),
+                    disable_notification: props.flag("DisableNotification"),
+                })
+            }
+            "PagerDuty2" => {
+                // `.serviceKey()` is the old name of `.routingKey()`: the later one wins.
+                let mut keys = props.all("RoutingKey");
+                keys.extend(props.all("ServiceKey"));
+                let routing_key = keys
+                    .into_iter()
+                    .max_by_key(|s| s.span.start)
+                    .and_then(|s| s.args.first())
+                    .and_then(string_of)
+                    .unwrap_or_default()
+                    .to_owned();
+                let mut links = Vec::new();
+                for setting in props.all("Link") {
+                    let mut args = setting.args.iter().filter_map(string_of);
+                    let link = PagerDutyLink {
+                        href: args.next().unwrap_or_default().to_owned(),
+                        text: args.next().unwrap_or_default().to_owned(),
+                    };
+                    parse_template(setting.span, ".link()", &link.href)?;
+                    parse_template(setting.span, ".link()", &link.text)?;
+                    links.push(link);
+                }
+                HandlerSpec::PagerDuty2(PagerDuty2HandlerSpec { routing_key, links })
+            }
             _ => {
                 return Err(unsupported(
                     handler.span,
@@ -303,6 +362,13 @@ fn handlers(node: &Node) -> Result<Vec<HandlerSpec>, Diagnostic> {
         specs.push(spec);
     }
     Ok(specs)
+}
+
+/// Checks that `text`, given to `property` at `span`, is a Go template.
+fn parse_template(span: crate::tick::Span, property: &str, text: &str) -> Result<(), Diagnostic> {
+    Template::parse(text)
+        .map(|_| ())
+        .map_err(|e| Diagnostic::error(span, format!("invalid template in {property}: {e}")))
 }
 
 /// A file mode as Go's `os.FileMode` prints it (`-rw-------`).
@@ -372,6 +438,30 @@ impl fmt::Display for AlertSpec {
                 HandlerSpec::Post(post) => call.prop("post", &[&Quoted(&post.url)]),
                 HandlerSpec::Tcp(tcp) => call.prop("tcp", &[&Quoted(&tcp.address)]),
                 HandlerSpec::Exec(exec) => call.strings("exec", &exec.command),
+                HandlerSpec::Email(email) => call
+                    .strings("email", &email.to)
+                    .strings("toTemplates", &email.to_templates),
+                HandlerSpec::Slack(slack) => call
+                    .prop("slack", &[])
+                    .prop("workspace", &[&Quoted(&slack.workspace)])
+                    .prop("channel", &[&Quoted(&slack.channel)])
+                    .prop("username", &[&Quoted(&slack.username)])
+                    .prop("iconEmoji", &[&Quoted(&slack.icon_emoji)]),
+                HandlerSpec::Telegram(telegram) => call
+                    .prop("telegram", &[])
+                    .prop("chatId", &[&Quoted(&telegram.chat_id)])
+                    .prop("parseMode", &[&Quoted(&telegram.parse_mode)])
+                    .flag("disableWebPagePreview", telegram.disable_web_page_preview)
+                    .flag("disableNotification", telegram.disable_notification),
+                HandlerSpec::PagerDuty2(pagerduty) => {
+                    let mut call = call
+                        .prop("pagerDuty2", &[])
+                        .prop("routingKey", &[&Quoted(&pagerduty.routing_key)]);
+                    for link in &pagerduty.links {
+                        call = call.prop("link", &[&Quoted(&link.href), &Quoted(&link.text)]);
+                    }
+                    call
+                }
             };
         }
         call.end()
