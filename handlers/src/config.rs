@@ -206,16 +206,36 @@ impl SlackConfigs {
 
 impl<'de> Deserialize<'de> for SlackConfigs {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum OneOrMany {
-            Many(Vec<SlackConfig>),
-            One(SlackConfig),
+        /// `[[slack]]` (many tables) or `[slack]` (one), each table's own errors kept.
+        struct OneOrMany;
+        impl<'de> serde::de::Visitor<'de> for OneOrMany {
+            type Value = Vec<SlackConfig>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a [slack] table or [[slack]] tables")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|one| vec![one])
+            }
         }
-        Ok(SlackConfigs(match OneOrMany::deserialize(deserializer)? {
-            OneOrMany::Many(configs) => configs,
-            OneOrMany::One(config) => vec![config],
-        }))
+        let mut configs = deserializer.deserialize_any(OneOrMany)?;
+        // Kapacitor decodes a lone workspace over its default one, so it keeps the default
+        // username; two or more start empty.
+        if let [only] = configs.as_mut_slice()
+            && only.username.is_empty()
+        {
+            DEFAULT_SLACK_USERNAME.clone_into(&mut only.username);
+        }
+        Ok(SlackConfigs(configs))
     }
 }
 
@@ -444,7 +464,7 @@ routing-key = "rk"
         assert_eq!(config.smtp.port, 587);
         assert_eq!(config.smtp.idle_timeout.nanos(), 60_000_000_000);
         assert_eq!(config.slack.workspace("").unwrap().workspace, "ops");
-        assert_eq!(config.slack.workspace("ops").unwrap().username, "");
+        assert_eq!(config.slack.workspace("ops").unwrap().username, "kapacitor");
         assert_eq!(
             config.slack.workspace("dev").unwrap_err(),
             "workspace id not found"
@@ -468,6 +488,8 @@ routing-key = "rk"
     fn bad_sections_are_refused_naming_what_is_wrong() {
         let refused = |text: &str| ServicesConfig::from_toml(text).unwrap_err().to_string();
         assert!(refused("[smtp]\nhots = \"x\"\n").contains("unknown field `hots`"));
+        assert!(refused("[slack]\nchanel = \"#a\"\n").contains("unknown field `chanel`"));
+        assert!(refused("[[slack]]\nchanel = \"#a\"\n").contains("unknown field `chanel`"));
         assert_eq!(
             refused("[smtp]\nenabled = true\n"),
             "smtp: must provide a 'from' address"

@@ -7,5 +7,7 @@
 mod cases;
 mod cli;
 mod daemon;
+#[path = "../../handlers/tests/support/mod.rs"]
+mod receiver;
 mod script;
 mod write;

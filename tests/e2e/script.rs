@@ -246,3 +246,71 @@ fn test_logs_points_an_expression_fails_on_unless_quiet() {
         );
     }
 }
+
+#[test]
+fn test_sends_alerts_through_the_services_its_config_file_sets() {
+    let dir = scratch_dir("replay-services");
+    let receiver = crate::receiver::HttpReceiver::start();
+    let config = dir.join("condenser.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[slack]\nenabled = true\nurl = \"http://{0}/hook\"\n\n\
+             [telegram]\nenabled = true\nurl = \"http://{0}/bot\"\ntoken = \"T\"\nchat-id = \"7\"\nglobal = true\n",
+            receiver.address
+        ),
+    )
+    .unwrap();
+    let script = dir.join("alert.tick");
+    std::fs::write(
+        &script,
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"n\" > 1)\n        .message('{{ .ID }} is {{ .Level }}')\n        .slack()\n            .channel('#ops')\n    |httpOut('out')\n",
+    )
+    .unwrap();
+    let recording = dir.join("alert.srpl");
+    std::fs::write(&recording, "db\nrp\ncpu n=2i 100\n").unwrap();
+    let (out, _, stderr) = run(&[
+        "test",
+        script.to_str().unwrap(),
+        "--data",
+        recording.to_str().unwrap(),
+        "--type",
+        "stream",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{stderr}");
+    // The script's .slack() and the global [telegram], in either order.
+    let mut requests = [receiver.next(), receiver.next()];
+    requests.sort_by(|a, b| a.path.cmp(&b.path));
+    let [telegram, slack] = requests;
+    assert_eq!(telegram.path, "/botT/sendMessage");
+    assert_eq!(telegram.json()["text"], "cpu:nil is CRITICAL");
+    assert_eq!(telegram.json()["chat_id"], "7");
+    assert_eq!(slack.path, "/hook");
+    assert_eq!(slack.json()["channel"], "#ops");
+    assert_eq!(slack.json()["username"], "kapacitor");
+    assert_eq!(
+        slack.json()["attachments"][0]["text"],
+        "cpu:nil is CRITICAL"
+    );
+
+    // A bad section is refused before anything runs, naming the key.
+    std::fs::write(
+        &config,
+        "[slack]\nenabled = true\nurl = \"x\"\nchanel = \"#a\"\n",
+    )
+    .unwrap();
+    let (out, _, stderr) = run(&[
+        "test",
+        script.to_str().unwrap(),
+        "--data",
+        recording.to_str().unwrap(),
+        "--type",
+        "stream",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("chanel"), "{stderr}");
+}
