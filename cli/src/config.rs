@@ -7,7 +7,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use condenser_handlers::ServicesConfig;
-use condenser_handlers::config::{PagerDuty2Config, SlackConfigs, SmtpConfig, TelegramConfig};
+use condenser_handlers::config::{
+    AlertaConfig, BigPandaConfig, DiscordConfigs, OpsGenie2Config, PagerDuty2Config,
+    PushoverConfig, SensuConfig, ServiceNowConfig, SlackConfigs, SmtpConfig, TeamsConfig,
+    TelegramConfig, VictorOpsConfig, ZenossConfig,
+};
 use condenser_ingest::udp::UdpConfig;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +35,26 @@ pub(crate) struct Config {
     pub(crate) telegram: TelegramConfig,
     /// `[pagerduty2]`: the PagerDuty handler's Events API.
     pub(crate) pagerduty2: PagerDuty2Config,
+    /// `[opsgenie2]`: the OpsGenie handler's Alert API.
+    pub(crate) opsgenie2: OpsGenie2Config,
+    /// `[victorops]`: the VictorOps handler's REST endpoint.
+    pub(crate) victorops: VictorOpsConfig,
+    /// `[teams]`: the Microsoft Teams handler's channel.
+    pub(crate) teams: TeamsConfig,
+    /// `[[discord]]`: the Discord handler's webhooks.
+    pub(crate) discord: DiscordConfigs,
+    /// `[alerta]`: the Alerta handler's server.
+    pub(crate) alerta: AlertaConfig,
+    /// `[pushover]`: the Pushover handler's application.
+    pub(crate) pushover: PushoverConfig,
+    /// `[sensu]`: the Sensu handler's client socket.
+    pub(crate) sensu: SensuConfig,
+    /// `[servicenow]`: the ServiceNow handler's events API.
+    pub(crate) servicenow: ServiceNowConfig,
+    /// `[bigpanda]`: the BigPanda handler's alerts API.
+    pub(crate) bigpanda: BigPandaConfig,
+    /// `[zenoss]`: the Zenoss handler's event router.
+    pub(crate) zenoss: ZenossConfig,
 }
 
 impl Default for Config {
@@ -44,6 +68,16 @@ impl Default for Config {
             slack: SlackConfigs::kapacitor_default(),
             telegram: TelegramConfig::default(),
             pagerduty2: PagerDuty2Config::default(),
+            opsgenie2: OpsGenie2Config::default(),
+            victorops: VictorOpsConfig::default(),
+            teams: TeamsConfig::default(),
+            discord: DiscordConfigs::kapacitor_default(),
+            alerta: AlertaConfig::default(),
+            pushover: PushoverConfig::default(),
+            sensu: SensuConfig::default(),
+            servicenow: ServiceNowConfig::default(),
+            bigpanda: BigPandaConfig::default(),
+            zenoss: ZenossConfig::default(),
         }
     }
 }
@@ -109,14 +143,25 @@ impl Config {
         Ok(config)
     }
 
-    /// The handlers' services, as the `[smtp]`, `[[slack]]`, `[telegram]` and
-    /// `[pagerduty2]` sections configure them.
+    /// The handlers' services, as the `[smtp]`, `[[slack]]`, `[telegram]`, `[pagerduty2]`,
+    /// `[opsgenie2]`, `[victorops]`, `[teams]`, `[[discord]]`, `[alerta]`, `[pushover]`,
+    /// `[sensu]`, `[servicenow]`, `[bigpanda]` and `[zenoss]` sections configure them.
     pub(crate) fn services(&self) -> ServicesConfig {
         ServicesConfig {
             smtp: self.smtp.clone(),
             slack: self.slack.clone(),
             telegram: self.telegram.clone(),
             pagerduty2: self.pagerduty2.clone(),
+            opsgenie2: self.opsgenie2.clone(),
+            victorops: self.victorops.clone(),
+            teams: self.teams.clone(),
+            discord: self.discord.clone(),
+            alerta: self.alerta.clone(),
+            pushover: self.pushover.clone(),
+            sensu: self.sensu.clone(),
+            servicenow: self.servicenow.clone(),
+            bigpanda: self.bigpanda.clone(),
+            zenoss: self.zenoss.clone(),
             api_url: format!("http://{}/kapacitor/v1", self.bind),
         }
     }

@@ -38,6 +38,18 @@ impl MetricsSource for EngineMetrics {
     }
 }
 
+/// The alert handlers' counters on `/metrics`.
+struct HandlerMetrics(condenser_handlers::CountersHandle);
+
+impl MetricsSource for HandlerMetrics {
+    fn render(&self, out: &mut String) {
+        self.0.render(out);
+    }
+}
+
+/// The file of the alert handlers' outbox in the data directory.
+const OUTBOX_FILE: &str = "alerts.redb";
+
 /// Runs the daemon until SIGINT or SIGTERM.
 pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
@@ -47,6 +59,16 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     // The engine's task registry takes every write; defining tasks from the CLI and the
     // HTTP API comes with the control plane.
     let engine = EngineService::spawn(writes).context("starting the engine")?;
+    // The handlers deliver from a durable outbox: what waited for a down endpoint when the
+    // daemon stopped is delivered once it is back.
+    let outbox = condenser_handlers::Outbox::open(&config.data_dir.join(OUTBOX_FILE))
+        .context("opening the alert outbox")?;
+    let handlers = condenser_handlers::HandlerService::start(
+        condenser_handlers::ServiceConfig::default(),
+        config.services(),
+        condenser_model::topic::TopicStates::default(),
+        outbox,
+    );
     let writer = Writer::new(sender, Arc::new(IngestMetrics::default()), write_timeout);
 
     let mut udp_tasks = Vec::new();
@@ -70,7 +92,10 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
             max_body_bytes: config.http.max_body_bytes,
             default_retention_policy: config.http.default_retention_policy.as_str().into(),
         },
-        vec![Arc::new(EngineMetrics(engine.stats()))],
+        vec![
+            Arc::new(EngineMetrics(engine.stats())),
+            Arc::new(HandlerMetrics(handlers.counters_handle())),
+        ],
     );
     let listener = TcpListener::bind(config.bind)
         .await
@@ -87,7 +112,11 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         task.abort();
     }
     // The API and UDP listeners held the last senders: the engine drains and stops.
-    tokio::task::spawn_blocking(move || engine.join()).await?;
+    tokio::task::spawn_blocking(move || {
+        engine.join();
+        handlers.close();
+    })
+    .await?;
     tracing::info!("condenser stopped");
     Ok(())
 }

@@ -25,13 +25,23 @@ pub fn template_data(published: &TopicEvent) -> Value {
         ("TaskName", Value::Str(published.task.clone())),
         ("Category", Value::Str(published.category.clone())),
         ("Group", Value::Str(published.group.clone())),
-        ("Tags", Value::strings(published.tags.iter().cloned())),
-        ("Fields", Value::interfaces(fields(published))),
+        ("Tags", tags_value(published)),
+        ("Fields", fields_value(published)),
     ])
 }
 
-/// The fields of the event's first row: its columns but `time` and the tags.
-fn fields(published: &TopicEvent) -> Vec<(String, Value)> {
+/// The event's `Fields` as a template value (Go's `map[string]interface{}`).
+pub fn fields_value(published: &TopicEvent) -> Value {
+    Value::interfaces(
+        fields(published)
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), json_value(value))),
+    )
+}
+
+/// The fields of the event's first row, by name: its columns but `time` and the tags, in
+/// column order.
+pub fn fields(published: &TopicEvent) -> Vec<(&str, &serde_json::Value)> {
     let Some(series) = published.event.data.series.first() else {
         return Vec::new();
     };
@@ -45,8 +55,13 @@ fn fields(published: &TopicEvent) -> Vec<(String, Value)> {
         .filter(|(column, _)| {
             *column != "time" && !published.tags.iter().any(|(k, _)| k == *column)
         })
-        .map(|(column, value)| (column.clone(), json_value(value)))
+        .map(|(column, value)| (column.as_str(), value))
         .collect()
+}
+
+/// The event's `Tags` as a template value (Go's `map[string]string`).
+pub fn tags_value(published: &TopicEvent) -> Value {
+    Value::strings(published.tags.iter().cloned())
 }
 
 /// A JSON value of a result row as the template value Go would hold.

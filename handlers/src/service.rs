@@ -5,6 +5,11 @@
 //! forgets an event only once it is delivered (or failed for good). A handler with
 //! `handler_queue` events waiting is given no more: the event is counted for it
 //! (`dropped`) and logged, and no other handler waits.
+//!
+//! Topic handlers ([`TopicHandlerSpec`]) subscribe the same way, each seeing the events its
+//! `match` expression accepts; an `aggregate` one gathers them on a thread of its own and
+//! publishes one event per interval, a `publish` one publishes each to other topics (each
+//! collected into that topic first, so `changed()` there is that topic's).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +22,7 @@ use condenser_model::topic::TopicStates;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::outbox::Outbox;
+use crate::topic_handler::{AggregateSpec, Match, TopicAction, TopicHandlerSpec};
 use crate::{BuildError, Failure, Handler, RetryPolicy, ServicesConfig};
 
 /// How the service is set up.
@@ -55,14 +61,108 @@ pub struct HandlerCounters {
     pub dropped: AtomicU64,
 }
 
-/// One subscribed handler: its name in the outbox, the channel that wakes its worker
-/// (closed to stop it), its counters and its worker.
+/// Reads one of a handler's counters.
+type Reading = fn(&HandlerCounters) -> &AtomicU64;
+
+/// The handlers' counters, listed as they are subscribed and unsubscribed.
+#[derive(Clone)]
+pub struct CountersHandle(Registry);
+
+impl std::fmt::Debug for CountersHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CountersHandle").finish_non_exhaustive()
+    }
+}
+
+impl CountersHandle {
+    /// Each handler's name (`<topic>/<kind><index>`) and its counters.
+    pub fn list(&self) -> Vec<(String, Arc<HandlerCounters>)> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .flatten()
+            .map(|s| (s.name.clone(), Arc::clone(&s.counters)))
+            .collect()
+    }
+
+    /// The counters in Prometheus' text format, one series per handler each.
+    pub fn render(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let handlers = self.list();
+        let series: [(&str, &str, Reading, &str); 5] = [
+            (
+                "sent",
+                "Alert events a handler delivered.",
+                |c| &c.sent,
+                "counter",
+            ),
+            (
+                "failed",
+                "Alert events a handler gave up on.",
+                |c| &c.failed,
+                "counter",
+            ),
+            (
+                "retried",
+                "Deliveries a handler tried again.",
+                |c| &c.retried,
+                "counter",
+            ),
+            (
+                "queued",
+                "Alert events waiting in the outbox for a handler.",
+                |c| &c.queued,
+                "gauge",
+            ),
+            (
+                "dropped",
+                "Alert events a handler's full queue refused.",
+                |c| &c.dropped,
+                "counter",
+            ),
+        ];
+        for (what, help, counter, kind) in series {
+            let name = match kind {
+                "gauge" => format!("condenser_handler_{what}"),
+                _ => format!("condenser_handler_{what}_total"),
+            };
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (handler, counters) in &handlers {
+                let escaped = handler.replace('\\', "\\\\").replace('"', "\\\"");
+                let value = counter(counters).load(Ordering::Relaxed);
+                let _ = writeln!(out, "{name}{{handler=\"{escaped}\"}} {value}");
+            }
+        }
+    }
+}
+
+/// One subscribed handler: its name in the outbox, the events it sees, where they go,
+/// and its counters.
 struct Subscriber {
-    /// `<topic>/<kind><index>`.
+    /// `<topic>/<kind><index>` for an alert node's handlers, `<topic>/<id>` for a topic
+    /// handler.
     name: String,
-    wake: Sender<()>,
+    /// Its match expression; `None` sees every event.
+    filter: Option<Match>,
+    route: Route,
     counters: Arc<HandlerCounters>,
-    worker: Option<JoinHandle<()>>,
+}
+
+/// Where a subscriber's events go.
+enum Route {
+    /// To a handler's worker, through the outbox; `wake` wakes it (closed to stop it).
+    Worker {
+        wake: Sender<()>,
+        worker: Option<JoinHandle<()>>,
+    },
+    /// Published to these topics too.
+    Publish(Vec<String>),
+    /// Gathered by an aggregator thread (closing `input` stops it).
+    Aggregate {
+        input: Sender<TopicEvent>,
+        thread: Option<JoinHandle<()>>,
+    },
 }
 
 type Registry = Arc<RwLock<BTreeMap<String, Vec<Subscriber>>>>;
@@ -102,10 +202,11 @@ impl HandlerService {
         let outbox = Arc::new(outbox);
         let dispatcher = {
             let (registry, outbox) = (Arc::clone(&registry), Arc::clone(&outbox));
+            let topics = topics.clone();
             let limit = config.handler_queue.max(1) as u64;
             std::thread::Builder::new()
                 .name("alert-dispatcher".into())
-                .spawn(move || dispatch(&receiver, &registry, &outbox, limit))
+                .spawn(move || dispatch(&receiver, &registry, &outbox, &topics, limit))
                 .ok()
         };
         Self {
@@ -143,33 +244,116 @@ impl HandlerService {
         let subscribers = registry.entry(topic.to_owned()).or_default();
         for (spec, handler) in specs.iter().zip(handlers) {
             let name = format!("{topic}/{}{}", spec.kind(), subscribers.len());
-            let counters = Arc::new(HandlerCounters::default());
-            let waiting = self.outbox.pending(&name).unwrap_or_else(|error| {
-                tracing::error!(handler = name, %error, "cannot read the outbox");
-                0
-            });
-            counters.queued.store(waiting, Ordering::Relaxed);
-            let (wake, woken) = crossbeam_channel::bounded::<()>(1);
-            let worker = Worker {
-                name: name.clone(),
-                handler,
-                outbox: Arc::clone(&self.outbox),
-                woken,
-                policy: self.config.retry,
-                counters: Arc::clone(&counters),
-            };
-            let worker = std::thread::Builder::new()
-                .name(format!("alert-{}", spec.kind()))
-                .spawn(move || worker.run())
-                .ok();
-            subscribers.push(Subscriber {
-                name,
-                wake,
-                counters,
-                worker,
-            });
+            subscribers.push(self.worker(name, spec.kind(), handler, None));
         }
         Ok(())
+    }
+
+    /// Subscribes the topic handler `spec` defines to its topic; an error says why it cannot
+    /// be (a bad spec, options or match expression, a handler that cannot be built, an id
+    /// its topic already has).
+    pub fn register_topic_handler(&self, spec: &TopicHandlerSpec) -> Result<(), String> {
+        let resolved = spec.resolve()?;
+        let name = format!("{}/{}", spec.topic, spec.id);
+        let mut registry = self
+            .registry
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let subscribers = registry.entry(spec.topic.clone()).or_default();
+        if subscribers.iter().any(|s| s.name == name) {
+            return Err(format!(
+                "cannot register handler, handler with ID {:?} already exists",
+                spec.id
+            ));
+        }
+        let subscriber = match resolved.action {
+            TopicAction::Deliver(handler_spec) => {
+                let handler = crate::build(&handler_spec, &self.services)
+                    .map_err(|e| format!("failed to create handler: {e}"))?;
+                self.worker(name, handler_spec.kind(), handler, resolved.filter)
+            }
+            TopicAction::Publish(topics) => Subscriber {
+                name,
+                filter: resolved.filter,
+                route: Route::Publish(topics),
+                counters: Arc::default(),
+            },
+            TopicAction::Aggregate(aggregate) => {
+                let (input, gathered) = crossbeam_channel::unbounded();
+                let counters: Arc<HandlerCounters> = Arc::default();
+                let output = self.sender();
+                let (topics, sent) = (self.topics.clone(), Arc::clone(&counters));
+                let thread = std::thread::Builder::new()
+                    .name("alert-aggregate".into())
+                    .spawn(move || aggregate_events(&aggregate, &gathered, &output, &topics, &sent))
+                    .ok();
+                Subscriber {
+                    name,
+                    filter: resolved.filter,
+                    route: Route::Aggregate { input, thread },
+                    counters,
+                }
+            }
+        };
+        subscribers.push(subscriber);
+        Ok(())
+    }
+
+    /// Unsubscribes topic handler `id` of `topic` (after it delivers what it holds);
+    /// whether there was one.
+    pub fn deregister_topic_handler(&self, topic: &str, id: &str) -> bool {
+        let name = format!("{topic}/{id}");
+        let removed = {
+            let mut registry = self
+                .registry
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let Some(subscribers) = registry.get_mut(topic) else {
+                return false;
+            };
+            let Some(index) = subscribers.iter().position(|s| s.name == name) else {
+                return false;
+            };
+            subscribers.remove(index)
+        };
+        join(removed);
+        true
+    }
+
+    /// A subscriber whose worker delivers with `handler`, starting with what the outbox
+    /// holds for `name` (from before a restart).
+    fn worker(
+        &self,
+        name: String,
+        kind: &str,
+        handler: Box<dyn Handler>,
+        filter: Option<Match>,
+    ) -> Subscriber {
+        let counters = Arc::new(HandlerCounters::default());
+        let waiting = self.outbox.pending(&name).unwrap_or_else(|error| {
+            tracing::error!(handler = name, %error, "cannot read the outbox");
+            0
+        });
+        counters.queued.store(waiting, Ordering::Relaxed);
+        let (wake, woken) = crossbeam_channel::bounded::<()>(1);
+        let worker = Worker {
+            name: name.clone(),
+            handler,
+            outbox: Arc::clone(&self.outbox),
+            woken,
+            policy: self.config.retry,
+            counters: Arc::clone(&counters),
+        };
+        let worker = std::thread::Builder::new()
+            .name(format!("alert-{kind}"))
+            .spawn(move || worker.run())
+            .ok();
+        Subscriber {
+            name,
+            filter,
+            route: Route::Worker { wake, worker },
+            counters,
+        }
     }
 
     /// Unsubscribes every handler of `topic` (after they deliver what they hold) and
@@ -188,13 +372,12 @@ impl HandlerService {
 
     /// Each handler's name (`<topic>/<kind><index>`) and its counters.
     pub fn counters(&self) -> Vec<(String, Arc<HandlerCounters>)> {
-        self.registry
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .values()
-            .flatten()
-            .map(|s| (s.name.clone(), Arc::clone(&s.counters)))
-            .collect()
+        self.counters_handle().list()
+    }
+
+    /// A handle that lists the counters for as long as it is kept (for `/metrics`).
+    pub fn counters_handle(&self) -> CountersHandle {
+        CountersHandle(Arc::clone(&self.registry))
     }
 
     /// The level of topic `name` and how many events it collected.
@@ -208,6 +391,25 @@ impl HandlerService {
     /// Stops taking events, and returns when every handler has delivered (or given up on)
     /// what it was given. The engine must have dropped its senders first.
     pub fn close(mut self) {
+        // Aggregators send to the dispatcher: they stop first (what they gathered is lost,
+        // as in Kapacitor).
+        let aggregators: Vec<Subscriber> = {
+            let mut registry = self
+                .registry
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            registry
+                .values_mut()
+                .flat_map(|subscribers| {
+                    let (aggregators, others) = std::mem::take(subscribers)
+                        .into_iter()
+                        .partition(|s| matches!(s.route, Route::Aggregate { .. }));
+                    *subscribers = others;
+                    aggregators
+                })
+                .collect()
+        };
+        aggregators.into_iter().for_each(join);
         self.sender = None;
         if let Some(dispatcher) = self.dispatcher.take() {
             let _ = dispatcher.join();
@@ -224,55 +426,110 @@ impl HandlerService {
     }
 }
 
-/// Stops a subscriber's worker (closing the channel that wakes it) and waits for it to
-/// finish what the outbox holds for it.
+/// Stops a subscriber's thread (closing the channel that wakes it or feeds it) and waits
+/// for it: a worker finishes what the outbox holds for it first.
 fn join(subscriber: Subscriber) {
-    let Subscriber { wake, worker, .. } = subscriber;
-    drop(wake);
-    if let Some(worker) = worker {
-        let _ = worker.join();
+    let thread = match subscriber.route {
+        Route::Worker { wake, worker } => {
+            drop(wake);
+            worker
+        }
+        Route::Aggregate { input, thread } => {
+            drop(input);
+            thread
+        }
+        Route::Publish(_) => None,
+    };
+    if let Some(thread) = thread {
+        let _ = thread.join();
     }
 }
 
 /// How many events the dispatcher writes to the outbox in one transaction at most.
 const APPEND_BATCH: usize = 1024;
 
+/// How many times an event may be published on by `publish` handlers (a loop of them
+/// would go on for ever).
+const PUBLISH_HOPS: u8 = 16;
+
 /// The dispatcher's loop, until every sender is gone: takes what events are ready, stores
-/// each once per subscriber of its topic in the outbox (one transaction), then wakes the
-/// subscribers. A subscriber with `limit` events waiting is given no more: the event is
-/// counted as dropped for it, and logged.
-fn dispatch(receiver: &Receiver<TopicEvent>, registry: &Registry, outbox: &Outbox, limit: u64) {
+/// each once per subscriber of its topic whose match accepts it in the outbox (one
+/// transaction), then wakes the subscribers; events `publish` handlers pass on are
+/// collected into their topics and dispatched in the same round. A subscriber with `limit`
+/// events waiting is given no more: the event is counted as dropped for it, and logged.
+fn dispatch(
+    receiver: &Receiver<TopicEvent>,
+    registry: &Registry,
+    outbox: &Outbox,
+    topics: &TopicStates,
+    limit: u64,
+) {
     while let Ok(first) = receiver.recv() {
-        let mut ready = vec![first];
+        let mut ready = vec![(first, 0u8)];
         while ready.len() < APPEND_BATCH {
             match receiver.try_recv() {
-                Ok(next) => ready.push(next),
+                Ok(next) => ready.push((next, 0)),
                 Err(_) => break,
             }
         }
         let registry = registry
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut entries: Vec<(&str, &TopicEvent)> = Vec::new();
+        let mut entries: Vec<(&str, TopicEvent)> = Vec::new();
         let mut given: Vec<&Subscriber> = Vec::new();
-        for published in &ready {
+        let mut next = 0;
+        while next < ready.len() {
+            let (published, hops) = ready[next].clone();
+            next += 1;
             for subscriber in registry.get(&published.topic).into_iter().flatten() {
-                let counters = &subscriber.counters;
-                if counters.queued.load(Ordering::Relaxed) >= limit {
-                    counters.dropped.fetch_add(1, Ordering::Relaxed);
-                    tracing::error!(
-                        handler = subscriber.name,
-                        id = published.event.id,
-                        "failed to deliver event to handler: its queue is full"
-                    );
-                    continue;
+                if let Some(filter) = &subscriber.filter {
+                    match filter.matches(&published) {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(error) => {
+                            tracing::error!(handler = subscriber.name, %error, "failed to evaluate match expression");
+                            continue;
+                        }
+                    }
                 }
-                counters.queued.fetch_add(1, Ordering::Relaxed);
-                entries.push((&subscriber.name, published));
-                given.push(subscriber);
+                let counters = &subscriber.counters;
+                match &subscriber.route {
+                    Route::Publish(targets) if hops >= PUBLISH_HOPS => {
+                        tracing::error!(handler = subscriber.name, targets = ?targets, id = published.event.id, "event published on too many times: a loop of publish handlers");
+                        counters.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Route::Publish(targets) => {
+                        for target in targets {
+                            let mut copy = published.clone();
+                            copy.topic.clone_from(target);
+                            topics.lock().collect(&mut copy);
+                            ready.push((copy, hops + 1));
+                        }
+                        counters.sent.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Route::Aggregate { input, .. } => {
+                        if input.send(published.clone()).is_err() {
+                            counters.dropped.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Route::Worker { .. } if counters.queued.load(Ordering::Relaxed) >= limit => {
+                        counters.dropped.fetch_add(1, Ordering::Relaxed);
+                        tracing::error!(
+                            handler = subscriber.name,
+                            id = published.event.id,
+                            "failed to deliver event to handler: its queue is full"
+                        );
+                    }
+                    Route::Worker { .. } => {
+                        counters.queued.fetch_add(1, Ordering::Relaxed);
+                        entries.push((&subscriber.name, published.clone()));
+                        given.push(subscriber);
+                    }
+                }
             }
         }
-        if let Err(error) = outbox.append(&entries) {
+        let stored: Vec<(&str, &TopicEvent)> = entries.iter().map(|(n, e)| (*n, e)).collect();
+        if let Err(error) = outbox.append(&stored) {
             for subscriber in &given {
                 subscriber.counters.queued.fetch_sub(1, Ordering::Relaxed);
                 subscriber.counters.dropped.fetch_add(1, Ordering::Relaxed);
@@ -281,8 +538,91 @@ fn dispatch(receiver: &Receiver<TopicEvent>, registry: &Registry, outbox: &Outbo
             continue;
         }
         for subscriber in given {
-            // A full wake channel already holds a wake-up.
-            let _ = subscriber.wake.try_send(());
+            if let Route::Worker { wake, .. } = &subscriber.route {
+                // A full wake channel already holds a wake-up.
+                let _ = wake.try_send(());
+            }
+        }
+    }
+}
+
+/// An `aggregate` handler's thread: gathers what `gathered` brings, and every interval of
+/// the wall clock (when it gathered any) publishes them to its topic as one event: the
+/// highest level, the latest time, the longest duration, the messages as details, every
+/// series as data, its message rendered over `.Count` and `.Interval`.
+fn aggregate_events(
+    spec: &AggregateSpec,
+    gathered: &Receiver<TopicEvent>,
+    output: &Sender<TopicEvent>,
+    topics: &TopicStates,
+    counters: &HandlerCounters,
+) {
+    use condenser_model::template::{Template, Value};
+    let Some(interval) = spec.interval.to_std() else {
+        return;
+    };
+    let template = match Template::parse(&spec.message) {
+        Ok(template) => template,
+        Err(error) => {
+            tracing::error!(%error, "invalid aggregate message template");
+            return;
+        }
+    };
+    let mut due = std::time::Instant::now() + interval;
+    let mut events: Vec<TopicEvent> = Vec::new();
+    loop {
+        match gathered.recv_deadline(due) {
+            Ok(published) => events.push(published),
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                due += interval;
+                if events.is_empty() {
+                    continue;
+                }
+                let data = Value::structure([
+                    ("Count", Value::Int(events.len() as i64)),
+                    ("Interval", Value::Duration(spec.interval.nanos())),
+                ]);
+                let message = template.render(&data).unwrap_or_else(|error| {
+                    tracing::error!(%error, "failed to render the aggregate message");
+                    String::new()
+                });
+                let mut event = condenser_model::AlertEvent {
+                    id: spec.id.clone(),
+                    message,
+                    details: String::new(),
+                    time: 0,
+                    duration: 0,
+                    level: condenser_model::Level::Ok,
+                    data: Default::default(),
+                    previous_level: condenser_model::Level::Ok,
+                    recoverable: false,
+                };
+                let mut details = Vec::with_capacity(events.len());
+                for member in events.drain(..) {
+                    let member = member.event;
+                    event.level = event.level.max(member.level);
+                    event.time = event.time.max(member.time);
+                    event.duration = event.duration.max(member.duration);
+                    details.push(member.message);
+                    event.data.series.extend(member.data.series);
+                }
+                event.details = details.join("\n");
+                let mut aggregated = TopicEvent {
+                    topic: spec.topic.clone(),
+                    task: String::new(),
+                    name: String::new(),
+                    group: String::new(),
+                    category: String::new(),
+                    tags: Vec::new(),
+                    event,
+                };
+                topics.lock().collect(&mut aggregated);
+                if output.send(aggregated).is_err() {
+                    return;
+                }
+                counters.sent.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
         }
     }
 }

@@ -419,5 +419,17 @@ fn the_service_retries_server_errors_and_gives_up_on_client_errors() {
         ),
         (1, 2, 1)
     );
+    let mut metrics = String::new();
+    service.counters_handle().render(&mut metrics);
+    for line in [
+        "# TYPE condenser_handler_sent_total counter",
+        "condenser_handler_sent_total{handler=\"task:alert2/slack0\"} 1",
+        "condenser_handler_retried_total{handler=\"task:alert2/slack0\"} 2",
+        "condenser_handler_failed_total{handler=\"task:alert2/slack0\"} 1",
+        "condenser_handler_queued{handler=\"task:alert2/slack0\"} 0",
+        "condenser_handler_dropped_total{handler=\"task:alert2/slack0\"} 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
     service.close();
 }

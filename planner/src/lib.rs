@@ -33,5 +33,5 @@ pub mod tick;
 mod value_type;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Note, Severity};
-pub use pipeline::{Pipeline, TaskType, Vars, check};
+pub use pipeline::{DeadmanConfig, Pipeline, TaskType, Vars, check, check_with};
 pub use value_type::ValueType;

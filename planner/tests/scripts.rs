@@ -179,7 +179,6 @@ fn scripts_format_to_their_canonical_form() {
 /// naming it, when it is lowered.
 const NOT_YET: &[&str] = &[
     "the alert() node",
-    "the deadman() node",
     "the query() node",
     "the queryFlux() node",
     "the sideload() node",

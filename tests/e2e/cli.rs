@@ -69,4 +69,32 @@ fn a_bad_configuration_is_a_clear_error() {
     assert!(err.contains("max_body") && err.contains("c.toml"), "{err}");
     let err = serve_error(&file, "[http]\nwrite_timeout = \"soon\"\n");
     assert!(err.contains("write_timeout"), "{err}");
+    // The handlers' sections, checked as Kapacitor checks them.
+    let err = serve_error(&file, "[smtp]\nenabled = true\n");
+    assert!(err.contains("smtp: must provide a 'from' address"), "{err}");
+    let err = serve_error(
+        &file,
+        "[telegram]\nenabled = true\ntoken = \"T\"\nchatid = \"1\"\n",
+    );
+    assert!(err.contains("unknown field `chatid`"), "{err}");
+}
+
+#[test]
+fn the_daemon_keeps_the_alert_outbox_in_its_data_directory_and_counts_handlers() {
+    let daemon = crate::daemon::Daemon::start("outbox", "");
+    assert!(daemon.data_dir.join("alerts.redb").is_file());
+    let metrics = crate::daemon::client()
+        .get(daemon.at("/metrics"))
+        .send()
+        .and_then(|r| r.text())
+        .unwrap();
+    for family in [
+        "# TYPE condenser_handler_sent_total counter",
+        "# TYPE condenser_handler_failed_total counter",
+        "# TYPE condenser_handler_retried_total counter",
+        "# TYPE condenser_handler_queued gauge",
+        "# TYPE condenser_handler_dropped_total counter",
+    ] {
+        assert!(metrics.contains(family), "{family} in {metrics}");
+    }
 }

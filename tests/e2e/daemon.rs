@@ -27,6 +27,8 @@ pub(crate) struct Daemon {
     pub(crate) url: String,
     /// Lines the daemon printed on stdout before it was ready.
     pub(crate) banner: Vec<String>,
+    /// Its data directory.
+    pub(crate) data_dir: PathBuf,
 }
 
 impl Daemon {
@@ -50,6 +52,7 @@ impl Daemon {
             child,
             url: String::new(),
             banner: Vec::new(),
+            data_dir: dir.join("data"),
         };
         let stdout = daemon.child.stdout.take().expect("piped stdout");
         let (lines_tx, lines_rx) = mpsc::channel();

@@ -26,6 +26,7 @@ pub mod influxdb_out;
 pub mod influxql;
 pub mod join;
 pub mod log;
+pub mod noop;
 pub mod sample;
 pub mod shift;
 pub mod state_count;

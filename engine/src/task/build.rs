@@ -26,6 +26,7 @@ use crate::operators::http_post::HttpPostOperator;
 use crate::operators::influxdb_out::{InfluxDbOutOperator, WriteBack};
 use crate::operators::join::JoinOperator;
 use crate::operators::log::LogOperator;
+use crate::operators::noop::NoOpOperator;
 use crate::operators::sample::SampleOperator;
 use crate::operators::shift::ShiftOperator;
 use crate::operators::state_count::StateCountOperator;
@@ -194,6 +195,7 @@ fn runner(node: &TickNode, parents: &[usize], shared: &mut Shared) -> Result<Run
         NodeSpec::Barrier(spec) => Box::new(BarrierOperator::new(spec)),
         NodeSpec::Log(spec) => Box::new(LogOperator::new(spec)),
         NodeSpec::Trickle(spec) => Box::new(TrickleOperator::new(spec)),
+        NodeSpec::NoOp => Box::new(NoOpOperator),
         NodeSpec::HttpOut(spec) => {
             let result = HttpOutResult::default();
             shared.http_outs.push((spec.name.clone(), result.clone()));

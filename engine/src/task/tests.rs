@@ -229,12 +229,12 @@ fn unsupported_nodes_and_properties_are_refused_by_name() {
         ".buffer() of influxDBOut() is not supported by Condenser yet"
     );
     assert_eq!(
-        refusal("stream|from()|alert().crit(lambda: TRUE).victorOps()"),
-        "the .victorOps() alert handler is not supported by Condenser yet"
+        refusal("stream|from()|alert().crit(lambda: TRUE).hipChat()"),
+        "the .hipChat() alert handler is not supported by Condenser yet"
     );
     assert_eq!(
-        refusal("stream|from()|deadman(1.0, 10s)"),
-        "the deadman() node is not supported by Condenser yet"
+        refusal("stream|from()|sideload().source('file:///tmp')"),
+        "the sideload() node is not supported by Condenser yet"
     );
 }
 
@@ -387,6 +387,73 @@ fn stats_reports_what_a_node_emitted_per_group_on_the_wall_clock() {
     assert_eq!(emitted, [(json!("a"), json!(2)), (json!("b"), json!(1))]);
     assert_eq!(series[0]["name"], json!("stats"));
     assert_eq!(series[0]["columns"], json!(["time", "emitted"]));
+}
+
+#[test]
+fn deadman_alerts_when_a_node_emits_no_more_than_its_threshold_per_interval() {
+    let checked = check(
+        "stream|from().measurement('cpu')|deadman(1.0, 1s).topic('alive')|httpOut('out')",
+        TaskType::Stream,
+        None,
+    )
+    .unwrap();
+    let plan = condenser_planner::plan::lower(&checked.pipeline).unwrap();
+    let (sender, events) = crossbeam_channel::unbounded();
+    let env = super::TaskEnv {
+        name: "cpu_alive".to_owned(),
+        alerts: crate::alerts::AlertContext {
+            sink: crate::alerts::AlertSink::waiting(sender),
+            ..Default::default()
+        },
+    };
+    let mut t = Task::build(&plan, &env).unwrap();
+    // Kapacitor's nodes: the stats node, then a noop under from() (it had no children),
+    // then the derivative and the alert.
+    let names: Vec<&str> = checked
+        .pipeline
+        .nodes
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "stream",
+            "from",
+            "stats",
+            "noop",
+            "derivative",
+            "alert",
+            "httpOut"
+        ]
+    );
+    t.tick(wall(0));
+    t.tick(wall(1_000));
+    write_at(&mut t, "cpu v=1 1\ncpu v=2 2\ncpu v=3 3", wall(1_500));
+    t.tick(wall(2_000));
+    assert!(events.try_recv().is_err(), "3 points a second is alive");
+    t.tick(wall(3_000));
+    let dead = events.try_recv().expect("no points in a second is dead");
+    assert_eq!(dead.event.id, "nil:from1 for task 'cpu_alive'");
+    assert_eq!(
+        dead.event.message,
+        "nil:from1 for task 'cpu_alive' is dead: 0.000 points/1s."
+    );
+    assert_eq!(dead.event.level, condenser_model::Level::Critical);
+    assert_eq!(dead.topic, "alive");
+    assert_eq!(
+        result(&t)["series"][0]["values"][0][1],
+        json!(0.0),
+        "the alert passes the rate on"
+    );
+    write_at(&mut t, "cpu v=4 4\ncpu v=5 5", wall(3_500));
+    t.tick(wall(4_000));
+    let alive = events.try_recv().expect("a recovery");
+    assert_eq!(
+        alive.event.message,
+        "nil:from1 for task 'cpu_alive' is alive: 2.000 points/1s."
+    );
+    assert_eq!(alive.event.level, condenser_model::Level::Ok);
 }
 
 #[test]

@@ -28,14 +28,21 @@ pub(super) const FUNCTIONS: &[&str] = &[
 ];
 
 /// The text `nodes` print with `data` as `.` and `$`.
-pub(super) fn render(nodes: &[Node], data: &Value, escape: Escape) -> Result<String, String> {
+/// The text `nodes` render from `data`; an error comes with the text written before it.
+pub(super) fn render(
+    nodes: &[Node],
+    data: &Value,
+    escape: Escape,
+) -> Result<String, (String, String)> {
     let mut state = State {
         vars: vec![("$".to_owned(), data.clone())],
         out: String::new(),
         escape,
     };
-    state.walk(nodes, data)?;
-    Ok(state.out)
+    match state.walk(nodes, data) {
+        Ok(()) => Ok(state.out),
+        Err(error) => Err((error, state.out)),
+    }
 }
 
 struct State {

@@ -119,7 +119,16 @@ impl Template {
     /// The template rendered from `data` (the template's `.`); an error is Go's execution
     /// error (a field the data lacks, mismatched types in a comparison, …).
     pub fn render(&self, data: &Value) -> Result<String, String> {
-        exec::render(&self.nodes, data, self.escape)
+        exec::render(&self.nodes, data, self.escape).map_err(|(error, _)| error)
+    }
+
+    /// What Go's execution writes from `data`, an execution error or not: on an error, the
+    /// text written before it (what Kapacitor sends where it ignores the error, as its
+    /// ServiceNow, Zenoss and BigPanda handlers do).
+    pub fn render_partial(&self, data: &Value) -> String {
+        match exec::render(&self.nodes, data, self.escape) {
+            Ok(text) | Err((_, text)) => text,
+        }
     }
 }
 

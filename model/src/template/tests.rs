@@ -167,3 +167,19 @@ fn json_writes_values_as_go_encoding_json_does() {
         "{&#34;Name&#34;:&#34;a&#43;b&#34;}\n"
     );
 }
+
+#[test]
+fn a_failed_execution_keeps_what_it_wrote_before_the_error() {
+    let template = Template::parse(
+        "{{ .Name }}/{{ range $k, $v := .Tags }}{{ $k }} {{ end }}{{ .Nope }} after",
+    )
+    .unwrap();
+    assert_eq!(template.render_partial(&alert_data()), "cpu/dc host ");
+    assert!(template.render(&alert_data()).is_err());
+    assert_eq!(
+        Template::parse("{{ .Name }}")
+            .unwrap()
+            .render_partial(&alert_data()),
+        "cpu"
+    );
+}

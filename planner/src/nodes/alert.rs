@@ -2,15 +2,21 @@
 //! and their resets, the events that level makes (`.id()`, `.message()`, `.details()` as
 //! Go templates), when they are sent (`.stateChangesOnly()`, `.noRecoveries()`,
 //! `.flapping()`), what they add to the data going on (`.levelTag()`, `.idField()`, …),
-//! and the handlers they go to (`.log()`, `.post()`, `.tcp()`, `.exec()`), each checked
-//! here, when the task is defined.
+//! and the handlers they go to (`.log()`, `.post()`, `.email()`, `.slack()`,
+//! `.opsGenie2()`, `.alerta()`, `.zenoss()`, …), each checked here, when the task is
+//! defined: a handler's templates parse, and a property Kapacitor accepts but never uses
+//! is refused by name.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use condenser_model::Duration;
 use condenser_model::handler::{
-    EmailHandlerSpec, ExecHandlerSpec, HandlerSpec, LogHandlerSpec, PagerDuty2HandlerSpec,
-    PagerDutyLink, PostHandlerSpec, SlackHandlerSpec, TcpHandlerSpec, TelegramHandlerSpec,
+    AlertaHandlerSpec, BigPandaHandlerSpec, DiscordHandlerSpec, EmailHandlerSpec, ExecHandlerSpec,
+    HandlerSpec, LogHandlerSpec, OpsGenie2HandlerSpec, OptionValue, PagerDuty2HandlerSpec,
+    PagerDutyLink, PostHandlerSpec, PushoverHandlerSpec, SensuHandlerSpec, ServiceNowHandlerSpec,
+    SlackHandlerSpec, TcpHandlerSpec, TeamsHandlerSpec, TelegramHandlerSpec, VictorOpsHandlerSpec,
+    ZenossHandlerSpec,
 };
 
 use super::{Call, Lambda, Properties, Quoted, string_of, strings_of, unsupported};
@@ -351,6 +357,136 @@ fn handlers(node: &Node) -> Result<Vec<HandlerSpec>, Diagnostic> {
                 }
                 HandlerSpec::PagerDuty2(PagerDuty2HandlerSpec { routing_key, links })
             }
+            "OpsGenie2" => {
+                // Kapacitor accepts `.details()` after `.opsGenie2()` and never passes it to
+                // the handler; Condenser refuses it rather than ignore it.
+                ignored_by_kapacitor(
+                    &mut props,
+                    &["Details"],
+                    ".opsGenie2()",
+                    "`details = true` in [opsgenie2] sends the event's details",
+                )?;
+                HandlerSpec::OpsGenie2(OpsGenie2HandlerSpec {
+                    teams: props.strings("Teams").unwrap_or_default(),
+                    recipients: props.strings("Recipients").unwrap_or_default(),
+                    recovery_action: props.string("RecoveryAction").unwrap_or_default(),
+                })
+            }
+            "VictorOps" => HandlerSpec::VictorOps(VictorOpsHandlerSpec {
+                routing_key: props.string("RoutingKey").unwrap_or_default(),
+            }),
+            "Teams" => HandlerSpec::Teams(TeamsHandlerSpec {
+                channel_url: props.string("ChannelURL").unwrap_or_default(),
+            }),
+            "Discord" => HandlerSpec::Discord(DiscordHandlerSpec {
+                workspace: props.string("Workspace").unwrap_or_default(),
+                username: props.string("Username").unwrap_or_default(),
+                avatar_url: props.string("AvatarURL").unwrap_or_default(),
+                embed_title: template_property(&mut props, "EmbedTitle")?,
+            }),
+            "Alerta" => {
+                // Kapacitor starts from its defaults and replaces each one the script gives
+                // a value that is not empty (or zero).
+                let mut alerta = AlertaHandlerSpec::default();
+                let replace = |value: String, default: &mut String| {
+                    if !value.is_empty() {
+                        *default = value;
+                    }
+                };
+                replace(props.string("Token").unwrap_or_default(), &mut alerta.token);
+                replace(
+                    template_property(&mut props, "Resource")?,
+                    &mut alerta.resource,
+                );
+                replace(template_property(&mut props, "Event")?, &mut alerta.event);
+                replace(
+                    template_property(&mut props, "Environment")?,
+                    &mut alerta.environment,
+                );
+                replace(template_property(&mut props, "Group")?, &mut alerta.group);
+                replace(template_property(&mut props, "Value")?, &mut alerta.value);
+                replace(
+                    props.string("Origin").unwrap_or_default(),
+                    &mut alerta.origin,
+                );
+                alerta.service = template_list(&mut props, "Services")?;
+                alerta.correlate = template_list(&mut props, "Correlated")?;
+                alerta.attributes = option_map(&mut props, "Attribute", true)?;
+                if let Some(timeout) = props.duration("Timeout").filter(|d| !d.is_zero()) {
+                    alerta.timeout = timeout;
+                }
+                HandlerSpec::Alerta(alerta)
+            }
+            "Pushover" => HandlerSpec::Pushover(PushoverHandlerSpec {
+                device: props.string("Device").unwrap_or_default(),
+                title: props.string("Title").unwrap_or_default(),
+                url: props.string("URL").unwrap_or_default(),
+                url_title: props.string("URLTitle").unwrap_or_default(),
+                sound: props.string("Sound").unwrap_or_default(),
+                user_key: props.string("UserKey").unwrap_or_default(),
+            }),
+            "Sensu" => HandlerSpec::Sensu(SensuHandlerSpec {
+                source: template_property(&mut props, "Source")?,
+                handlers: props.strings("Handlers").unwrap_or_default(),
+                // Kapacitor sends metadata as given: its strings are not templates.
+                metadata: option_map(&mut props, "Metadata", false)?,
+            }),
+            "ServiceNow" => {
+                // Kapacitor accepts `.username()` and `.password()` here and never passes
+                // them to the handler (the [servicenow] section's credentials are sent);
+                // Condenser refuses them rather than ignore them.
+                ignored_by_kapacitor(
+                    &mut props,
+                    &["Username", "Password"],
+                    ".serviceNow()",
+                    "the [servicenow] section's username and password are sent",
+                )?;
+                HandlerSpec::ServiceNow(ServiceNowHandlerSpec {
+                    url: props.string("URL").unwrap_or_default(),
+                    source: props.string("Source").unwrap_or_default(),
+                    node: template_property(&mut props, "Node")?,
+                    type_: template_property(&mut props, "Type")?,
+                    resource: template_property(&mut props, "Resource")?,
+                    metric_name: template_property(&mut props, "MetricName")?,
+                    message_key: template_property(&mut props, "MessageKey")?,
+                    additional_info: option_map(&mut props, "AdditionalInfo", true)?,
+                })
+            }
+            "BigPanda" => HandlerSpec::BigPanda(BigPandaHandlerSpec {
+                app_key: props.string("AppKey").unwrap_or_default(),
+                url: String::new(),
+                host: template_property(&mut props, "Host")?,
+                primary_property: props.string("PrimaryProperty").unwrap_or_default(),
+                secondary_property: props.string("SecondaryProperty").unwrap_or_default(),
+                attributes: option_map(&mut props, "Attribute", true)?,
+            }),
+            "Zenoss" => {
+                // Kapacitor accepts `.URL()`, `.username()` and `.password()` here and
+                // never passes them to the handler (the [zenoss] section's URL and
+                // credentials are used); Condenser refuses them rather than ignore them.
+                ignored_by_kapacitor(
+                    &mut props,
+                    &["URL", "Username", "Password"],
+                    ".zenoss()",
+                    "the [zenoss] section's url, username and password are used",
+                )?;
+                // Kapacitor's `.zenoss()` starts with a summary of `{{ .Message }}`; an
+                // empty one renders to the message as well, so it is left empty.
+                HandlerSpec::Zenoss(ZenossHandlerSpec {
+                    action: props.string("Action").unwrap_or_default(),
+                    method: props.string("Method").unwrap_or_default(),
+                    type_: props.string("Type").unwrap_or_default(),
+                    tid: props.int("Tid").unwrap_or_default(),
+                    summary: template_property(&mut props, "Summary")?,
+                    device: template_property(&mut props, "Device")?,
+                    component: template_property(&mut props, "Component")?,
+                    event_class_key: template_property(&mut props, "EventClassKey")?,
+                    event_class: template_property(&mut props, "EventClass")?,
+                    collector: template_property(&mut props, "Collector")?,
+                    message: template_property(&mut props, "Message")?,
+                    custom_fields: option_map(&mut props, "CustomField", true)?,
+                })
+            }
             _ => {
                 return Err(unsupported(
                     handler.span,
@@ -364,11 +500,142 @@ fn handlers(node: &Node) -> Result<Vec<HandlerSpec>, Diagnostic> {
     Ok(specs)
 }
 
+/// Refuses the first of `names` the script sets on `handler`: properties Kapacitor accepts
+/// and never uses (`why` says what it does instead).
+fn ignored_by_kapacitor(
+    props: &mut Properties<'_>,
+    names: &[&str],
+    handler: &str,
+    why: &str,
+) -> Result<(), Diagnostic> {
+    let mut set: Vec<_> = names.iter().filter_map(|name| props.last(name)).collect();
+    set.sort_by_key(|setting| setting.span.start);
+    match set.first() {
+        Some(setting) => Err(unsupported(
+            setting.span,
+            format!(
+                ".{}() of {handler} (which Kapacitor accepts and never uses: {why})",
+                lower(setting.name)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The string of the handler property `name` (empty when unset), checked to be a Go
+/// template where it is set.
+fn template_property(props: &mut Properties<'_>, name: &str) -> Result<String, Diagnostic> {
+    let Some(setting) = props.last(name) else {
+        return Ok(String::new());
+    };
+    let text = setting
+        .args
+        .first()
+        .and_then(string_of)
+        .unwrap_or_default()
+        .to_owned();
+    parse_template(setting.span, &format!(".{}()", lower(name)), &text)?;
+    Ok(text)
+}
+
 /// Checks that `text`, given to `property` at `span`, is a Go template.
 fn parse_template(span: crate::tick::Span, property: &str, text: &str) -> Result<(), Diagnostic> {
     Template::parse(text)
         .map(|_| ())
         .map_err(|e| Diagnostic::error(span, format!("invalid template in {property}: {e}")))
+}
+
+/// The strings of the last setting of the handler property `name` (a list that replaces
+/// the one before it), each checked to be a Go template.
+fn template_list(props: &mut Properties<'_>, name: &str) -> Result<Vec<String>, Diagnostic> {
+    let Some(setting) = props.last(name) else {
+        return Ok(Vec::new());
+    };
+    let texts = strings_of(&setting.args);
+    for text in &texts {
+        parse_template(setting.span, &format!(".{}()", lower(name)), text)?;
+    }
+    Ok(texts)
+}
+
+/// The keys and values of every setting of the handler property `name` (`.attribute(k, v)`),
+/// a later value of a key replacing an earlier one; with `templates`, a string value is
+/// checked to be a Go template.
+fn option_map(
+    props: &mut Properties<'_>,
+    name: &str,
+    templates: bool,
+) -> Result<BTreeMap<String, OptionValue>, Diagnostic> {
+    let mut options = BTreeMap::new();
+    for setting in props.all(name) {
+        let [key, value] = setting.args.as_slice() else {
+            continue;
+        };
+        let value = match &value.value {
+            Value::String(text) => {
+                if templates {
+                    parse_template(setting.span, &format!(".{}()", lower(name)), text)?;
+                }
+                OptionValue::String(text.clone())
+            }
+            Value::Int(v) => OptionValue::Int(*v),
+            Value::Float(v) => OptionValue::Float(*v),
+            Value::Bool(v) => OptionValue::Bool(*v),
+            Value::Duration(v) => OptionValue::Duration(Duration::from_nanos(*v)),
+            other => {
+                return Err(Diagnostic::error(
+                    value.span,
+                    format!(
+                        ".{}() takes a string, a number, a boolean or a duration, not {}",
+                        lower(name),
+                        other.describe()
+                    ),
+                ));
+            }
+        };
+        options.insert(string_of(key).unwrap_or_default().to_owned(), value);
+    }
+    Ok(options)
+}
+
+/// How a handler's options are written back as TICKscript.
+trait HandlerOptions: Sized {
+    /// `.name('text')` unless `text` is empty (an option left unset).
+    fn text(self, name: &str, text: &str) -> Self;
+    /// `.name('key', value)` for each option, in key order.
+    fn options(self, name: &str, options: &BTreeMap<String, OptionValue>) -> Self;
+}
+
+impl HandlerOptions for Call<'_, '_> {
+    fn text(self, name: &str, text: &str) -> Self {
+        if text.is_empty() {
+            self
+        } else {
+            self.prop(name, &[&Quoted(text)])
+        }
+    }
+
+    fn options(mut self, name: &str, options: &BTreeMap<String, OptionValue>) -> Self {
+        for (key, value) in options {
+            self = self.prop(name, &[&Quoted(key), &Literal(value)]);
+        }
+        self
+    }
+}
+
+/// An option's value as a TICKscript literal.
+struct Literal<'a>(&'a OptionValue);
+
+impl fmt::Display for Literal<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            OptionValue::String(v) => Quoted(v).fmt(f),
+            OptionValue::Int(v) => write!(f, "{v}"),
+            OptionValue::Float(v) => write!(f, "{v:?}"),
+            OptionValue::Bool(v) => f.write_str(if *v { "TRUE" } else { "FALSE" }),
+            OptionValue::Duration(v) => v.fmt(f),
+        }
+    }
 }
 
 /// A file mode as Go's `os.FileMode` prints it (`-rw-------`).
@@ -461,6 +728,85 @@ impl fmt::Display for AlertSpec {
                         call = call.prop("link", &[&Quoted(&link.href), &Quoted(&link.text)]);
                     }
                     call
+                }
+                HandlerSpec::OpsGenie2(opsgenie) => call
+                    .prop("opsGenie2", &[])
+                    .strings("teams", &opsgenie.teams)
+                    .strings("recipients", &opsgenie.recipients)
+                    .text("recoveryAction", &opsgenie.recovery_action),
+                HandlerSpec::VictorOps(victorops) => call
+                    .prop("victorOps", &[])
+                    .text("routingKey", &victorops.routing_key),
+                HandlerSpec::Teams(teams) => call
+                    .prop("teams", &[])
+                    .text("channelURL", &teams.channel_url),
+                HandlerSpec::Discord(discord) => call
+                    .prop("discord", &[])
+                    .text("workspace", &discord.workspace)
+                    .text("username", &discord.username)
+                    .text("avatarURL", &discord.avatar_url)
+                    .text("embedTitle", &discord.embed_title),
+                HandlerSpec::Alerta(alerta) => call
+                    .prop("alerta", &[])
+                    .text("token", &alerta.token)
+                    .text("resource", &alerta.resource)
+                    .text("event", &alerta.event)
+                    .text("environment", &alerta.environment)
+                    .text("group", &alerta.group)
+                    .text("value", &alerta.value)
+                    .text("origin", &alerta.origin)
+                    .strings("services", &alerta.service)
+                    .strings("correlated", &alerta.correlate)
+                    .options("attribute", &alerta.attributes)
+                    .duration("timeout", alerta.timeout),
+                HandlerSpec::Pushover(pushover) => call
+                    .prop("pushover", &[])
+                    .text("userKey", &pushover.user_key)
+                    .text("device", &pushover.device)
+                    .text("title", &pushover.title)
+                    .text("uRL", &pushover.url)
+                    .text("uRLTitle", &pushover.url_title)
+                    .text("sound", &pushover.sound),
+                HandlerSpec::Sensu(sensu) => call
+                    .prop("sensu", &[])
+                    .text("source", &sensu.source)
+                    .strings("handlers", &sensu.handlers)
+                    .options("metadata", &sensu.metadata),
+                HandlerSpec::ServiceNow(servicenow) => call
+                    .prop("serviceNow", &[])
+                    .text("uRL", &servicenow.url)
+                    .text("source", &servicenow.source)
+                    .text("node", &servicenow.node)
+                    .text("type", &servicenow.type_)
+                    .text("resource", &servicenow.resource)
+                    .text("metricName", &servicenow.metric_name)
+                    .text("messageKey", &servicenow.message_key)
+                    .options("additionalInfo", &servicenow.additional_info),
+                HandlerSpec::BigPanda(bigpanda) => call
+                    .prop("bigPanda", &[])
+                    .text("appKey", &bigpanda.app_key)
+                    .text("host", &bigpanda.host)
+                    .text("primaryProperty", &bigpanda.primary_property)
+                    .text("secondaryProperty", &bigpanda.secondary_property)
+                    .options("attribute", &bigpanda.attributes),
+                HandlerSpec::Zenoss(zenoss) => {
+                    let call = call
+                        .prop("zenoss", &[])
+                        .text("action", &zenoss.action)
+                        .text("method", &zenoss.method)
+                        .text("type", &zenoss.type_);
+                    let call = match zenoss.tid {
+                        0 => call,
+                        tid => call.prop("tid", &[&tid]),
+                    };
+                    call.text("summary", &zenoss.summary)
+                        .text("device", &zenoss.device)
+                        .text("component", &zenoss.component)
+                        .text("eventClassKey", &zenoss.event_class_key)
+                        .text("eventClass", &zenoss.event_class)
+                        .text("collector", &zenoss.collector)
+                        .text("message", &zenoss.message)
+                        .options("customField", &zenoss.custom_fields)
                 }
             };
         }

@@ -139,6 +139,9 @@ pub enum NodeSpec {
     InfluxDbOut(InfluxDbOutSpec),
     /// `alert()`.
     Alert(Box<AlertSpec>),
+    /// The node Kapacitor links under a node that `stats()` (or `deadman()`) watches when it
+    /// has no children yet, so that what it emits has somewhere to go; no script writes it.
+    NoOp,
 }
 
 impl NodeSpec {
@@ -172,6 +175,7 @@ impl NodeSpec {
             NodeSpec::HttpPost(_) => "httpPost",
             NodeSpec::InfluxDbOut(_) => "influxDBOut",
             NodeSpec::Alert(_) => "alert",
+            NodeSpec::NoOp => "noop",
         }
     }
 
@@ -234,6 +238,7 @@ impl fmt::Display for NodeSpec {
             NodeSpec::HttpPost(spec) => spec.fmt(f),
             NodeSpec::InfluxDbOut(spec) => spec.fmt(f),
             NodeSpec::Alert(spec) => spec.fmt(f),
+            NodeSpec::NoOp => f.write_str("noop"),
         }
     }
 }
@@ -319,10 +324,8 @@ pub fn resolve(node: &Node) -> Result<Resolved, Diagnostic> {
         "HTTPOutNode" => NodeSpec::HttpOut(HttpOutSpec::resolve(&mut props)?).into(),
         "HTTPPostNode" => NodeSpec::HttpPost(HttpPostSpec::resolve(&mut props)?).into(),
         "InfluxDBOutNode" => NodeSpec::InfluxDbOut(InfluxDbOutSpec::resolve(&mut props)?).into(),
-        "AlertNode" if node.name == "deadman" => {
-            return Err(unsupported(node.span, "the deadman() node".to_owned()));
-        }
         "AlertNode" => NodeSpec::Alert(Box::new(AlertSpec::resolve(&mut props)?)).into(),
+        "NoOpNode" => NodeSpec::NoOp.into(),
         _ => return Err(unsupported(node.span, format!("the {}() node", node.name))),
     };
     let quiet = props.quiet();

@@ -32,6 +32,21 @@ pub(super) fn unary(op: Operator, value: Value, span: Span) -> Result<Value, Dia
 
 /// Evaluates an expression whose names are already replaced by their values.
 pub(super) fn evaluate(expr: &Expr) -> Result<Value, Diagnostic> {
+    evaluate_with(expr, &|_| None)
+}
+
+/// Evaluates an expression under the operator rules of lambdas, asking `names` first for
+/// the value of each part (a reference, a name, a call): a topic handler's `match` gives
+/// tags, `level()` and `CRITICAL` so. A part `names` leaves (`None`) is evaluated as a
+/// constant.
+pub fn evaluate_with(
+    expr: &Expr,
+    names: &dyn Fn(&Expr) -> Option<Result<Value, Diagnostic>>,
+) -> Result<Value, Diagnostic> {
+    if let Some(value) = names(expr) {
+        return value;
+    }
+    let evaluate = |expr: &Expr| evaluate_with(expr, names);
     let span = expr.span;
     match &expr.kind {
         ExprKind::Number(Number::Int { value, .. }) => Ok(Value::Int(*value)),

@@ -13,6 +13,42 @@ use crate::tick::ast::{CallKind, Expr, ExprKind, Ident, Number, Statement};
 use crate::tick::{Span, parse};
 use crate::value_type::ValueType;
 
+/// The id of a deadman's alert (Kapacitor's default `[deadman] id`): `NODE_NAME` becomes
+/// the watched node's name (`from1`).
+pub const DEADMAN_ID: &str = "{{ .Group }}:NODE_NAME for task '{{ .TaskName }}'";
+
+/// The message of a deadman's alert (Kapacitor's default `[deadman] message`): `INTERVAL`
+/// becomes the interval as Go prints it (`1m0s`).
+pub const DEADMAN_MESSAGE: &str = "{{ .ID }} is {{ if eq .Level \"OK\" }}alive{{ else }}dead{{ end }}: {{ index .Fields \"emitted\" | printf \"%0.3f\" }} points/INTERVAL.";
+
+/// kapacitor.conf's `[deadman]`: the id and message of every `deadman()`, and a deadman
+/// every task gets on its source node when `global`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadmanConfig {
+    /// The interval of the global deadman (default 10 s).
+    pub interval: i64,
+    /// The threshold of the global deadman, in points per interval (default 0).
+    pub threshold: f64,
+    /// The alert id template; `NODE_NAME` becomes the watched node's name.
+    pub id: String,
+    /// The message template; `INTERVAL` becomes the interval.
+    pub message: String,
+    /// Whether every task gets a deadman on its source node.
+    pub global: bool,
+}
+
+impl Default for DeadmanConfig {
+    fn default() -> Self {
+        Self {
+            interval: 10_000_000_000,
+            threshold: 0.0,
+            id: DEADMAN_ID.to_owned(),
+            message: DEADMAN_MESSAGE.to_owned(),
+            global: false,
+        }
+    }
+}
+
 /// A script that passed every check, with the warnings it still deserves.
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -33,6 +69,16 @@ pub fn check(
     source: &str,
     task_type: TaskType,
     vars: Option<&Vars>,
+) -> Result<Checked, Diagnostics> {
+    check_with(source, task_type, vars, &DeadmanConfig::default())
+}
+
+/// [`check`], with the deadman settings of kapacitor.conf's `[deadman]`.
+pub fn check_with(
+    source: &str,
+    task_type: TaskType,
+    vars: Option<&Vars>,
+    deadman: &DeadmanConfig,
 ) -> Result<Checked, Diagnostics> {
     let program = parse(source).map_err(|d| Diagnostics(vec![d]))?;
     let source_name = task_type.as_str();
@@ -67,6 +113,7 @@ pub fn check(
         vars,
         template_vars: BTreeMap::new(),
         dbrps: Vec::new(),
+        deadman,
     };
     let builtin = Binding {
         value: Val::Object(ObjRef {
@@ -105,6 +152,24 @@ pub fn check(
                 }
             ) + ")",
         )]));
+    }
+    if deadman.global {
+        // Kapacitor adds it once the script is evaluated, on the source node.
+        let generated = |value: Value| Arg {
+            value,
+            span: Span::default(),
+            declared_at: None,
+        };
+        evaluator
+            .deadman(
+                NodeId(0),
+                vec![
+                    generated(Value::Float(deadman.threshold)),
+                    generated(Value::Duration(deadman.interval)),
+                ],
+                Span::default(),
+            )
+            .map_err(|d| Diagnostics(vec![d]))?;
     }
     let pipeline = Pipeline {
         task_type,
@@ -163,6 +228,7 @@ struct Evaluator<'a> {
     vars: Option<&'a Vars>,
     template_vars: BTreeMap<String, TemplateVar>,
     dbrps: Vec<(String, String)>,
+    deadman: &'a DeadmanConfig,
 }
 
 type Evaluated<T> = Result<T, Diagnostic>;
@@ -584,11 +650,155 @@ impl Evaluator<'_> {
                 ),
             ));
         }
-        let id = self.add_node(method, target.node, args, name.span)?;
+        let id = match method.name {
+            "Deadman" => return self.deadman(target.node, args, name.span),
+            "Stats" => self.add_stats(method, target.node, args, name.span)?,
+            _ => self.add_node(method, target.node, args, name.span)?,
+        };
         Ok(Val::Object(ObjRef {
             node: id,
             handler: None,
         }))
+    }
+
+    /// `|deadman(threshold, interval, expr…)` as Kapacitor expands it:
+    /// `|stats(interval).align() |derivative('emitted').unit(interval).nonNegative()
+    /// |alert()`, critical while `"emitted" <= threshold` (and each `expr`), with the
+    /// deadman id and message of `[deadman]` ([`DeadmanConfig`]). Returns the alert
+    /// node, whose properties a script may go on to set.
+    fn deadman(&mut self, watched: NodeId, args: Vec<Arg>, span: Span) -> Evaluated<Val> {
+        let (threshold, interval) = match args.as_slice() {
+            [threshold, interval, ..] => (threshold.clone(), interval.clone()),
+            _ => {
+                return Err(Diagnostic::error(
+                    span,
+                    "deadman() takes a threshold and an interval",
+                ));
+            }
+        };
+        let Value::Duration(nanos) = interval.value else {
+            return Err(Diagnostic::error(
+                interval.span,
+                "deadman()'s interval must be a duration",
+            ));
+        };
+        let generated = |value: Value| Arg {
+            value,
+            span,
+            declared_at: None,
+        };
+        let setting = |name: &'static str, args: Vec<Arg>| Setting { name, args, span };
+        let chain = |on: &str, name: &str| {
+            catalog::object(on)
+                .and_then(|object| object.chain_method(name))
+                .ok_or_else(|| {
+                    Diagnostic::error(
+                        span,
+                        format!("internal error: the catalog has no {on}.{name}"),
+                    )
+                })
+        };
+        let stats = self.add_stats(chain("StatsNode", "Stats")?, watched, vec![interval], span)?;
+        self.nodes[stats.0]
+            .settings
+            .push(setting("Align", Vec::new()));
+        let derivative = self.add_node(
+            chain("StatsNode", "Derivative")?,
+            stats,
+            vec![generated(Value::String("emitted".to_owned()))],
+            span,
+        )?;
+        self.nodes[derivative.0].settings.extend([
+            setting("Unit", vec![generated(Value::Duration(nanos))]),
+            setting("NonNegative", Vec::new()),
+        ]);
+        let alert = self.add_node(
+            chain("DerivativeNode", "Alert")?,
+            derivative,
+            Vec::new(),
+            span,
+        )?;
+        let expression = |kind: ExprKind| Expr {
+            kind,
+            span,
+            comment: None,
+        };
+        let mut crit = expression(ExprKind::Binary {
+            op: crate::tick::token::Operator::LessEqual,
+            left: Box::new(expression(ExprKind::Reference("emitted".to_owned()))),
+            right: Box::new(literal(threshold.value, threshold.span)?),
+            parens: false,
+            multi_line: crate::tick::ast::MultiLine(false),
+        });
+        for extra in &args[2..] {
+            if let Value::Lambda(body) = &extra.value {
+                crit = expression(ExprKind::Binary {
+                    op: crate::tick::token::Operator::And,
+                    left: Box::new(crit),
+                    right: body.clone(),
+                    parens: false,
+                    multi_line: crate::tick::ast::MultiLine(false),
+                });
+            }
+        }
+        let name = self.nodes[watched.0].name.clone();
+        let watched_name = format!("{name}{}", watched.0);
+        self.nodes[alert.0].settings.extend([
+            setting("Crit", vec![generated(Value::Lambda(Box::new(crit)))]),
+            setting(
+                "Id",
+                vec![generated(Value::String(self.deadman.id.replacen(
+                    "NODE_NAME",
+                    &watched_name,
+                    1,
+                )))],
+            ),
+            setting(
+                "Message",
+                vec![generated(Value::String(self.deadman.message.replacen(
+                    "INTERVAL",
+                    &condenser_model::template::go_duration(nanos),
+                    1,
+                )))],
+            ),
+        ]);
+        Ok(Val::Object(ObjRef {
+            node: alert,
+            handler: None,
+        }))
+    }
+
+    /// Adds `stats()` on `watched`, then, as Kapacitor does, a `noop` child of `watched`
+    /// when it has no children yet (so that it has somewhere to emit to).
+    fn add_stats(
+        &mut self,
+        method: &'static ChainMethod,
+        watched: NodeId,
+        args: Vec<Arg>,
+        span: Span,
+    ) -> Evaluated<NodeId> {
+        let childless = !self.nodes.iter().any(|n| n.parents.contains(&watched));
+        let stats = self.add_node(method, watched, args, span)?;
+        if childless {
+            let object = catalog::object("NoOpNode").ok_or_else(|| {
+                Diagnostic::error(span, "internal error: the catalog has no NoOpNode")
+            })?;
+            let provides = self.nodes[watched.0].provides;
+            let id = NodeId(self.nodes.len());
+            self.nodes.push(Node {
+                id,
+                name: "noop".to_owned(),
+                object,
+                parents: vec![watched],
+                wants: provides,
+                provides,
+                args: Vec::new(),
+                settings: Vec::new(),
+                handlers: Vec::new(),
+                span,
+            });
+        }
+        Ok(stats)
     }
 
     fn add_node(

@@ -15,7 +15,8 @@ mod vars;
 
 use std::collections::BTreeMap;
 
-pub use eval::check;
+pub use constant::evaluate_with;
+pub use eval::{DEADMAN_ID, DEADMAN_MESSAGE, DeadmanConfig, check, check_with};
 pub(crate) use lambda::binary_type;
 pub use vars::{Var, Vars};
 

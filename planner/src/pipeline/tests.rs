@@ -234,3 +234,81 @@ fn constants_fold_by_kapacitors_rules() {
     assert_eq!(format_duration(90_000_000_000), "90s");
     assert_eq!(format_duration(7_200_000_000_000), "2h");
 }
+
+#[test]
+fn deadman_expands_as_kapacitors_and_a_global_one_watches_the_source() {
+    let names = |pipeline: &Pipeline| -> Vec<String> {
+        pipeline
+            .nodes
+            .iter()
+            .map(|n| format!("{}{}", n.name, n.id.0))
+            .collect()
+    };
+    let checked = check(
+        "var data = stream|from()\ndata|deadman(5.0, 1m, lambda: hour(\"time\") > 8)\ndata|httpOut('out')",
+        TaskType::Stream,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        names(&checked.pipeline),
+        [
+            "stream0",
+            "from1",
+            "stats2",
+            "noop3",
+            "derivative4",
+            "alert5",
+            "httpOut6"
+        ]
+    );
+    let alert = &checked.pipeline.nodes[5];
+    let strings = |name: &str| values(alert.setting(name));
+    assert_eq!(
+        strings("Id"),
+        [Value::String(
+            "{{ .Group }}:from1 for task '{{ .TaskName }}'".into()
+        )]
+    );
+    let Value::String(message) = &strings("Message")[0] else {
+        panic!("a message");
+    };
+    assert!(message.ends_with("points/1m0s."), "{message}");
+    let Value::Lambda(crit) = &strings("Crit")[0] else {
+        panic!("a lambda");
+    };
+    assert_eq!(
+        crate::tick::format_expression(crit),
+        "\"emitted\" <= 5.0 AND hour(\"time\") > 8"
+    );
+
+    let global = DeadmanConfig {
+        global: true,
+        id: "node 'NODE_NAME' in task '{{ .TaskName }}'".into(),
+        ..DeadmanConfig::default()
+    };
+    let checked = check_with(
+        "stream|from()|httpOut('out')",
+        TaskType::Stream,
+        None,
+        &global,
+    )
+    .unwrap();
+    assert_eq!(
+        names(&checked.pipeline),
+        [
+            "stream0",
+            "from1",
+            "httpOut2",
+            "stats3",
+            "derivative4",
+            "alert5"
+        ]
+    );
+    assert_eq!(
+        values(checked.pipeline.nodes[5].setting("Id")),
+        [Value::String(
+            "node 'stream0' in task '{{ .TaskName }}'".into()
+        )]
+    );
+}

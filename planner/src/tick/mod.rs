@@ -16,7 +16,7 @@ mod tests;
 
 pub use ast::Program;
 pub use format::{format, format_expression};
-pub use parser::parse;
+pub use parser::{parse, parse_expression};
 pub use span::{Position, Span};
 
 /// Whether `c` is white space to TICKscript (Unicode white space, as Go's `unicode.IsSpace`,

@@ -32,6 +32,24 @@ pub fn parse(source: &str) -> Result<Program, Diagnostic> {
     parser.program()
 }
 
+/// Parses a lambda's body on its own, to the end of `source` (a topic handler's `match`
+/// expression: `level() == CRITICAL AND "host" == 'a'`).
+pub fn parse_expression(source: &str) -> Result<Expr, Diagnostic> {
+    let lexed = lex(source);
+    if let Some(error) = lexed.error {
+        return Err(error);
+    }
+    let mut parser = Parser {
+        source,
+        tokens: lexed.tokens,
+        pos: 0,
+        lex_error: None,
+    };
+    let expression = parser.primary_expr()?;
+    parser.expect(TokenKind::Eof, "the end of the expression")?;
+    Ok(expression)
+}
+
 struct Parser<'a> {
     source: &'a str,
     tokens: Vec<Token>,
