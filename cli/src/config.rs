@@ -55,6 +55,8 @@ pub(crate) struct Config {
     pub(crate) bigpanda: BigPandaConfig,
     /// `[zenoss]`: the Zenoss handler's event router.
     pub(crate) zenoss: ZenossConfig,
+    /// `[deadman]`: the id and message of every `deadman()`, and a global deadman.
+    pub(crate) deadman: DeadmanSection,
 }
 
 impl Default for Config {
@@ -78,6 +80,7 @@ impl Default for Config {
             servicenow: ServiceNowConfig::default(),
             bigpanda: BigPandaConfig::default(),
             zenoss: ZenossConfig::default(),
+            deadman: DeadmanSection::default(),
         }
     }
 }
@@ -94,6 +97,54 @@ pub(crate) struct HttpConfig {
     pub(crate) write_queue: usize,
     /// The retention policy of writes that name none.
     pub(crate) default_retention_policy: String,
+}
+
+/// The `[deadman]` table, as kapacitor.conf's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct DeadmanSection {
+    /// The interval of the global deadman (`10s`).
+    pub(crate) interval: String,
+    /// The threshold of the global deadman, in points per interval.
+    pub(crate) threshold: f64,
+    /// The id of every deadman's alert; `NODE_NAME` is the watched node.
+    pub(crate) id: String,
+    /// The message of every deadman's alert; `INTERVAL` is the interval.
+    pub(crate) message: String,
+    /// Whether every task gets a deadman on its source node.
+    pub(crate) global: bool,
+}
+
+impl Default for DeadmanSection {
+    fn default() -> Self {
+        let kapacitor = condenser_planner::DeadmanConfig::default();
+        Self {
+            interval: "10s".into(),
+            threshold: kapacitor.threshold,
+            id: kapacitor.id,
+            message: kapacitor.message,
+            global: kapacitor.global,
+        }
+    }
+}
+
+impl DeadmanSection {
+    /// The section as the planner takes it.
+    pub(crate) fn planner(&self) -> anyhow::Result<condenser_planner::DeadmanConfig> {
+        let interval = condenser_model::Duration::parse_go(self.interval.trim())
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("deadman.interval {:?}", self.interval))?;
+        if self.global && !interval.is_positive() {
+            anyhow::bail!("deadman.interval must be positive");
+        }
+        Ok(condenser_planner::DeadmanConfig {
+            interval: interval.nanos(),
+            threshold: self.threshold,
+            id: self.id.clone(),
+            message: self.message.clone(),
+            global: self.global,
+        })
+    }
 }
 
 impl Default for HttpConfig {
@@ -139,6 +190,7 @@ impl Config {
         };
         config.apply_env(|name| std::env::var(name).ok())?;
         config.http.write_timeout()?;
+        config.deadman.planner()?;
         config.services().validate()?;
         Ok(config)
     }

@@ -15,7 +15,7 @@ use condenser_ingest::line_protocol::{LineErrorKind, ParseOptions, parse};
 use condenser_model::schema::TIME_COLUMN;
 use condenser_model::topic::TopicStates;
 use condenser_model::{Precision, WriteBatch};
-use condenser_planner::{Diagnostics, TaskType, check};
+use condenser_planner::{Diagnostics, TaskType, check_with};
 
 use crate::script::TaskTypeArg;
 
@@ -68,7 +68,15 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
     if task_type == TaskType::Batch {
         anyhow::bail!("batch tasks cannot be replayed yet: only stream tasks run in this version");
     }
-    let checked = match check(&source, task_type, None) {
+    let config = match &args.config {
+        Some(file) => Some(crate::config::Config::load(Some(file))?),
+        None => None,
+    };
+    let deadman = match &config {
+        Some(config) => config.deadman.planner()?,
+        None => condenser_planner::DeadmanConfig::default(),
+    };
+    let checked = match check_with(&source, task_type, None, &deadman) {
         Ok(checked) => checked,
         Err(diagnostics) => {
             eprint!("{}", diagnostics.render(&source, &path));
@@ -107,8 +115,8 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
     };
     // The task's handlers run as in Kapacitor's replay: each event delivered once, no
     // retries, and none lost (the engine waits for a full queue).
-    let services = match &args.config {
-        Some(file) => crate::config::Config::load(Some(file))?.services(),
+    let services = match &config {
+        Some(config) => config.services(),
         None => ServicesConfig::default(),
     };
     let topics = TopicStates::default();

@@ -314,3 +314,41 @@ fn test_sends_alerts_through_the_services_its_config_file_sets() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("chanel"), "{stderr}");
 }
+
+#[test]
+fn test_takes_the_deadman_section_of_its_config_file() {
+    let dir = scratch_dir("replay-deadman");
+    let config = dir.join("condenser.toml");
+    std::fs::write(&config, "[deadman]\nglobal = true\ninterval = \"1m\"\n").unwrap();
+    let script = dir.join("plain.tick");
+    std::fs::write(&script, "stream\n    |from()\n    |httpOut('out')\n").unwrap();
+    let recording = dir.join("plain.srpl");
+    std::fs::write(&recording, "db\nrp\ncpu n=2i 100\n").unwrap();
+    let dot = dir.join("plain.dot");
+    let args = |config: &std::path::Path| {
+        vec![
+            "test".to_owned(),
+            script.display().to_string(),
+            "--data".to_owned(),
+            recording.display().to_string(),
+            "--type".to_owned(),
+            "stream".to_owned(),
+            "--config".to_owned(),
+            config.display().to_string(),
+            "--dot".to_owned(),
+            dot.display().to_string(),
+        ]
+    };
+    let arguments = args(&config);
+    let (out, _, stderr) = run(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{stderr}");
+    // The global deadman watches the stream node: Kapacitor's stats, derivative and alert.
+    let graph = std::fs::read_to_string(&dot).unwrap();
+    for node in ["stats3", "derivative4", "alert5"] {
+        assert!(graph.contains(node), "{node} in {graph}");
+    }
+    std::fs::write(&config, "[deadman]\ninterval = \"soon\"\n").unwrap();
+    let (out, _, stderr) = run(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("deadman.interval"), "{stderr}");
+}
