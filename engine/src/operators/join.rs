@@ -162,7 +162,15 @@ impl JoinOperator {
             Some(n) if !n.is_empty() => Arc::from(n.as_str()),
             _ => Arc::clone(first.name()),
         };
-        let group = Arc::clone(first.group());
+        // Kapacitor makes the joined message anew, so a group by measurement takes the
+        // joined stream's name into its id.
+        let group = match &first.group().name {
+            Some(by) if by.as_str() != &*name => Arc::new(Group::new(
+                first.group().tags.clone(),
+                Some(name.to_string()),
+            )),
+            _ => Arc::clone(first.group()),
+        };
         if !self.spec.wants_batches {
             let rows: Vec<Option<&RecordBatch>> = set
                 .values
