@@ -162,6 +162,16 @@ impl State {
         piped: Option<Value>,
     ) -> Result<Value, String> {
         let Operand::Function(name) = &command[0] else {
+            if (command.len() > 1 || piped.is_some())
+                && let Some((receiver, method)) = self.method_receiver(&command[0], dot)?
+            {
+                let mut args = Vec::with_capacity(command.len());
+                for operand in &command[1..] {
+                    args.push(self.operand(operand, dot)?);
+                }
+                args.extend(piped);
+                return call_method(&receiver, method, &args);
+            }
             if command.len() > 1 || piped.is_some() {
                 return Err(format!(
                     "can't give argument to non-function {}",
@@ -192,6 +202,34 @@ impl State {
         }
         args.extend(piped);
         call(name, &args)
+    }
+
+    /// For `.Time.Format "…"`: the value a chain ends on before its last name, when that
+    /// name is a method of it (Go calls methods with the command's arguments).
+    fn method_receiver<'o>(
+        &mut self,
+        operand: &'o Operand,
+        dot: &Value,
+    ) -> Result<Option<(Value, &'o str)>, String> {
+        let (base, names) = match operand {
+            Operand::Field(names) => (dot.clone(), names),
+            Operand::Variable(name, names) => (
+                self.vars
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| format!("undefined variable: {name}"))?,
+                names,
+            ),
+            Operand::Group(pipeline, names) => (self.pipeline(pipeline, dot)?, names),
+            _ => return Ok(None),
+        };
+        let Some((method, path)) = names.split_last() else {
+            return Ok(None);
+        };
+        let receiver = fields(&base, path)?;
+        Ok(is_method(&receiver, method).then_some((receiver, method.as_str())))
     }
 
     fn operand(&mut self, operand: &Operand, dot: &Value) -> Result<Value, String> {
@@ -249,6 +287,7 @@ fn fields(value: &Value, names: &[String]) -> Result<Value, String> {
                 .ok_or_else(|| format!("can't evaluate field {name}"))?,
             Value::Map(map) => map.entries.get(name).cloned().unwrap_or(Value::Nil),
             Value::Nil => return Err(format!("nil pointer evaluating .{name}")),
+            ref receiver if is_method(receiver, name) => call_method(receiver, name, &[])?,
             other => {
                 return Err(format!(
                     "can't evaluate field {name} in type {}",
@@ -258,6 +297,114 @@ fn fields(value: &Value, names: &[String]) -> Result<Value, String> {
         };
     }
     Ok(value)
+}
+
+/// The methods of `time.Time` and `time.Duration` that templates call.
+const TIME_METHODS: [&str; 17] = [
+    "Unix",
+    "UnixNano",
+    "UnixMilli",
+    "UnixMicro",
+    "Format",
+    "String",
+    "Year",
+    "Month",
+    "Day",
+    "Hour",
+    "Minute",
+    "Second",
+    "Nanosecond",
+    "Weekday",
+    "YearDay",
+    "IsZero",
+    "UTC",
+];
+const DURATION_METHODS: [&str; 8] = [
+    "Hours",
+    "Minutes",
+    "Seconds",
+    "Milliseconds",
+    "Microseconds",
+    "Nanoseconds",
+    "String",
+    "Abs",
+];
+
+/// Whether `name` is a method of `receiver`'s Go type.
+fn is_method(receiver: &Value, name: &str) -> bool {
+    match receiver {
+        Value::Time(_) => TIME_METHODS.contains(&name),
+        Value::Duration(_) => DURATION_METHODS.contains(&name),
+        _ => false,
+    }
+}
+
+/// Calls method `name` of `receiver` with `args`, as Go's templates do.
+fn call_method(receiver: &Value, name: &str, args: &[Value]) -> Result<Value, String> {
+    let want = |n: usize| {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(format!(
+                "wrong number of args for {name}: want {n} got {}",
+                args.len()
+            ))
+        }
+    };
+    match receiver {
+        Value::Time(t) => {
+            let t = *t;
+            if name == "Format" {
+                want(1)?;
+                let Value::Str(layout) = &args[0] else {
+                    return Err(format!(
+                        "wrong type for value; expected string; got {}",
+                        type_name(&args[0])
+                    ));
+                };
+                return Ok(Value::Str(super::format::go_format_time(t, layout)));
+            }
+            want(0)?;
+            let c = super::format::civil(t);
+            Ok(match name {
+                "Unix" => Value::Int(t.div_euclid(1_000_000_000)),
+                "UnixNano" => Value::Int(t),
+                "UnixMilli" => Value::Int(t.div_euclid(1_000_000)),
+                "UnixMicro" => Value::Int(t.div_euclid(1_000)),
+                "String" => Value::Str(super::format::go_time(t)),
+                "Year" => Value::Int(c.year),
+                "Month" => Value::Str(super::format::MONTHS[(c.month as usize + 11) % 12].into()),
+                "Day" => Value::Int(i64::from(c.day)),
+                "Hour" => Value::Int(c.hour),
+                "Minute" => Value::Int(c.minute),
+                "Second" => Value::Int(c.second),
+                "Nanosecond" => Value::Int(c.nanosecond),
+                "Weekday" => Value::Str(super::format::WEEKDAYS[c.weekday].into()),
+                "YearDay" => Value::Int(c.year_day),
+                // Go's zero time is year 1, which a time since 1677 never is.
+                "IsZero" => Value::Bool(false),
+                _ => Value::Time(t),
+            })
+        }
+        Value::Duration(d) => {
+            want(0)?;
+            let d = *d;
+            Ok(match name {
+                "Hours" => Value::Float(d as f64 / 3.6e12),
+                "Minutes" => Value::Float(d as f64 / 6e10),
+                "Seconds" => Value::Float(d as f64 / 1e9),
+                "Milliseconds" => Value::Int(d / 1_000_000),
+                "Microseconds" => Value::Int(d / 1_000),
+                "Nanoseconds" => Value::Int(d),
+                "String" => Value::Str(super::format::go_duration(d)),
+                _ => Value::Duration(d.saturating_abs()),
+            })
+        }
+        other => Err(format!(
+            "can't evaluate field {name} in type {}",
+            type_name(other)
+        )),
+    }
 }
 
 /// Go's type name of a value, for errors.

@@ -416,3 +416,146 @@ fn write_object<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>, out:
     }
     out.push('}');
 }
+
+/// The calendar parts of a UTC time: year, month (1–12), day, hour, minute, second,
+/// nanosecond, weekday (0 is Sunday) and day of the year (1–366).
+pub(super) struct Civil {
+    pub(super) year: i64,
+    pub(super) month: u32,
+    pub(super) day: u32,
+    pub(super) hour: i64,
+    pub(super) minute: i64,
+    pub(super) second: i64,
+    pub(super) nanosecond: i64,
+    pub(super) weekday: usize,
+    pub(super) year_day: i64,
+}
+
+/// The calendar parts of `nanos` since the epoch, in UTC.
+pub(super) fn civil(nanos: i64) -> Civil {
+    let seconds = nanos.div_euclid(1_000_000_000);
+    let days = seconds.div_euclid(86_400);
+    let clock = seconds.rem_euclid(86_400);
+    let (year, month, day) = crate::time::civil_from_days(days);
+    Civil {
+        year,
+        month,
+        day,
+        hour: clock / 3_600,
+        minute: clock / 60 % 60,
+        second: clock % 60,
+        nanosecond: nanos.rem_euclid(1_000_000_000),
+        // 1970-01-01 was a Thursday.
+        weekday: (days + 4).rem_euclid(7) as usize,
+        year_day: days - crate::time::days_from_civil(year, 1, 1) + 1,
+    }
+}
+
+/// Go's month names.
+pub(super) const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Go's weekday names, Sunday first.
+pub(super) const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+/// Go's `time.Time.Format(layout)` of a UTC time: the reference time
+/// `Mon Jan 2 15:04:05 MST 2006` written the way the result should look.
+pub fn go_format_time(nanos: i64, layout: &str) -> String {
+    let c = civil(nanos);
+    let month = MONTHS[(c.month as usize + 11) % 12];
+    let weekday = WEEKDAYS[c.weekday];
+    let hour12 = if c.hour % 12 == 0 { 12 } else { c.hour % 12 };
+    let mut out = String::with_capacity(layout.len() + 8);
+    let mut rest = layout;
+    while let Some(ch) = rest.chars().next() {
+        // Fractions: `.000` (fixed) or `.999` (trailing zeros dropped), after `.` or `,`.
+        if (ch == '.' || ch == ',')
+            && let Some(digit @ ('0' | '9')) = rest[1..].chars().next()
+        {
+            let run = rest[1..].chars().take_while(|&d| d == digit).count();
+            let after = rest[1 + run..].chars().next();
+            if !after.is_some_and(|a| a.is_ascii_digit()) {
+                let digits = format!("{:09}", c.nanosecond);
+                let digits = &digits[..run.min(9)];
+                if digit == '0' {
+                    out.push(ch);
+                    out.push_str(digits);
+                } else {
+                    let trimmed = digits.trim_end_matches('0');
+                    if !trimmed.is_empty() {
+                        out.push(ch);
+                        out.push_str(trimmed);
+                    }
+                }
+                rest = &rest[1 + run..];
+                continue;
+            }
+        }
+        let chunks = [
+            ("January", month.to_owned()),
+            ("Jan", month[..3].to_owned()),
+            ("Monday", weekday.to_owned()),
+            ("Mon", weekday[..3].to_owned()),
+            ("MST", "UTC".to_owned()),
+            ("2006", format!("{:04}", c.year)),
+            ("Z07:00:00", "Z".to_owned()),
+            ("Z070000", "Z".to_owned()),
+            ("Z07:00", "Z".to_owned()),
+            ("Z0700", "Z".to_owned()),
+            ("Z07", "Z".to_owned()),
+            ("-07:00:00", "+00:00:00".to_owned()),
+            ("-070000", "+000000".to_owned()),
+            ("-07:00", "+00:00".to_owned()),
+            ("-0700", "+0000".to_owned()),
+            ("-07", "+00".to_owned()),
+            ("002", format!("{:03}", c.year_day)),
+            ("__2", format!("{:>3}", c.year_day)),
+            ("_2", format!("{:>2}", c.day)),
+            ("01", format!("{:02}", c.month)),
+            ("02", format!("{:02}", c.day)),
+            ("03", format!("{hour12:02}")),
+            ("04", format!("{:02}", c.minute)),
+            ("05", format!("{:02}", c.second)),
+            ("06", format!("{:02}", c.year.rem_euclid(100))),
+            ("15", format!("{:02}", c.hour)),
+            ("PM", if c.hour >= 12 { "PM" } else { "AM" }.to_owned()),
+            ("pm", if c.hour >= 12 { "pm" } else { "am" }.to_owned()),
+            ("1", format!("{}", c.month)),
+            ("2", format!("{}", c.day)),
+            ("3", format!("{hour12}")),
+            ("4", format!("{}", c.minute)),
+            ("5", format!("{}", c.second)),
+        ];
+        match chunks.iter().find(|(chunk, _)| rest.starts_with(chunk)) {
+            Some((chunk, value)) => {
+                out.push_str(value);
+                rest = &rest[chunk.len()..];
+            }
+            None => {
+                out.push(ch);
+                rest = &rest[ch.len_utf8()..];
+            }
+        }
+    }
+    out
+}

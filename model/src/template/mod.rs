@@ -15,7 +15,7 @@ mod parse;
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use format::{go_duration, go_float, go_time};
+pub use format::{go_duration, go_float, go_format_time, go_time};
 
 /// A value a template reads: what Go's reflection would see in Kapacitor's template data.
 #[derive(Debug, Clone, PartialEq)]

@@ -183,3 +183,40 @@ fn a_failed_execution_keeps_what_it_wrote_before_the_error() {
         "cpu"
     );
 }
+
+#[test]
+fn times_format_by_gos_reference_layout_and_methods_are_called() {
+    // 2024-03-09T14:05:07.120Z, a Saturday.
+    let t = 1_709_993_107_120_000_000;
+    assert_eq!(
+        go_format_time(t, "2006-01-02 15:04:05 MST"),
+        "2024-03-09 14:05:07 UTC"
+    );
+    assert_eq!(
+        go_format_time(t, "Mon Jan _2 3:04PM .000 .999 Z07:00 -0700 002"),
+        "Sat Mar  9 2:05PM .120 .12 Z +0000 069"
+    );
+    assert_eq!(go_format_time(t, "January 2, 06 pm"), "March 9, 24 pm");
+    let data = Value::structure([
+        ("Time", Value::Time(t)),
+        ("Duration", Value::Duration(90_000_000_000)),
+    ]);
+    let render = |text: &str| Template::parse(text).unwrap().render(&data).unwrap();
+    assert_eq!(
+        render(
+            "{{ .Time.Unix }} {{ .Time.Weekday }} {{ .Time.Format \"15:04\" }} {{ .Time.YearDay }}"
+        ),
+        "1709993107 Saturday 14:05 69"
+    );
+    assert_eq!(
+        render("{{ .Duration.Seconds }} {{ .Duration.Minutes }} {{ .Duration.String }}"),
+        "90 1.5 1m30s"
+    );
+    assert_eq!(
+        Template::parse("{{ .Time.Format }}")
+            .unwrap()
+            .render(&data)
+            .unwrap_err(),
+        "wrong number of args for Format: want 1 got 0"
+    );
+}
