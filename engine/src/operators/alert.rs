@@ -509,6 +509,15 @@ impl AlertOperator {
         {
             return Ok(Rendered { id, message });
         }
+        let mut topics = Vec::new();
+        if !self.spec.handlers.is_empty() {
+            topics.push(Self::own_topic(&self.task, node));
+        }
+        topics.extend(self.spec.topic.iter().cloned());
+        if topics.is_empty() {
+            // Nothing collects the event: only the point goes on.
+            return Ok(Rendered { id, message });
+        }
         let event = AlertEvent {
             id: id.clone(),
             message: message.clone(),
@@ -522,11 +531,6 @@ impl AlertOperator {
             previous_level: Level::Ok,
             recoverable: !self.spec.no_recoveries,
         };
-        let mut topics = Vec::new();
-        if !self.spec.handlers.is_empty() {
-            topics.push(Self::own_topic(&self.task, node));
-        }
-        topics.extend(self.spec.topic.iter().cloned());
         for topic in topics {
             let mut published = TopicEvent {
                 topic,
