@@ -279,6 +279,30 @@ impl SmtpConfig {
 /// Kapacitor's name for alerts posted to Slack when the configuration names none.
 const DEFAULT_SLACK_USERNAME: &str = "kapacitor";
 
+/// A section written as one table (`[slack]`) or as many (`[[slack]]`), each table's own
+/// errors kept (an untagged enum would hide them).
+fn one_or_many<'de, D, T>(deserializer: D, expecting: &'static str) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct OneOrMany<T>(&'static str, std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for OneOrMany<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                .map(|one| vec![one])
+        }
+    }
+    deserializer.deserialize_any(OneOrMany(expecting, std::marker::PhantomData))
+}
+
 /// `[[slack]]`: the workspaces; one table (`[slack]`) is one workspace.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(transparent)]
@@ -298,28 +322,8 @@ impl SlackConfigs {
 
 impl<'de> Deserialize<'de> for SlackConfigs {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        /// `[[slack]]` (many tables) or `[slack]` (one), each table's own errors kept.
-        struct OneOrMany;
-        impl<'de> serde::de::Visitor<'de> for OneOrMany {
-            type Value = Vec<SlackConfig>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a [slack] table or [[slack]] tables")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<Self::Value, A::Error> {
-                Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(|one| vec![one])
-            }
-        }
-        let mut configs = deserializer.deserialize_any(OneOrMany)?;
+        let mut configs: Vec<SlackConfig> =
+            one_or_many(deserializer, "a [slack] table or [[slack]] tables")?;
         // Kapacitor decodes a lone workspace over its default one, so it keeps the default
         // username; two or more start empty.
         if let [only] = configs.as_mut_slice()
@@ -707,30 +711,9 @@ impl DiscordConfigs {
 
 impl<'de> Deserialize<'de> for DiscordConfigs {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        /// `[[discord]]` (many tables) or `[discord]` (one), each table's own errors kept.
-        struct OneOrMany;
-        impl<'de> serde::de::Visitor<'de> for OneOrMany {
-            type Value = Vec<DiscordConfig>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a [discord] table or [[discord]] tables")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<Self::Value, A::Error> {
-                Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(|one| vec![one])
-            }
-        }
         // Each table starts from an empty workspace, not the default one (Kapacitor's
         // listmap), so a lone table is `default = false` unless it says otherwise.
-        deserializer.deserialize_any(OneOrMany).map(DiscordConfigs)
+        one_or_many(deserializer, "a [discord] table or [[discord]] tables").map(DiscordConfigs)
     }
 }
 
