@@ -465,10 +465,10 @@ fn dispatch(
     limit: u64,
 ) {
     while let Ok(first) = receiver.recv() {
-        let mut ready = vec![(first, 0u8)];
+        let mut ready = std::collections::VecDeque::from([(first, 0u8)]);
         while ready.len() < APPEND_BATCH {
             match receiver.try_recv() {
-                Ok(next) => ready.push((next, 0)),
+                Ok(next) => ready.push_back((next, 0)),
                 Err(_) => break,
             }
         }
@@ -477,10 +477,7 @@ fn dispatch(
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut entries: Vec<(&str, TopicEvent)> = Vec::new();
         let mut given: Vec<&Subscriber> = Vec::new();
-        let mut next = 0;
-        while next < ready.len() {
-            let (published, hops) = ready[next].clone();
-            next += 1;
+        while let Some((published, hops)) = ready.pop_front() {
             for subscriber in registry.get(&published.topic).into_iter().flatten() {
                 if let Some(filter) = &subscriber.filter {
                     match filter.matches(&published) {
@@ -503,7 +500,7 @@ fn dispatch(
                             let mut copy = published.clone();
                             copy.topic.clone_from(target);
                             topics.lock().collect(&mut copy);
-                            ready.push((copy, hops + 1));
+                            ready.push_back((copy, hops + 1));
                         }
                         counters.sent.fetch_add(1, Ordering::Relaxed);
                     }
