@@ -52,6 +52,9 @@ impl Group {
     }
 }
 
+/// The group of each row of a message, shared by the messages a grouper gives it to.
+pub type RowGroups = Arc<[Arc<Group>]>;
+
 /// A hash map with a fast, non-cryptographic hasher, for keys the task's data makes.
 pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
@@ -67,6 +70,10 @@ pub struct GroupTable<T> {
     by_id: FastMap<String, usize>,
     /// The entry of each instance seen, by address; the entry keeps the instance alive.
     by_instance: FastMap<usize, usize>,
+    /// The groups of a message's rows and the index of each row's entry, kept by the
+    /// operator for the next message with the same slice (a grouper hands the same one
+    /// while the same series arrive in the same order); forgotten on any removal.
+    rows: Option<(RowGroups, Vec<usize>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +91,7 @@ impl<T> Default for GroupTable<T> {
             live: 0,
             by_id: FastMap::default(),
             by_instance: FastMap::default(),
+            rows: None,
         }
     }
 }
@@ -124,6 +132,7 @@ impl<T> GroupTable<T> {
     pub fn remove(&mut self, id: &str) -> Option<T> {
         let index = self.by_id.remove(id)?;
         let entry = self.entries[index].take()?;
+        self.rows = None;
         self.live -= 1;
         for instance in &entry.instances {
             self.by_instance.remove(&(Arc::as_ptr(instance) as usize));
@@ -146,6 +155,22 @@ impl<T> GroupTable<T> {
                     .insert(Arc::as_ptr(instance) as usize, index);
             }
         }
+    }
+
+    /// The entry indices of the rows of `groups`, when they are the slice last kept with
+    /// [`GroupTable::keep_row_indices`] and no entry was removed since; taken out until
+    /// kept again.
+    pub fn take_row_indices(&mut self, groups: &RowGroups) -> Option<Vec<usize>> {
+        match self.rows.take() {
+            Some((kept, indices)) if Arc::ptr_eq(&kept, groups) => Some(indices),
+            _ => None,
+        }
+    }
+
+    /// Keeps `indices`, the entry index of each row of `groups`, for the next message with
+    /// the same slice.
+    pub fn keep_row_indices(&mut self, groups: &RowGroups, indices: Vec<usize>) {
+        self.rows = Some((Arc::clone(groups), indices));
     }
 
     /// The entry at `index` (one the table gave, not removed since).
@@ -204,7 +229,7 @@ pub struct Points {
     /// The points: `time`, tag columns, field columns; a null is an absent tag or field.
     pub data: RecordBatch,
     /// The group of each row.
-    pub groups: Arc<[Arc<Group>]>,
+    pub groups: RowGroups,
 }
 
 /// A batch on a batch edge: points of one group that belong together (a window).

@@ -50,22 +50,51 @@ pub fn float(v: f64) -> String {
 
 /// Appends a JSON string as Go writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped.
 pub fn push_string(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
+    let bytes = s.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        // What to write for the character at `i`, and how many bytes it takes.
+        let (escape, len): (&str, usize) = match bytes[i] {
+            b'"' => ("\\\"", 1),
+            b'\\' => ("\\\\", 1),
+            b'\n' => ("\\n", 1),
+            b'\r' => ("\\r", 1),
+            b'\t' => ("\\t", 1),
+            b'<' | b'>' | b'&' | 0..0x20 => ("", 1),
+            0xe2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+            {
+                ("", 3)
             }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        // Every character escaped is ASCII or starts a multi-byte one: `i` is a boundary.
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            let code = s[i..].chars().next().map_or(0, u32::from);
+            push_unicode_escape(code, out);
+        } else {
+            out.push_str(escape);
         }
+        i += len;
+        start = i;
     }
+    out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// Appends `\uXXXX` (lowercase hex) for a character of the Basic Multilingual Plane.
+fn push_unicode_escape(code: u32, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(char::from(HEX[((code >> shift) & 0xf) as usize]));
+    }
 }
 
 /// serde_json's formatter with Go's floats and string escapes.
@@ -131,5 +160,18 @@ mod tests {
         push_string("x&y", &mut out);
         push_float(-2.5e-9, &mut out);
         assert_eq!(out, r#""x\u0026y"-2.5e-9"#);
+    }
+
+    #[test]
+    fn a_string_is_escaped_as_serde_escapes_it_with_go_s_additions() {
+        // Every character that needs an escape, next to multi-byte ones that do not.
+        let text = "é\"q\\b\n\r\t\u{1}<>&\u{2028}\u{2029}\u{2027}日本 end";
+        let mut ours = String::new();
+        push_string(text, &mut ours);
+        assert_eq!(ours, to_string(text));
+        assert_eq!(
+            ours,
+            "\"é\\\"q\\\\b\\n\\r\\t\\u0001\\u003c\\u003e\\u0026\\u2028\\u2029\u{2027}日本 end\""
+        );
     }
 }

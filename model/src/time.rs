@@ -40,8 +40,48 @@ pub fn parts(nanos: i64) -> (String, String, String) {
 
 /// Go's `time.RFC3339Nano` of a UTC time: `1971-01-01T00:00:10.5Z`.
 pub fn rfc3339_nano(nanos: i64) -> String {
-    let (date, clock, fraction) = parts(nanos);
-    format!("{date}T{clock}{fraction}Z")
+    let mut out = String::with_capacity(30);
+    push_rfc3339_nano(nanos, &mut out);
+    out
+}
+
+/// Appends [`rfc3339_nano`] of `nanos` to `out`.
+pub fn push_rfc3339_nano(nanos: i64, out: &mut String) {
+    let seconds = nanos.div_euclid(1_000_000_000);
+    let fraction = nanos.rem_euclid(1_000_000_000);
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let digits = |out: &mut String, value: i64, width: u32| {
+        for place in (0..width).rev() {
+            out.push(char::from(b'0' + (value / 10_i64.pow(place) % 10) as u8));
+        }
+    };
+    if (0..10_000).contains(&year) {
+        digits(out, year, 4);
+    } else {
+        out.push_str(&format!("{year:04}"));
+    }
+    out.push('-');
+    digits(out, i64::from(month), 2);
+    out.push('-');
+    digits(out, i64::from(day), 2);
+    out.push('T');
+    digits(out, second_of_day / 3600, 2);
+    out.push(':');
+    digits(out, second_of_day / 60 % 60, 2);
+    out.push(':');
+    digits(out, second_of_day % 60, 2);
+    if fraction > 0 {
+        out.push('.');
+        let mut fraction = fraction;
+        let mut width = 9;
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            width -= 1;
+        }
+        digits(out, fraction, width);
+    }
+    out.push('Z');
 }
 
 /// The day counted from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's

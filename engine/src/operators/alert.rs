@@ -25,6 +25,7 @@ use condenser_model::topic::{EventState, Topics};
 use condenser_model::{AlertData, AlertEvent, FieldType, Level, Series};
 use condenser_planner::nodes::AlertSpec;
 use serde_json::Value as Json;
+use smallvec::SmallVec;
 
 use super::http_out::{batch_row, point_row};
 use super::{Context, Operator};
@@ -64,8 +65,9 @@ impl fmt::Debug for AlertOperator {
 /// One group's alert state (Kapacitor's `alertState`).
 #[derive(Debug)]
 struct AlertState {
-    /// The levels of the last points, a ring; `index` is the newest.
-    history: Vec<Level>,
+    /// The levels of the last points, a ring; `index` is the newest. Kapacitor's default
+    /// history of 21 fits inline, so a state is one allocation-free record.
+    history: SmallVec<[Level; 24]>,
     index: usize,
     changed: bool,
     flapping: bool,
@@ -79,7 +81,7 @@ struct AlertState {
 impl AlertState {
     fn new(history: usize, inhibitors: Vec<u64>) -> Self {
         Self {
-            history: vec![Level::Ok; history],
+            history: smallvec::smallvec![Level::Ok; history],
             index: 0,
             changed: false,
             flapping: false,
@@ -319,13 +321,24 @@ impl AlertOperator {
         let point_times = times(data)?;
         let mut levels = LevelEvaluation::new(self, data)?;
         let (mut emitted, mut rendered) = (Vec::new(), Vec::new());
+        // The rows' states as the last message with the same groups found them, else
+        // found (or made) row by row.
+        let known = self.states.take_row_indices(&points.groups);
+        let mut found = Vec::with_capacity(if known.is_some() { 0 } else { data.num_rows() });
         for (row, &t) in point_times.iter().enumerate() {
-            let first = FirstMessage {
-                name: &points.name,
-                tags: &|| tags_and_fields(&point_row(&points, row)).0,
-                time: t,
+            let index = match &known {
+                Some(indices) => indices[row],
+                None => {
+                    let first = FirstMessage {
+                        name: &points.name,
+                        tags: &|| tags_and_fields(&point_row(&points, row)).0,
+                        time: t,
+                    };
+                    let index = self.state_of(&points.groups[row], first, ctx.node())?;
+                    found.push(index);
+                    index
+                }
             };
-            let index = self.state_of(&points.groups[row], first, ctx.node())?;
             let current = self.state(index)?.current();
             let level = levels.level(&mut self.lambdas, data, row, current, ctx)?;
             let spec = &self.spec;
@@ -361,6 +374,8 @@ impl AlertOperator {
             rendered.push(self.event(input, ctx.node())?);
             emitted.push(e);
         }
+        self.states
+            .keep_row_indices(&points.groups, known.unwrap_or(found));
         if emitted.is_empty() {
             return Ok(());
         }
@@ -492,15 +507,17 @@ impl AlertOperator {
     fn event(&self, input: EventInput<'_>, node: &str) -> Result<Rendered> {
         let mut data = self.template_data(input.name, input.group, input.tags.clone());
         let id = render(&self.spec.id, "id", &data)?;
-        data.extend([
+        for (name, value) in [
             ("ID", TemplateValue::Str(id.clone())),
             ("Fields", TemplateValue::interfaces(input.fields)),
             ("Level", TemplateValue::Str(input.level.as_str().to_owned())),
             ("Time", TemplateValue::Time(input.time)),
             ("Duration", TemplateValue::Duration(input.duration)),
-        ]);
+        ] {
+            add_field(&mut data, name, value);
+        }
         let message = render(&self.spec.message, "message", &data)?;
-        data.push(("Message", TemplateValue::Str(message.clone())));
+        add_field(&mut data, "Message", TemplateValue::Str(message.clone()));
         let details = render(&self.spec.details, "details", &data)?;
         if self
             .alerts
@@ -556,14 +573,14 @@ impl AlertOperator {
         name: &str,
         group: &Group,
         tags: Vec<(String, String)>,
-    ) -> Vec<(&'static str, TemplateValue)> {
+    ) -> TemplateValue {
         let group = if group.id.is_empty() {
             "nil".to_owned()
         } else {
             group.id.clone()
         };
         let server = &self.alerts.server;
-        vec![
+        TemplateValue::structure([
             ("Name", TemplateValue::Str(name.to_owned())),
             ("TaskName", TemplateValue::Str(self.task.clone())),
             ("Group", TemplateValue::Str(group)),
@@ -576,7 +593,7 @@ impl AlertOperator {
                     ("ServerID", TemplateValue::Str(server.server_id.clone())),
                 ]),
             ),
-        ]
+        ])
     }
 
     /// The emitted rows `data` with the level, message, id and duration added as the
@@ -635,21 +652,34 @@ struct FirstMessage<'a> {
     time: i64,
 }
 
+/// Adds field `name` to the template data `data`, a struct.
+fn add_field(data: &mut TemplateValue, name: &str, value: TemplateValue) {
+    if let TemplateValue::Struct(fields) = data {
+        fields.push((name.to_owned(), value));
+    }
+}
+
 /// Renders `template` (the alert's `what`) over `data`.
 fn render(
     template: &condenser_model::template::Template,
     what: &str,
-    data: &[(&str, TemplateValue)],
+    data: &TemplateValue,
 ) -> Result<String> {
     template
-        .render(&TemplateValue::structure(data.iter().cloned()))
+        .render(data)
         .map_err(|e| Error::Data(format!("rendering the alert's {what}: {e}")))
 }
 
 /// How the lambdas of one message are evaluated: all rows at once, or row by row.
 enum LevelEvaluation {
-    /// Each lambda's result over every row: `Some(holds)`, or `None` where it failed.
-    Vectorized([Option<Vec<Option<bool>>>; 6]),
+    /// Each lambda's result over every row (`Some(holds)`, or `None` where it failed),
+    /// and each row's level when its group is OK: the highest whose lambda holds, `None`
+    /// where a lambda failed before one held (the row then takes the long way, which
+    /// reports the failure).
+    Vectorized {
+        results: [Option<Vec<Option<bool>>>; 6],
+        from_ok: Vec<Option<Level>>,
+    },
     /// A stateful lambda: each is evaluated on its row when Kapacitor would evaluate it.
     RowByRow,
 }
@@ -675,7 +705,19 @@ impl LevelEvaluation {
                 *result = Some(booleans(&lambda.evaluate(data, Vec::new)?));
             }
         }
-        Ok(LevelEvaluation::Vectorized(results))
+        let from_ok = (0..data.num_rows())
+            .map(|row| {
+                for level in [Level::Critical, Level::Warning, Level::Info] {
+                    match results[level as usize - 1].as_ref().map(|r| r[row]) {
+                        Some(Some(true)) => return Some(level),
+                        Some(None) => return None,
+                        _ => {}
+                    }
+                }
+                Some(Level::Ok)
+            })
+            .collect();
+        Ok(LevelEvaluation::Vectorized { results, from_ok })
     }
 
     /// Whether lambda `k` holds on `row`: `None` when it is not set, `Some(None)` when it
@@ -689,7 +731,7 @@ impl LevelEvaluation {
         ctx: &mut Context<'_>,
     ) -> Result<Option<Option<bool>>> {
         let result = match self {
-            LevelEvaluation::Vectorized(results) => match &results[k] {
+            LevelEvaluation::Vectorized { results, .. } => match &results[k] {
                 None => return Ok(None),
                 Some(values) => values[row],
             },
@@ -742,6 +784,11 @@ impl LevelEvaluation {
         current: Level,
         ctx: &mut Context<'_>,
     ) -> Result<Level> {
+        if let (Level::Ok, LevelEvaluation::Vectorized { from_ok, .. }) = (current, &*self)
+            && let Some(level) = from_ok[row]
+        {
+            return Ok(level);
+        }
         // The levels from the current one up, highest first.
         let below = Level::ALL[(current as usize).saturating_sub(1)];
         let up = self.first_match(lambdas, data, row, Level::Critical, below, ctx)?;

@@ -102,11 +102,7 @@ impl FromOperator {
             data = map_times(&data, |t| go_time::round(t, round))?;
         }
         let groups = self.grouper.assign(&name, &data)?;
-        out.push(Message::Points(Points {
-            groups: groups.into(),
-            data,
-            name,
-        }));
+        out.push(Message::Points(Points { groups, data, name }));
         Ok(())
     }
 }

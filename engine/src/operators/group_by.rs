@@ -46,7 +46,9 @@ struct Keyer {
     groups: FastMap<Box<[u32]>, Arc<Group>>,
     /// The value ids of the last batch's rows, column by column, and their groups.
     last_ids: Vec<Vec<u32>>,
-    last_groups: Vec<Arc<Group>>,
+    /// The groups of the last rows, shared by every message whose rows have the same keys,
+    /// so a state table downstream can know them again at a glance.
+    last_groups: Arc<[Arc<Group>]>,
 }
 
 impl Keyer {
@@ -115,7 +117,7 @@ impl Grouper {
     }
 
     /// The group of every row of `data`, points of measurement `name`.
-    pub fn assign(&mut self, name: &str, data: &RecordBatch) -> Result<Vec<Arc<Group>>> {
+    pub fn assign(&mut self, name: &str, data: &RecordBatch) -> Result<Arc<[Arc<Group>]>> {
         self.assign_by(name, data, false)
     }
 
@@ -126,7 +128,7 @@ impl Grouper {
         name: &str,
         data: &RecordBatch,
         by_name: bool,
-    ) -> Result<Vec<Arc<Group>>> {
+    ) -> Result<Arc<[Arc<Group>]>> {
         let schema = data.schema();
         let tag_index = |n: &str| {
             schema
@@ -162,7 +164,7 @@ impl Grouper {
         let by_name = (self.dimensions.by_measurement || by_name).then(|| name.to_owned());
         if tag_columns.is_empty() {
             let group = intern(&mut self.groups, Group::new(Vec::new(), by_name));
-            return Ok(vec![group; data.num_rows()]);
+            return Ok(vec![group; data.num_rows()].into());
         }
         let names: Vec<String> = tag_columns.iter().map(|(n, _)| n.clone()).collect();
         let keyer = match self
@@ -179,7 +181,7 @@ impl Grouper {
                     columns: names,
                     groups: FastMap::default(),
                     last_ids: Vec::new(),
-                    last_groups: Vec::new(),
+                    last_groups: Vec::new().into(),
                 });
                 self.keyers.len() - 1
             }
@@ -195,7 +197,7 @@ impl Grouper {
             })
             .collect();
         if ids == keyer.last_ids {
-            return Ok(keyer.last_groups.clone());
+            return Ok(Arc::clone(&keyer.last_groups));
         }
         let same = |a: &[Vec<u32>], b: &[Vec<u32>], row: usize, other: usize| {
             a.iter().zip(b).all(|(a, b)| b.get(other) == Some(&a[row]))
@@ -237,8 +239,8 @@ impl Grouper {
             assigned.push(group);
         }
         keyer.last_ids = ids;
-        keyer.last_groups.clone_from(&assigned);
-        Ok(assigned)
+        keyer.last_groups = assigned.into();
+        Ok(Arc::clone(&keyer.last_groups))
     }
 }
 
@@ -318,7 +320,7 @@ impl Operator for GroupByOperator {
                 // Kapacitor's groupBy() can add the measurement to a group, never remove it.
                 let by_name = points.groups.first().is_some_and(|g| g.name.is_some());
                 let name = Arc::clone(&points.name);
-                points.groups = self.grouper.assign_by(&name, &points.data, by_name)?.into();
+                points.groups = self.grouper.assign_by(&name, &points.data, by_name)?;
                 out.push(Message::Points(points));
             }
             Data::Batches(batches) => {
@@ -362,7 +364,7 @@ impl GroupByOperator {
         }
         let by_name = batch.group.name.is_some();
         let groups = self.grouper.assign_by(&batch.name, &batch.data, by_name)?;
-        for (row, group) in groups.into_iter().enumerate() {
+        for (row, group) in groups.iter().cloned().enumerate() {
             let slice = batch.data.slice(row, 1);
             match self.pending.iter_mut().find(|p| p.group.id == group.id) {
                 Some(pending) => pending.rows.push(slice),

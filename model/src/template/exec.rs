@@ -1,5 +1,7 @@
 //! Runs a template's tree on its data, as Go's `text/template` executes it.
 
+use std::borrow::Cow;
+
 use super::format::{print_value, sprintf};
 use super::parse::{Node, Operand, Pipeline};
 use super::{Escape, Value};
@@ -27,15 +29,19 @@ pub(super) const FUNCTIONS: &[&str] = &[
     "jsonCompact",
 ];
 
-/// The text `nodes` print with `data` as `.` and `$`.
-/// The text `nodes` render from `data`; an error comes with the text written before it.
+/// The text `nodes` render from `data` as `.` and `$`; an error comes with the text written
+/// before it.
+///
+/// Values are borrowed from `data` as far as a pipeline goes; only what a function or a
+/// method makes is new, so an action costs what it prints, not a copy of the data.
 pub(super) fn render(
     nodes: &[Node],
     data: &Value,
     escape: Escape,
 ) -> Result<String, (String, String)> {
     let mut state = State {
-        vars: vec![("$".to_owned(), data.clone())],
+        root: data,
+        vars: Vec::new(),
         out: String::new(),
         escape,
     };
@@ -45,14 +51,22 @@ pub(super) fn render(
     }
 }
 
-struct State {
+/// Go's nil, for a missing map entry met in the middle of a chain.
+static NIL: Value = Value::Nil;
+
+struct State<'d> {
+    /// The data, `$` unless a template declares its own.
+    root: &'d Value,
     vars: Vec<(String, Value)>,
     out: String,
     escape: Escape,
 }
 
-impl State {
-    fn walk(&mut self, nodes: &[Node], dot: &Value) -> Result<(), String> {
+impl<'d> State<'d> {
+    fn walk<'v>(&mut self, nodes: &[Node], dot: &'v Value) -> Result<(), String>
+    where
+        'd: 'v,
+    {
         for node in nodes {
             match node {
                 Node::Text(text) => self.out.push_str(text),
@@ -62,7 +76,7 @@ impl State {
                         let text = print_value(&value);
                         match self.escape {
                             Escape::Text => self.out.push_str(&text),
-                            Escape::Html => self.out.push_str(&html_text_escape(&text)),
+                            Escape::Html => push_html_escaped(&text, true, &mut self.out),
                         }
                     }
                 }
@@ -93,7 +107,7 @@ impl State {
                         ..pipeline.clone()
                     };
                     let value = self.pipeline(&unnamed, dot)?;
-                    let items: Vec<(Value, Value)> = match &value {
+                    let items: Vec<(Value, Value)> = match value.as_ref() {
                         Value::List(items) => items
                             .iter()
                             .enumerate()
@@ -133,44 +147,49 @@ impl State {
         Ok(())
     }
 
-    fn pipeline(&mut self, pipeline: &Pipeline, dot: &Value) -> Result<Value, String> {
-        let mut value: Option<Value> = None;
+    fn pipeline<'v>(
+        &mut self,
+        pipeline: &Pipeline,
+        dot: &'v Value,
+    ) -> Result<Cow<'v, Value>, String>
+    where
+        'd: 'v,
+    {
+        let mut value: Option<Cow<'v, Value>> = None;
         for command in &pipeline.commands {
             value = Some(self.command(command, dot, value)?);
         }
-        let value = value.unwrap_or(Value::Nil);
+        let value = value.unwrap_or(Cow::Borrowed(&NIL));
         for name in &pipeline.vars {
-            if pipeline.assign {
-                let slot = self
-                    .vars
-                    .iter_mut()
-                    .rev()
-                    .find(|(n, _)| n == name)
-                    .ok_or_else(|| format!("undefined variable: {name}"))?;
-                slot.1 = value.clone();
-            } else {
-                self.vars.push((name.clone(), value.clone()));
+            let slot = self.vars.iter_mut().rev().find(|(n, _)| n == name);
+            match slot {
+                Some(slot) if pipeline.assign => slot.1 = value.clone().into_owned(),
+                // `$` is the data until a template assigns it.
+                None if pipeline.assign && name != "$" => {
+                    return Err(format!("undefined variable: {name}"));
+                }
+                _ => self.vars.push((name.clone(), value.clone().into_owned())),
             }
         }
         Ok(value)
     }
 
-    fn command(
+    fn command<'v>(
         &mut self,
         command: &[Operand],
-        dot: &Value,
-        piped: Option<Value>,
-    ) -> Result<Value, String> {
+        dot: &'v Value,
+        piped: Option<Cow<'v, Value>>,
+    ) -> Result<Cow<'v, Value>, String>
+    where
+        'd: 'v,
+    {
         let Operand::Function(name) = &command[0] else {
             if (command.len() > 1 || piped.is_some())
                 && let Some((receiver, method)) = self.method_receiver(&command[0], dot)?
             {
-                let mut args = Vec::with_capacity(command.len());
-                for operand in &command[1..] {
-                    args.push(self.operand(operand, dot)?);
-                }
-                args.extend(piped);
-                return call_method(&receiver, method, &args);
+                let args = self.arguments(&command[1..], dot, piped)?;
+                let args: Vec<&Value> = args.iter().map(Cow::as_ref).collect();
+                return call_method(&receiver, method, &args).map(Cow::Owned);
             }
             if command.len() > 1 || piped.is_some() {
                 return Err(format!(
@@ -187,7 +206,7 @@ impl State {
                     "wrong number of args for {name}: want at least 1 got 0"
                 ));
             }
-            let mut last = Value::Nil;
+            let mut last = Cow::Borrowed(&NIL);
             for operand in &command[1..] {
                 last = self.operand(operand, dot)?;
                 if truth(&last) != (name == "and") {
@@ -196,12 +215,36 @@ impl State {
             }
             return Ok(piped.unwrap_or(last));
         }
-        let mut args = Vec::with_capacity(command.len());
-        for operand in &command[1..] {
+        let args = self.arguments(&command[1..], dot, piped)?;
+        let args: Vec<&Value> = args.iter().map(Cow::as_ref).collect();
+        call(name, &args).map(Cow::Owned)
+    }
+
+    /// A command's arguments: its operands, then what was piped into it.
+    fn arguments<'v>(
+        &mut self,
+        operands: &[Operand],
+        dot: &'v Value,
+        piped: Option<Cow<'v, Value>>,
+    ) -> Result<Vec<Cow<'v, Value>>, String>
+    where
+        'd: 'v,
+    {
+        let mut args = Vec::with_capacity(operands.len() + 1);
+        for operand in operands {
             args.push(self.operand(operand, dot)?);
         }
         args.extend(piped);
-        call(name, &args)
+        Ok(args)
+    }
+
+    /// The value of variable `name`.
+    fn variable(&self, name: &str) -> Result<&Value, String> {
+        match self.vars.iter().rev().find(|(n, _)| n == name) {
+            Some((_, value)) => Ok(value),
+            None if name == "$" => Ok(self.root),
+            None => Err(format!("undefined variable: {name}")),
+        }
     }
 
     /// For `.Time.Format "…"`: the value a chain ends on before its last name, when that
@@ -211,49 +254,48 @@ impl State {
         operand: &'o Operand,
         dot: &Value,
     ) -> Result<Option<(Value, &'o str)>, String> {
-        let (base, names) = match operand {
-            Operand::Field(names) => (dot.clone(), names),
-            Operand::Variable(name, names) => (
-                self.vars
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| format!("undefined variable: {name}"))?,
-                names,
-            ),
-            Operand::Group(pipeline, names) => (self.pipeline(pipeline, dot)?, names),
-            _ => return Ok(None),
+        let (Operand::Field(names) | Operand::Variable(_, names) | Operand::Group(_, names)) =
+            operand
+        else {
+            return Ok(None);
         };
         let Some((method, path)) = names.split_last() else {
             return Ok(None);
         };
-        let receiver = fields(&base, path)?;
-        Ok(is_method(&receiver, method).then_some((receiver, method.as_str())))
+        let receiver = match operand {
+            Operand::Variable(name, _) => {
+                Cow::Owned(fields(self.variable(name)?, path)?.into_owned())
+            }
+            Operand::Group(pipeline, _) => {
+                let value = self.pipeline(pipeline, dot)?;
+                Cow::Owned(fields(&value, path)?.into_owned())
+            }
+            _ => fields(dot, path)?,
+        };
+        Ok(is_method(&receiver, method).then(|| (receiver.into_owned(), method.as_str())))
     }
 
-    fn operand(&mut self, operand: &Operand, dot: &Value) -> Result<Value, String> {
+    fn operand<'v>(&mut self, operand: &Operand, dot: &'v Value) -> Result<Cow<'v, Value>, String>
+    where
+        'd: 'v,
+    {
         match operand {
             Operand::Field(names) => fields(dot, names),
-            Operand::Variable(name, names) => {
-                let value = self
-                    .vars
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| format!("undefined variable: {name}"))?;
-                fields(&value, names)
-            }
-            Operand::Function(name) => call(name, &[]),
-            Operand::Str(s) => Ok(Value::Str(s.clone())),
-            Operand::Int(v) => Ok(Value::Int(*v)),
-            Operand::Float(v) => Ok(Value::Float(*v)),
-            Operand::Bool(v) => Ok(Value::Bool(*v)),
+            Operand::Variable(name, names) => match self.vars.iter().rev().find(|(n, _)| n == name)
+            {
+                Some((_, value)) => Ok(Cow::Owned(fields(value, names)?.into_owned())),
+                None if name == "$" => fields(self.root, names),
+                None => Err(format!("undefined variable: {name}")),
+            },
+            Operand::Function(name) => call(name, &[]).map(Cow::Owned),
+            Operand::Str(s) => Ok(Cow::Owned(Value::Str(s.clone()))),
+            Operand::Int(v) => Ok(Cow::Owned(Value::Int(*v))),
+            Operand::Float(v) => Ok(Cow::Owned(Value::Float(*v))),
+            Operand::Bool(v) => Ok(Cow::Owned(Value::Bool(*v))),
             Operand::Nil => Err("nil is not a command".to_owned()),
             Operand::Group(pipeline, names) => {
                 let value = self.pipeline(pipeline, dot)?;
-                fields(&value, names)
+                Ok(Cow::Owned(fields(&value, names)?.into_owned()))
             }
         }
     }
@@ -275,28 +317,32 @@ fn describe(operand: &Operand) -> String {
 }
 
 /// `value.A.B…`: struct fields (one the struct lacks is an error) and map entries (a missing
-/// one is Go's invalid value, which prints as `<no value>`).
-fn fields(value: &Value, names: &[String]) -> Result<Value, String> {
-    let mut value = value.clone();
-    for name in names {
+/// one is Go's invalid value, which prints as `<no value>`), borrowed from `value` unless a
+/// method on the way makes a new one.
+fn fields<'v>(value: &'v Value, names: &[String]) -> Result<Cow<'v, Value>, String> {
+    let mut value = value;
+    for (i, name) in names.iter().enumerate() {
         value = match value {
             Value::Struct(fields) => fields
                 .iter()
                 .find(|(field, _)| field == name)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v)
                 .ok_or_else(|| format!("can't evaluate field {name}"))?,
-            Value::Map(map) => map.entries.get(name).cloned().unwrap_or(Value::Nil),
+            Value::Map(map) => map.entries.get(name).unwrap_or(&NIL),
             Value::Nil => return Err(format!("nil pointer evaluating .{name}")),
-            ref receiver if is_method(receiver, name) => call_method(receiver, name, &[])?,
+            receiver if is_method(receiver, name) => {
+                let made = call_method(receiver, name, &[])?;
+                return Ok(Cow::Owned(fields(&made, &names[i + 1..])?.into_owned()));
+            }
             other => {
                 return Err(format!(
                     "can't evaluate field {name} in type {}",
-                    type_name(&other)
+                    type_name(other)
                 ));
             }
         };
     }
-    Ok(value)
+    Ok(Cow::Borrowed(value))
 }
 
 /// The methods of `time.Time` and `time.Duration` that templates call.
@@ -340,7 +386,7 @@ fn is_method(receiver: &Value, name: &str) -> bool {
 }
 
 /// Calls method `name` of `receiver` with `args`, as Go's templates do.
-fn call_method(receiver: &Value, name: &str, args: &[Value]) -> Result<Value, String> {
+fn call_method(receiver: &Value, name: &str, args: &[&Value]) -> Result<Value, String> {
     let want = |n: usize| {
         if args.len() == n {
             Ok(())
@@ -359,7 +405,7 @@ fn call_method(receiver: &Value, name: &str, args: &[Value]) -> Result<Value, St
                 let Value::Str(layout) = &args[0] else {
                     return Err(format!(
                         "wrong type for value; expected string; got {}",
-                        type_name(&args[0])
+                        type_name(args[0])
                     ));
                 };
                 return Ok(Value::Str(super::format::go_format_time(t, layout)));
@@ -438,7 +484,7 @@ fn truth(value: &Value) -> bool {
     }
 }
 
-fn call(name: &str, args: &[Value]) -> Result<Value, String> {
+fn call(name: &str, args: &[&Value]) -> Result<Value, String> {
     let want = |n: usize| {
         if args.len() == n {
             Ok(())
@@ -452,7 +498,7 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
     match name {
         "not" => {
             want(1)?;
-            Ok(Value::Bool(!truth(&args[0])))
+            Ok(Value::Bool(!truth(args[0])))
         }
         "len" => {
             want(1)?;
@@ -467,17 +513,12 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
             let Some((item, keys)) = args.split_first() else {
                 return Err("wrong number of args for index: want at least 1 got 0".to_owned());
             };
-            let mut item = item.clone();
+            let mut item: &Value = item;
             for key in keys {
-                item = match (&item, key) {
-                    (Value::Map(map), Value::Str(k)) => map
-                        .entries
-                        .get(k)
-                        .cloned()
-                        .unwrap_or_else(|| (*map.zero).clone()),
+                item = match (item, key) {
+                    (Value::Map(map), Value::Str(k)) => map.entries.get(k).unwrap_or(&map.zero),
                     (Value::List(items), Value::Int(i)) => items
                         .get(usize::try_from(*i).map_err(|_| format!("index out of range: {i}"))?)
-                        .cloned()
                         .ok_or_else(|| format!("index out of range: {i}"))?,
                     (Value::Nil, _) => return Err("index of untyped nil".to_owned()),
                     (other, key) => {
@@ -489,7 +530,7 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
                     }
                 };
             }
-            Ok(item)
+            Ok(item.clone())
         }
         "print" => {
             let mut out = String::new();
@@ -503,7 +544,7 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
             Ok(Value::Str(out))
         }
         "println" => {
-            let parts: Vec<String> = args.iter().map(print_value).collect();
+            let parts: Vec<String> = args.iter().map(|arg| print_value(arg)).collect();
             Ok(Value::Str(parts.join(" ") + "\n"))
         }
         "printf" => {
@@ -517,11 +558,11 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
         // newline), and the same compacted.
         "json" => {
             want(1)?;
-            Ok(Value::Str(super::format::go_json(&args[0]) + "\n"))
+            Ok(Value::Str(super::format::go_json(args[0]) + "\n"))
         }
         "jsonCompact" => {
             want(1)?;
-            Ok(Value::Str(super::format::go_json(&args[0])))
+            Ok(Value::Str(super::format::go_json(args[0])))
         }
         "js" => Ok(Value::Str(js_escape(&sprint(args)))),
         "urlquery" => Ok(Value::Str(query_escape(&sprint(args)))),
@@ -531,7 +572,7 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
             }
             let mut equal = false;
             for other in &args[1..] {
-                if compare(&args[0], other, true)? == std::cmp::Ordering::Equal {
+                if compare(args[0], other, true)? == std::cmp::Ordering::Equal {
                     equal = true;
                     break;
                 }
@@ -540,7 +581,7 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
         }
         "lt" | "le" | "gt" | "ge" => {
             want(2)?;
-            let order = compare(&args[0], &args[1], false)?;
+            let order = compare(args[0], args[1], false)?;
             use std::cmp::Ordering::{Equal, Greater, Less};
             Ok(Value::Bool(match name {
                 "lt" => order == Less,
@@ -554,7 +595,7 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
 }
 
 /// Go's `Sprint` of the arguments (as the escaping functions take them).
-fn sprint(args: &[Value]) -> String {
+fn sprint(args: &[&Value]) -> String {
     match call("print", args) {
         Ok(Value::Str(s)) => s,
         _ => String::new(),
@@ -594,24 +635,30 @@ fn compare(a: &Value, b: &Value, equality: bool) -> Result<std::cmp::Ordering, S
 /// `html/template`'s escaping of text: `&`, `'`, `<`, `>`, `"` and NUL.
 pub(super) fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '\'' => out.push_str("&#39;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&#34;"),
-            '\0' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
+    push_html_escaped(text, false, &mut out);
     out
 }
 
-/// What `html/template` makes of an action's output in HTML text: [`html_escape`], and `+`
-/// as `&#43;`.
-fn html_text_escape(text: &str) -> String {
-    html_escape(text).replace('+', "&#43;")
+/// Appends `text` escaped as [`html_escape`] does, and `+` as `&#43;` when `plus` (what
+/// `html/template` makes of an action's output in HTML text).
+fn push_html_escaped(text: &str, plus: bool, out: &mut String) {
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let escape = match b {
+            b'&' => "&amp;",
+            b'\'' => "&#39;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&#34;",
+            b'\0' => "\u{FFFD}",
+            b'+' if plus => "&#43;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(escape);
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
 }
 
 /// Go's `JSEscapeString`.

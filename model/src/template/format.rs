@@ -190,7 +190,7 @@ struct Spec {
 
 /// Go's `fmt.Sprintf(format, args…)`, with its `%!verb(type=value)` for a bad verb and
 /// `%!verb(MISSING)` for a missing argument.
-pub(super) fn sprintf(format: &str, args: &[Value]) -> String {
+pub(super) fn sprintf(format: &str, args: &[&Value]) -> String {
     let mut out = String::new();
     let mut chars = format.chars().peekable();
     let mut next = 0;
