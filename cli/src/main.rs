@@ -5,6 +5,7 @@
 //! client verb.
 
 mod config;
+mod daemon;
 mod replay;
 mod script;
 mod serve;

@@ -192,7 +192,7 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
 
 /// A random id in the form of a UUID (the server's and cluster's ids a replay shows in
 /// `.ServerInfo`, different in each run as Kapacitor's).
-fn random_id() -> String {
+pub(crate) fn random_id() -> String {
     let bytes = std::fs::read("/proc/sys/kernel/random/uuid").unwrap_or_default();
     String::from_utf8_lossy(&bytes).trim().to_owned()
 }

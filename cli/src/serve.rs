@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use anyhow::Context;
+use condenser_engine::alerts::{AlertContext, AlertSink, ServerInfo};
 use condenser_engine::{EngineService, EngineStats};
 use condenser_ingest::Writer;
 use condenser_ingest::http::{HttpApiConfig, MetricsSource};
@@ -12,6 +13,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
+use crate::daemon::kapacitor_api;
+use crate::daemon::store::Store;
+use crate::daemon::tasks::Tasks;
 
 /// The engine's counters on `/metrics`.
 struct EngineMetrics(Arc<EngineStats>);
@@ -50,24 +54,63 @@ impl MetricsSource for HandlerMetrics {
 /// The file of the alert handlers' outbox in the data directory.
 const OUTBOX_FILE: &str = "alerts.redb";
 
+/// The file of the defined tasks (and the rest of the daemon's records) in the data
+/// directory.
+const STORE_FILE: &str = "condenser.redb";
+
+/// This machine's name, for templates' `.ServerInfo.Hostname`.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".to_owned())
+}
+
 /// Runs the daemon until SIGINT or SIGTERM.
 pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let write_timeout = config.http.write_timeout()?;
     let (sender, writes) = mpsc::channel(config.http.write_queue.max(1));
-    // The engine's task registry takes every write; defining tasks from the CLI and the
-    // HTTP API comes with the control plane.
-    let engine = EngineService::spawn(writes).context("starting the engine")?;
     // The handlers deliver from a durable outbox: what waited for a down endpoint when the
     // daemon stopped is delivered once it is back.
     let outbox = condenser_handlers::Outbox::open(&config.data_dir.join(OUTBOX_FILE))
         .context("opening the alert outbox")?;
-    let handlers = condenser_handlers::HandlerService::start(
+    let services = config.services();
+    let globals = services.globals();
+    let topics = condenser_model::topic::TopicStates::default();
+    let handlers = Arc::new(condenser_handlers::HandlerService::start(
         condenser_handlers::ServiceConfig::default(),
-        config.services(),
-        condenser_model::topic::TopicStates::default(),
+        services,
+        topics.clone(),
         outbox,
+    ));
+    // The engine's task registry takes every write; its alert nodes send to the handlers
+    // without waiting (a full queue is counted, never waited on).
+    let alerts = AlertContext {
+        sink: AlertSink::new(handlers.sender()),
+        topics,
+        globals,
+        server: ServerInfo {
+            hostname: hostname(),
+            cluster_id: crate::replay::random_id(),
+            server_id: crate::replay::random_id(),
+        },
+        ..AlertContext::default()
+    };
+    let engine = EngineService::spawn(writes, alerts).context("starting the engine")?;
+    let metrics_handlers = handlers.counters_handle();
+    // The defined tasks come back from the store; the enabled ones start.
+    let store =
+        Arc::new(Store::open(&config.data_dir.join(STORE_FILE)).context("opening the task store")?);
+    let tasks = Arc::new(
+        Tasks::load(
+            store,
+            engine,
+            Arc::clone(&handlers),
+            config.deadman.planner()?,
+        )
+        .await
+        .context("loading the defined tasks")?,
     );
     let writer = Writer::new(sender, Arc::new(IngestMetrics::default()), write_timeout);
 
@@ -86,6 +129,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         udp_tasks.push(task);
     }
 
+    let engine_stats = tasks.engine().stats();
     let api = condenser_ingest::http::router(
         writer,
         HttpApiConfig {
@@ -93,10 +137,11 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
             default_retention_policy: config.http.default_retention_policy.as_str().into(),
         },
         vec![
-            Arc::new(EngineMetrics(engine.stats())),
-            Arc::new(HandlerMetrics(handlers.counters_handle())),
+            Arc::new(EngineMetrics(engine_stats)),
+            Arc::new(HandlerMetrics(metrics_handlers)),
         ],
-    );
+    )
+    .merge(kapacitor_api::router(Arc::clone(&tasks)));
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("listening on {}", config.bind))?;
@@ -111,10 +156,16 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     for task in udp_tasks {
         task.abort();
     }
-    // The API and UDP listeners held the last senders: the engine drains and stops.
+    // The API and UDP listeners held the last senders: the engine drains and stops, then
+    // the handlers deliver what they were given.
+    let tasks = Arc::try_unwrap(tasks)
+        .map_err(|_| anyhow::anyhow!("the task registry is still in use at shutdown"))?;
     tokio::task::spawn_blocking(move || {
-        engine.join();
-        handlers.close();
+        tasks.into_engine().join();
+        match Arc::try_unwrap(handlers) {
+            Ok(handlers) => handlers.close(),
+            Err(_) => tracing::error!("the alert handlers are still in use at shutdown"),
+        }
     })
     .await?;
     tracing::info!("condenser stopped");

@@ -39,5 +39,5 @@ pub mod task;
 
 pub use engine::{Dbrp, Engine};
 pub use error::{Error, Result};
-pub use service::{EngineHandle, EngineService, EngineStats, Writes};
+pub use service::{EngineHandle, EngineService, EngineStats, RunningTask, TaskHandlers, Writes};
 pub use task::{Task, TaskEnv};

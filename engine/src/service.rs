@@ -14,9 +14,22 @@ use condenser_model::WriteBatch;
 use datafusion_expr::LogicalPlan;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::alerts::AlertContext;
 use crate::engine::{Dbrp, Engine};
 use crate::error::{Error, Result};
 use crate::operators::http_out::HttpOutResult;
+
+/// The alert handlers of a task: each alert node's own topic and the handlers it names.
+pub type TaskHandlers = Vec<(String, Vec<condenser_model::handler::HandlerSpec>)>;
+
+/// What `show` sees of a running task.
+#[derive(Debug, Clone)]
+pub struct RunningTask {
+    /// The task as a DOT graph with its nodes' statistics.
+    pub dot: String,
+    /// The statistics of each node, in pipeline order.
+    pub nodes: Vec<crate::statistics::NodeStatistics>,
+}
 
 /// The receiving end of the ingest → engine channel: one message per accepted write request,
 /// holding its batches (one per measurement) so a request is handed over whole or not at all.
@@ -62,7 +75,11 @@ enum Command {
         id: String,
         plan: Box<LogicalPlan>,
         dbrps: Vec<Dbrp>,
-        reply: oneshot::Sender<Result<()>>,
+        reply: oneshot::Sender<Result<TaskHandlers>>,
+    },
+    Running {
+        id: String,
+        reply: oneshot::Sender<Option<RunningTask>>,
     },
     Delete {
         id: String,
@@ -86,15 +103,15 @@ enum Command {
 pub struct EngineService;
 
 impl EngineService {
-    /// Starts an engine without tasks on its own thread, taking `writes`; it stops when every
-    /// writer and every handle is gone.
-    pub fn spawn(writes: Writes) -> std::io::Result<EngineHandle> {
+    /// Starts an engine without tasks on its own thread, taking `writes`, its alert nodes
+    /// sending events as `alerts` says; it stops when every writer and every handle is gone.
+    pub fn spawn(writes: Writes, alerts: AlertContext) -> std::io::Result<EngineHandle> {
         let stats = Arc::new(EngineStats::default());
         let (commands, receiver) = mpsc::unbounded_channel();
         let counters = Arc::clone(&stats);
         let thread = thread::Builder::new()
             .name("condenser-engine".into())
-            .spawn(move || run(writes, receiver, &counters))?;
+            .spawn(move || run(writes, receiver, alerts, &counters))?;
         Ok(EngineHandle {
             commands,
             stats,
@@ -111,7 +128,12 @@ enum Input {
     Closed,
 }
 
-fn run(mut writes: Writes, mut commands: mpsc::UnboundedReceiver<Command>, stats: &EngineStats) {
+fn run(
+    mut writes: Writes,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    alerts: AlertContext,
+    stats: &EngineStats,
+) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -122,7 +144,7 @@ fn run(mut writes: Writes, mut commands: mpsc::UnboundedReceiver<Command>, stats
             return;
         }
     };
-    let mut engine = Engine::new();
+    let mut engine = Engine::with_alerts(alerts);
     let mut commands_open = true;
     let mut next_tick = Instant::now() + TICK;
     loop {
@@ -183,7 +205,19 @@ fn handle(engine: &mut Engine, command: Command) {
             dbrps,
             reply,
         } => {
-            let _ = reply.send(engine.define(&id, &plan, dbrps));
+            let defined = engine.define(&id, &plan, dbrps).map(|()| {
+                engine
+                    .task(&id)
+                    .map(|task| task.alert_handlers().to_vec())
+                    .unwrap_or_default()
+            });
+            let _ = reply.send(defined);
+        }
+        Command::Running { id, reply } => {
+            let _ = reply.send(engine.task(&id).map(|task| RunningTask {
+                dot: task.dot(&id),
+                nodes: task.statistics(),
+            }));
         }
         Command::Delete { id, reply } => {
             let _ = reply.send(engine.delete(&id));
@@ -219,8 +253,14 @@ impl EngineHandle {
     }
 
     /// Defines task `id` from its plan (replacing a task of that id), taking writes to
-    /// `dbrps` (every database when empty).
-    pub async fn define(&self, id: &str, plan: LogicalPlan, dbrps: Vec<Dbrp>) -> Result<()> {
+    /// `dbrps` (every database when empty); the handlers its alert nodes name, by topic,
+    /// for the caller to register.
+    pub async fn define(
+        &self,
+        id: &str,
+        plan: LogicalPlan,
+        dbrps: Vec<Dbrp>,
+    ) -> Result<TaskHandlers> {
         self.ask(|reply| Command::Define {
             id: id.to_owned(),
             plan: Box::new(plan),
@@ -228,6 +268,16 @@ impl EngineHandle {
             reply,
         })
         .await?
+    }
+
+    /// Running task `id`: its DOT graph and its nodes' statistics; `None` when it does
+    /// not run.
+    pub async fn running(&self, id: &str) -> Result<Option<RunningTask>> {
+        self.ask(|reply| Command::Running {
+            id: id.to_owned(),
+            reply,
+        })
+        .await
     }
 
     /// Removes task `id`; whether it existed.
@@ -298,7 +348,7 @@ mod tests {
     #[tokio::test]
     async fn writes_through_ingest_reach_every_task_that_selects_them() {
         let (sender, writes) = mpsc::channel(4);
-        let engine = EngineService::spawn(writes).unwrap();
+        let engine = EngineService::spawn(writes, AlertContext::default()).unwrap();
         let writer = Writer::new(sender, Arc::default(), Duration::from_secs(5));
         engine
             .define(

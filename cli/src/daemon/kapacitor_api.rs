@@ -1,0 +1,445 @@
+//! Kapacitor's HTTP API under `/kapacitor/v1/`, over [`Tasks`]: the JSON shapes, status
+//! codes and error bodies Kapacitor's own `kapacitor` CLI and Chronograf expect.
+//!
+//! Tasks: `GET /tasks` (`pattern`, `fields`, `offset`, `limit`, `script-format`,
+//! `dot-view`), `POST /tasks`, `GET|PATCH|DELETE /tasks/<id>`, and the httpOut results of
+//! running tasks at `GET /tasks/<id>/<name>`. An error is `{"error": …, "message": …}`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Map, Value as Json, json};
+
+use super::tasks::{DbrpRecord, TaskChange, TaskError, TaskRecord, TaskStatus, TaskView, Tasks};
+
+/// The API's base path.
+const BASE: &str = "/kapacitor/v1";
+
+/// Kapacitor's routes over `tasks`.
+pub(crate) fn router(tasks: Arc<Tasks>) -> Router {
+    Router::new()
+        .route("/kapacitor/v1/tasks", get(list_tasks).post(create_task))
+        .route(
+            "/kapacitor/v1/tasks/{id}",
+            get(get_task).patch(update_task).delete(delete_task),
+        )
+        .route("/kapacitor/v1/tasks/{id}/{name}", get(http_out))
+        .with_state(tasks)
+}
+
+/// A refused request: its status and message.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+/// Kapacitor's error response: the message under both `error` (1.5) and `message` (1.6).
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let message = self.message;
+        json_response(self.status, &json!({"error": message, "message": message}))
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> ApiError {
+    ApiError {
+        status,
+        message: message.to_owned(),
+    }
+}
+
+/// `value` as Kapacitor writes its responses: indented by four spaces.
+fn json_response(status: StatusCode, value: &Json) -> Response {
+    let mut body = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut body, formatter);
+    if serde::Serialize::serialize(value, &mut serializer).is_err() {
+        body = b"{}".to_vec();
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn task_error(err: TaskError) -> Response {
+    let status = match &err {
+        TaskError::NotFound(_) => StatusCode::NOT_FOUND,
+        TaskError::Invalid(_) => StatusCode::BAD_REQUEST,
+        TaskError::StartFailed(_) | TaskError::Store(_) | TaskError::Stopped => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    error(status, &err.to_string()).into_response()
+}
+
+/// Go's `time.Time` in JSON: RFC 3339 with nanoseconds, UTC.
+fn time_json(nanos: i64) -> Json {
+    Json::String(condenser_model::time::rfc3339_nano(nanos))
+}
+
+/// Go's zero `time.Time`, which Kapacitor writes for a task never enabled.
+const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// How a task's script and DOT graph are written.
+struct Rendering {
+    formatted: bool,
+}
+
+impl Rendering {
+    fn from_query(query: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let formatted = match query.get("script-format").map(String::as_str) {
+            None | Some("" | "formatted") => true,
+            Some("raw") => false,
+            Some(other) => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("invalid script-format parameter {other:?}"),
+                ));
+            }
+        };
+        match query.get("dot-view").map(String::as_str) {
+            None | Some("" | "attributes" | "labels") => {}
+            Some(other) => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("invalid dot-view parameter {other:?}"),
+                ));
+            }
+        }
+        Ok(Self { formatted })
+    }
+
+    /// The script, formatted as `kapacitor show` prints it unless raw was asked for (or it
+    /// does not parse).
+    fn script(&self, script: &str) -> String {
+        if !self.formatted {
+            return script.to_owned();
+        }
+        match condenser_planner::tick::parse(script) {
+            Ok(program) => condenser_planner::tick::format(&program),
+            Err(_) => script.to_owned(),
+        }
+    }
+}
+
+/// The link of task `id`.
+fn task_link(id: &str) -> Json {
+    json!({"rel": "self", "href": format!("{BASE}/tasks/{id}")})
+}
+
+/// Every field of a task, by the name Kapacitor gives it.
+fn task_fields(view: &TaskView, rendering: &Rendering) -> Vec<(&'static str, Json)> {
+    let record: &TaskRecord = &view.record;
+    let dbrps: Vec<Json> = record
+        .dbrps
+        .iter()
+        .map(|d| json!({"db": d.db, "rp": d.rp}))
+        .collect();
+    let stats = match &view.nodes {
+        Some(nodes) => {
+            let node_stats: Map<String, Json> = nodes
+                .iter()
+                .map(|node| {
+                    (
+                        node.name.clone(),
+                        json!({
+                            "avg_exec_time_ns": node.average_exec_time().as_nanos() as u64,
+                            "errors": node.errors,
+                            "working_cardinality": node.working_cardinality,
+                            "collected": node.collected,
+                            "emitted": node.emitted,
+                        }),
+                    )
+                })
+                .collect();
+            json!({"task-stats": {"throughput": 0.0}, "node-stats": node_stats})
+        }
+        None => json!({"task-stats": null, "node-stats": null}),
+    };
+    let mut fields = vec![
+        ("link", task_link(&record.id)),
+        ("id", Json::String(record.id.clone())),
+        ("type", Json::String(record.kind.as_str().to_owned())),
+        ("dbrps", Json::Array(dbrps)),
+        ("script", Json::String(rendering.script(&record.script))),
+        ("vars", json!({})),
+        ("dot", Json::String(view.dot.clone())),
+        ("status", Json::String(record.status.as_str().to_owned())),
+        ("executing", Json::Bool(view.nodes.is_some())),
+        ("error", Json::String(record.error.clone())),
+        ("stats", stats),
+        ("created", time_json(record.created)),
+        ("modified", time_json(record.modified)),
+        (
+            "last-enabled",
+            record
+                .last_enabled
+                .map_or_else(|| Json::String(ZERO_TIME.to_owned()), time_json),
+        ),
+    ];
+    if !record.template_id.is_empty() {
+        fields.push(("template-id", Json::String(record.template_id.clone())));
+    }
+    fields
+}
+
+fn task_json(view: &TaskView, rendering: &Rendering) -> Json {
+    let mut fields = task_fields(view, rendering);
+    if view.record.template_id.is_empty() {
+        fields.push(("template-id", Json::String(String::new())));
+    }
+    Json::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+/// The fields `GET /tasks` may be asked for.
+const TASK_FIELDS: [&str; 15] = [
+    "link",
+    "id",
+    "type",
+    "dbrps",
+    "script",
+    "dot",
+    "status",
+    "executing",
+    "error",
+    "stats",
+    "created",
+    "modified",
+    "last-enabled",
+    "vars",
+    "template-id",
+];
+
+async fn list_tasks(
+    State(tasks): State<Arc<Tasks>>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let query: HashMap<String, String> = pairs.iter().cloned().collect();
+    let rendering = match Rendering::from_query(&query) {
+        Ok(rendering) => rendering,
+        Err(response) => return response.into_response(),
+    };
+    let mut wanted: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "fields")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if let Some(unknown) = wanted.iter().find(|f| !TASK_FIELDS.contains(f)) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("unsupported field {unknown:?}"),
+        )
+        .into_response();
+    }
+    if wanted.is_empty() {
+        wanted = TASK_FIELDS.to_vec();
+    } else {
+        wanted.extend(["id", "link"]);
+    }
+    let number = |name: &str, default: i64| -> Result<i64, ApiError> {
+        match query.get(name) {
+            None => Ok(default),
+            Some(text) => text.parse().map_err(|e| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("invalid {name} parameter {text:?} must be an integer: {e}"),
+                )
+            }),
+        }
+    };
+    let (offset, limit) = match (number("offset", 0), number("limit", 100)) {
+        (Ok(offset), Ok(limit)) => (offset.max(0) as usize, limit),
+        (Err(response), _) | (_, Err(response)) => return response.into_response(),
+    };
+    let pattern = query.get("pattern").map_or("", String::as_str);
+    let views = match tasks.list(pattern).await {
+        Ok(views) => views,
+        Err(err) => return task_error(err),
+    };
+    // A negative limit takes every task, as Go's slicing in Kapacitor's store does.
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let listed: Vec<Json> = views
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|view| {
+            Json::Object(
+                task_fields(view, &rendering)
+                    .into_iter()
+                    .filter(|(k, _)| wanted.contains(k))
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            )
+        })
+        .collect();
+    json_response(StatusCode::OK, &json!({ "tasks": listed }))
+}
+
+/// The body of `POST /tasks` and `PATCH /tasks/<id>` (Kapacitor's Create/UpdateTaskOptions).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TaskBody {
+    id: String,
+    #[serde(rename = "template-id")]
+    template_id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    dbrps: Vec<DbrpRecord>,
+    script: String,
+    status: String,
+    vars: Option<Map<String, Json>>,
+}
+
+impl TaskBody {
+    fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        serde_json::from_slice(body).map_err(|_| error(StatusCode::BAD_REQUEST, "invalid JSON"))
+    }
+
+    /// What the body asks to change; what Condenser cannot do yet is an error naming it.
+    fn change(self) -> Result<(String, TaskChange), ApiError> {
+        if !self.template_id.is_empty() {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "tasks from templates are not supported yet (template-id)",
+            ));
+        }
+        if self.vars.as_ref().is_some_and(|v| !v.is_empty()) {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "task vars are not supported yet (vars)",
+            ));
+        }
+        if !matches!(self.kind.as_str(), "" | "stream" | "batch") {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                &format!("invalid task type {:?}", self.kind),
+            ));
+        }
+        let status = match self.status.as_str() {
+            "" => None,
+            "enabled" => Some(TaskStatus::Enabled),
+            "disabled" => Some(TaskStatus::Disabled),
+            other => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("invalid task status {other:?}"),
+                ));
+            }
+        };
+        Ok((
+            self.id,
+            TaskChange {
+                dbrps: (!self.dbrps.is_empty()).then_some(self.dbrps),
+                script: (!self.script.is_empty()).then_some(self.script),
+                status,
+            },
+        ))
+    }
+}
+
+/// Now, in nanoseconds since the epoch.
+fn now() -> i64 {
+    condenser_engine::clock::system_now()
+}
+
+async fn respond_with_task(tasks: &Tasks, record: TaskRecord) -> Response {
+    match tasks.get(&record.id).await {
+        Ok(view) => json_response(
+            StatusCode::OK,
+            &task_json(&view, &Rendering { formatted: true }),
+        ),
+        Err(err) => task_error(err),
+    }
+}
+
+async fn create_task(State(tasks): State<Arc<Tasks>>, body: axum::body::Bytes) -> Response {
+    let (id, change) = match TaskBody::parse(&body).and_then(TaskBody::change) {
+        Ok(parsed) => parsed,
+        Err(response) => return response.into_response(),
+    };
+    // A task created without an id gets a random one, as in Kapacitor.
+    let id = if id.is_empty() {
+        crate::replay::random_id()
+    } else {
+        id
+    };
+    match tasks.create(&id, change, now()).await {
+        Ok(record) => respond_with_task(&tasks, record).await,
+        Err(err) => task_error(err),
+    }
+}
+
+async fn update_task(
+    State(tasks): State<Arc<Tasks>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let (new_id, change) = match TaskBody::parse(&body).and_then(TaskBody::change) {
+        Ok(parsed) => parsed,
+        Err(response) => return response.into_response(),
+    };
+    if !new_id.is_empty() && new_id != id {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "renaming a task is not supported yet (id)",
+        )
+        .into_response();
+    }
+    match tasks.update(&id, change, now()).await {
+        Ok(record) => respond_with_task(&tasks, record).await,
+        Err(err) => task_error(err),
+    }
+}
+
+async fn get_task(
+    State(tasks): State<Arc<Tasks>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let rendering = match Rendering::from_query(&query) {
+        Ok(rendering) => rendering,
+        Err(response) => return response.into_response(),
+    };
+    match tasks.get(&id).await {
+        Ok(view) => json_response(StatusCode::OK, &task_json(&view, &rendering)),
+        Err(err) => task_error(err),
+    }
+}
+
+async fn delete_task(State(tasks): State<Arc<Tasks>>, Path(id): Path<String>) -> Response {
+    match tasks.delete(&id).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => task_error(err),
+    }
+}
+
+async fn http_out(
+    State(tasks): State<Arc<Tasks>>,
+    Path((id, name)): Path<(String, String)>,
+) -> Response {
+    match tasks.engine().http_out(&id, &name).await {
+        // httpOut serves Go's JSON (floats as Go prints them: `1`, not `1.0`).
+        Ok(Some(result)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            condenser_model::go_json::to_string(&result.to_json()),
+        )
+            .into_response(),
+        Ok(None) | Err(condenser_engine::Error::UnknownTask(_)) => error(
+            StatusCode::NOT_FOUND,
+            &format!("no httpOut node {name:?} in running task {id:?}"),
+        )
+        .into_response(),
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()).into_response(),
+    }
+}

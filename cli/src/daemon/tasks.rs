@@ -1,0 +1,614 @@
+//! [`Tasks`]: the daemon's defined tasks, the one implementation behind Kapacitor's HTTP API
+//! (and the control plane): define, update, enable, disable, list, show and delete, each
+//! stored before it is answered, and the enabled ones running in the engine.
+//!
+//! A task is checked as Kapacitor checks it when it is defined (a TICKscript error is
+//! refused with its line, column and caret). A stored task whose script no longer starts
+//! (after an upgrade, say) is loaded disabled with its error kept, never dropped.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use condenser_engine::{Dbrp, EngineHandle};
+use condenser_handlers::HandlerService;
+use condenser_planner::{DeadmanConfig, TaskType, check_with};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::store::{Collection, Store, StoreError};
+
+/// A task's kind, as Kapacitor names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum TaskKind {
+    /// Its script starts with `stream`.
+    Stream,
+    /// Its script starts with `batch`.
+    Batch,
+}
+
+impl TaskKind {
+    /// `stream` or `batch`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Stream => "stream",
+            TaskKind::Batch => "batch",
+        }
+    }
+
+    fn planner(self) -> TaskType {
+        match self {
+            TaskKind::Stream => TaskType::Stream,
+            TaskKind::Batch => TaskType::Batch,
+        }
+    }
+}
+
+/// Whether a task should run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum TaskStatus {
+    /// It runs (or should: see the task's error).
+    Enabled,
+    /// It is kept but does not run.
+    Disabled,
+}
+
+impl TaskStatus {
+    /// `enabled` or `disabled`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Enabled => "enabled",
+            TaskStatus::Disabled => "disabled",
+        }
+    }
+}
+
+/// A database and retention policy, as the API writes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct DbrpRecord {
+    /// The database.
+    pub(crate) db: String,
+    /// The retention policy.
+    pub(crate) rp: String,
+}
+
+/// A defined task, as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TaskRecord {
+    /// Its id.
+    pub(crate) id: String,
+    /// Stream or batch.
+    pub(crate) kind: TaskKind,
+    /// The databases and retention policies it reads.
+    pub(crate) dbrps: Vec<DbrpRecord>,
+    /// Its TICKscript, as defined.
+    pub(crate) script: String,
+    /// Whether it should run.
+    pub(crate) status: TaskStatus,
+    /// Why it does not run although enabled (empty when it runs or is disabled).
+    #[serde(default)]
+    pub(crate) error: String,
+    /// The template it was made from (empty for none).
+    #[serde(default)]
+    pub(crate) template_id: String,
+    /// When it was defined, in nanoseconds since the epoch.
+    pub(crate) created: i64,
+    /// When it last changed.
+    pub(crate) modified: i64,
+    /// When it was last enabled (`None`: never).
+    #[serde(default)]
+    pub(crate) last_enabled: Option<i64>,
+}
+
+/// What a define or an update asks for; a field left out keeps the task's value (a new
+/// task's defaults: disabled, the script's `dbrp` statements). The kind is the script's.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TaskChange {
+    /// The databases and retention policies.
+    pub(crate) dbrps: Option<Vec<DbrpRecord>>,
+    /// The TICKscript.
+    pub(crate) script: Option<String>,
+    /// Enabled or disabled.
+    pub(crate) status: Option<TaskStatus>,
+}
+
+/// A task as `show` and `list` see it: its record, whether it runs, and its DOT graph (with
+/// the nodes' statistics while it runs).
+#[derive(Debug, Clone)]
+pub(crate) struct TaskView {
+    /// The stored task.
+    pub(crate) record: TaskRecord,
+    /// Its DOT graph (empty when it neither runs nor checks).
+    pub(crate) dot: String,
+    /// Its nodes' statistics while it runs in the engine (`None`: it does not run).
+    pub(crate) nodes: Option<Vec<condenser_engine::statistics::NodeStatistics>>,
+}
+
+/// Why a task operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TaskError {
+    /// No task has the id (the message says what could not be done).
+    #[error("{0}")]
+    NotFound(String),
+    /// The task is stored but could not start (its error is kept with it).
+    #[error("{0}")]
+    StartFailed(String),
+    /// What was asked for is not a valid task.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed; nothing changed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The engine stopped.
+    #[error("the engine stopped")]
+    Stopped,
+}
+
+/// The daemon's tasks.
+pub(crate) struct Tasks {
+    store: Arc<Store>,
+    engine: EngineHandle,
+    handlers: Arc<HandlerService>,
+    deadman: DeadmanConfig,
+    /// The tasks by id; held across a change so that changes to tasks happen one at a time.
+    records: Mutex<BTreeMap<String, TaskRecord>>,
+    /// The handler topics each running task registered, to deregister when it stops.
+    topics: std::sync::Mutex<BTreeMap<String, Vec<String>>>,
+}
+
+impl std::fmt::Debug for Tasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tasks").field("store", &self.store).finish()
+    }
+}
+
+/// Kapacitor's rule for ids: letters, digits, `-`, `_` and `.`.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+impl Tasks {
+    /// The tasks of `store`, the enabled ones started in `engine` with their handlers
+    /// registered in `handlers`; one that cannot start is kept disabled with its error.
+    pub(crate) async fn load(
+        store: Arc<Store>,
+        engine: EngineHandle,
+        handlers: Arc<HandlerService>,
+        deadman: DeadmanConfig,
+    ) -> Result<Self, TaskError> {
+        let stored: Vec<(String, TaskRecord)> = store.all(Collection::TASKS)?;
+        let tasks = Self {
+            store,
+            engine,
+            handlers,
+            deadman,
+            records: Mutex::new(BTreeMap::new()),
+            topics: std::sync::Mutex::default(),
+        };
+        let mut records = tasks.records.lock().await;
+        for (id, mut record) in stored {
+            if record.status == TaskStatus::Enabled {
+                match tasks.start(&record).await {
+                    Ok(()) => record.error.clear(),
+                    Err(TaskError::Invalid(error)) => {
+                        tracing::error!(task = %id, %error, "a stored task cannot start; it is kept disabled");
+                        record.status = TaskStatus::Disabled;
+                        record.error = error;
+                        tasks.store.put(Collection::TASKS, &id, &record)?;
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+            records.insert(id, record);
+        }
+        drop(records);
+        Ok(tasks)
+    }
+
+    /// The engine the tasks run in.
+    pub(crate) fn engine(&self) -> &EngineHandle {
+        &self.engine
+    }
+
+    /// Gives the engine back, for the daemon to stop it once nothing else writes.
+    pub(crate) fn into_engine(self) -> EngineHandle {
+        self.engine
+    }
+
+    /// Checks `record`'s script and lowers it to a plan with its dbrps.
+    fn plan(
+        &self,
+        record: &TaskRecord,
+    ) -> Result<(datafusion_expr::LogicalPlan, Vec<Dbrp>), TaskError> {
+        let checked = check_with(&record.script, record.kind.planner(), None, &self.deadman)
+            .map_err(|d| TaskError::Invalid(d.render(&record.script, &record.id)))?;
+        let plan = condenser_planner::plan::lower(&checked.pipeline)
+            .map_err(|d| TaskError::Invalid(d.render(&record.script, &record.id)))?;
+        let dbrps = record
+            .dbrps
+            .iter()
+            .map(|d| Dbrp::new(d.db.as_str(), d.rp.as_str()))
+            .collect();
+        Ok((plan, dbrps))
+    }
+
+    /// Starts `record` in the engine and registers its alert handlers.
+    async fn start(&self, record: &TaskRecord) -> Result<(), TaskError> {
+        if record.kind == TaskKind::Batch {
+            return Err(TaskError::Invalid(
+                "batch tasks cannot run yet: only stream tasks run in this version".to_owned(),
+            ));
+        }
+        let (plan, dbrps) = self.plan(record)?;
+        let handlers = self
+            .engine
+            .define(&record.id, plan, dbrps)
+            .await
+            .map_err(|error| match error {
+                condenser_engine::Error::Stopped => TaskError::Stopped,
+                condenser_engine::Error::Script(d) => {
+                    TaskError::Invalid(d.render(&record.script, &record.id))
+                }
+                other => TaskError::Invalid(other.to_string()),
+            })?;
+        let mut registered: Vec<String> = Vec::new();
+        for (topic, specs) in &handlers {
+            if let Err(error) = self.handlers.register(topic, specs) {
+                for topic in registered {
+                    self.handlers.deregister(&topic);
+                }
+                let _ = self.engine.delete(&record.id).await;
+                return Err(TaskError::Invalid(error.to_string()));
+            }
+            registered.push(topic.clone());
+        }
+        self.topics
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(record.id.clone(), registered);
+        Ok(())
+    }
+
+    /// Stops task `id` in the engine and forgets its handlers.
+    async fn stop(&self, id: &str) -> Result<(), TaskError> {
+        self.engine
+            .delete(id)
+            .await
+            .map_err(|_| TaskError::Stopped)?;
+        let topics = self
+            .topics
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(id)
+            .unwrap_or_default();
+        for topic in topics {
+            self.handlers.deregister(&topic);
+        }
+        Ok(())
+    }
+
+    /// The kind `script` is written for (batch when it names `batch` as a source) and the
+    /// dbrps of its `dbrp` statements; a script that does not parse is refused.
+    fn inspect(&self, id: &str, script: &str) -> Result<(TaskKind, Vec<DbrpRecord>), TaskError> {
+        let program = condenser_planner::tick::parse(script)
+            .map_err(|d| TaskError::Invalid(d.render(script, id)))?;
+        let kind = match TaskType::infer(&program) {
+            TaskType::Stream => TaskKind::Stream,
+            TaskType::Batch => TaskKind::Batch,
+        };
+        let checked = check_with(script, kind.planner(), None, &self.deadman).map_err(|d| {
+            TaskError::Invalid(format!("invalid TICKscript: {}", d.render(script, id)))
+        })?;
+        let dbrps = checked
+            .pipeline
+            .dbrps
+            .iter()
+            .map(|(db, rp)| DbrpRecord {
+                db: db.clone(),
+                rp: rp.clone(),
+            })
+            .collect();
+        Ok((kind, dbrps))
+    }
+
+    /// Defines task `id`, as Kapacitor's `POST /tasks` does: refused when it exists or is
+    /// not a valid task; stored (disabled unless asked otherwise), then started if enabled.
+    /// A task that is stored but cannot start keeps its error, and the error is returned.
+    pub(crate) async fn create(
+        &self,
+        id: &str,
+        change: TaskChange,
+        now: i64,
+    ) -> Result<TaskRecord, TaskError> {
+        if !valid_id(id) {
+            return Err(TaskError::Invalid(format!(
+                "task ID must contain only letters, numbers, '-', '.' and '_'. {id:?}"
+            )));
+        }
+        let mut records = self.records.lock().await;
+        if records.contains_key(id) {
+            return Err(TaskError::Invalid(format!("task {id} already exists")));
+        }
+        let script = change
+            .script
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| TaskError::Invalid("must provide TICKscript".to_owned()))?;
+        let (kind, script_dbrps) = self.inspect(id, &script)?;
+        let given = change.dbrps.unwrap_or_default();
+        let dbrps = match (script_dbrps.is_empty(), given.is_empty()) {
+            (true, true) => return Err(TaskError::Invalid("must specify dbrp".to_owned())),
+            (false, false) => {
+                return Err(TaskError::Invalid(
+                    "cannot specify dbrp in both implicitly and explicitly".to_owned(),
+                ));
+            }
+            (false, true) => script_dbrps,
+            (true, false) => given,
+        };
+        let status = change.status.unwrap_or(TaskStatus::Disabled);
+        let mut record = TaskRecord {
+            id: id.to_owned(),
+            kind,
+            dbrps,
+            script,
+            status,
+            error: String::new(),
+            template_id: String::new(),
+            created: now,
+            modified: now,
+            last_enabled: (status == TaskStatus::Enabled).then_some(now),
+        };
+        self.store.put(Collection::TASKS, id, &record)?;
+        let started = if status == TaskStatus::Enabled {
+            self.start_or_keep_error(&mut record).await
+        } else {
+            Ok(())
+        };
+        records.insert(id.to_owned(), record.clone());
+        started.map(|()| record)
+    }
+
+    /// Changes task `id`, as Kapacitor's `PATCH /tasks/<id>` does: what `change` leaves out
+    /// stays; a changed running task restarts; a status change starts or stops it.
+    pub(crate) async fn update(
+        &self,
+        id: &str,
+        change: TaskChange,
+        now: i64,
+    ) -> Result<TaskRecord, TaskError> {
+        let mut records = self.records.lock().await;
+        let original = records
+            .get(id)
+            .cloned()
+            .ok_or_else(|| TaskError::NotFound("task does not exist, cannot update".to_owned()))?;
+        let mut record = original.clone();
+        let old_script_dbrps = self
+            .inspect(id, &original.script)
+            .map(|(_, dbrps)| dbrps)
+            .unwrap_or_default();
+        let given = change.dbrps.unwrap_or_default();
+        if let Some(script) = change.script.filter(|s| !s.is_empty()) {
+            record.script = script;
+        }
+        let (kind, script_dbrps) = self.inspect(id, &record.script)?;
+        if record.script != original.script
+            && !old_script_dbrps.is_empty()
+            && script_dbrps.is_empty()
+            && given.is_empty()
+        {
+            return Err(TaskError::Invalid("must specify dbrp".to_owned()));
+        }
+        match (script_dbrps.is_empty(), given.is_empty()) {
+            (false, false) => {
+                return Err(TaskError::Invalid(
+                    "cannot specify dbrp in implicitly and explicitly".to_owned(),
+                ));
+            }
+            (false, true) => record.dbrps = script_dbrps,
+            (true, false) => record.dbrps = given,
+            (true, true) => {}
+        }
+        record.kind = kind;
+        if let Some(status) = change.status {
+            record.status = status;
+        }
+        let status_changed = record.status != original.status;
+        record.modified = now;
+        if status_changed && record.status == TaskStatus::Enabled {
+            record.last_enabled = Some(now);
+        }
+        let was_running = original.status == TaskStatus::Enabled && original.error.is_empty();
+        let definition_changed = record.script != original.script
+            || record.dbrps != original.dbrps
+            || record.kind != original.kind;
+        if was_running && (record.status == TaskStatus::Disabled || definition_changed) {
+            self.stop(id).await?;
+        }
+        if record.status == TaskStatus::Disabled {
+            record.error.clear();
+        }
+        self.store.put(Collection::TASKS, id, &record)?;
+        let started = if record.status == TaskStatus::Enabled
+            && (status_changed || definition_changed || !was_running)
+        {
+            self.start_or_keep_error(&mut record).await
+        } else {
+            Ok(())
+        };
+        records.insert(id.to_owned(), record.clone());
+        started.map(|()| record)
+    }
+
+    /// Starts stored task `record`; when it cannot start, its error is stored with it (and
+    /// returned), as Kapacitor keeps a task's last error.
+    async fn start_or_keep_error(&self, record: &mut TaskRecord) -> Result<(), TaskError> {
+        match self.start(record).await {
+            Ok(()) => {
+                if !record.error.is_empty() {
+                    record.error.clear();
+                    self.store.put(Collection::TASKS, &record.id, record)?;
+                }
+                Ok(())
+            }
+            Err(TaskError::Invalid(error)) => {
+                record.error.clone_from(&error);
+                self.store.put(Collection::TASKS, &record.id, record)?;
+                Err(TaskError::StartFailed(error))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Deletes task `id`, stopping it first; nothing to do when there is none.
+    pub(crate) async fn delete(&self, id: &str) -> Result<(), TaskError> {
+        // Deleting a task that does not exist is no error, as in Kapacitor.
+        let mut records = self.records.lock().await;
+        let Some(record) = records.get(id) else {
+            return Ok(());
+        };
+        if record.status == TaskStatus::Enabled {
+            self.stop(id).await?;
+        }
+        self.store.delete(Collection::TASKS, id)?;
+        records.remove(id);
+        Ok(())
+    }
+
+    /// Task `id` as `show` sees it.
+    pub(crate) async fn get(&self, id: &str) -> Result<TaskView, TaskError> {
+        let record = self
+            .records
+            .lock()
+            .await
+            .get(id)
+            .cloned()
+            .ok_or_else(|| TaskError::NotFound("no task exists".to_owned()))?;
+        self.view(record).await
+    }
+
+    /// The tasks whose ids match `pattern` (Go's `filepath.Match` glob; every task when
+    /// empty), in id order.
+    pub(crate) async fn list(&self, pattern: &str) -> Result<Vec<TaskView>, TaskError> {
+        let records: Vec<TaskRecord> = self
+            .records
+            .lock()
+            .await
+            .values()
+            .filter(|r| pattern.is_empty() || glob_match(pattern, &r.id))
+            .cloned()
+            .collect();
+        let mut views = Vec::with_capacity(records.len());
+        for record in records {
+            views.push(self.view(record).await?);
+        }
+        Ok(views)
+    }
+
+    async fn view(&self, record: TaskRecord) -> Result<TaskView, TaskError> {
+        let running = self
+            .engine
+            .running(&record.id)
+            .await
+            .map_err(|_| TaskError::Stopped)?;
+        let (dot, nodes) = match running {
+            Some(running) => (running.dot, Some(running.nodes)),
+            None => (
+                self.plan(&record)
+                    .ok()
+                    .and_then(|(plan, _)| condenser_engine::Task::try_new(&plan).ok())
+                    .map(|task| task.dot(&record.id))
+                    .unwrap_or_default(),
+                None,
+            ),
+        };
+        Ok(TaskView { record, dot, nodes })
+    }
+}
+
+/// Go's `filepath.Match` on a name without separators: `*` any run, `?` one character,
+/// `[…]` a class (with ranges and `^` negation), `\` escaping the next character.
+pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    fn class(p: &[char], c: char) -> Option<(bool, usize)> {
+        // p starts after '['; the match and the length of the class up to and with ']'.
+        let mut i = 0;
+        let negate = p.first() == Some(&'^');
+        if negate {
+            i += 1;
+        }
+        let mut matched = false;
+        let mut first = true;
+        while i < p.len() {
+            if p[i] == ']' && !first {
+                return Some((matched != negate, i + 1));
+            }
+            first = false;
+            let mut lo = p[i];
+            if lo == '\\' {
+                i += 1;
+                lo = *p.get(i)?;
+            }
+            let mut hi = lo;
+            if p.get(i + 1) == Some(&'-') && p.get(i + 2).is_some_and(|&c| c != ']') {
+                hi = p[i + 2];
+                if hi == '\\' {
+                    hi = *p.get(i + 3)?;
+                    i += 1;
+                }
+                i += 2;
+            }
+            if lo <= c && c <= hi {
+                matched = true;
+            }
+            i += 1;
+        }
+        None
+    }
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some('*') => (0..=n.len()).any(|k| go(&p[1..], &n[k..])),
+            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
+            Some('[') => match (
+                n.first(),
+                class(&p[1..], n.first().copied().unwrap_or('\0')),
+            ) {
+                (Some(_), Some((true, len))) => go(&p[1 + len..], &n[1..]),
+                _ => false,
+            },
+            Some('\\') if p.len() > 1 => n.first() == Some(&p[1]) && go(&p[2..], &n[1..]),
+            Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..]),
+        }
+    }
+    go(&p, &n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_as_go_s_filepath_match() {
+        assert!(glob_match("*", "cpu_alert"));
+        assert!(glob_match("cpu*", "cpu_alert"));
+        assert!(!glob_match("cpu*", "mem_alert"));
+        assert!(glob_match("?pu_alert", "cpu_alert"));
+        assert!(glob_match("[a-c]pu*", "cpu"));
+        assert!(!glob_match("[^c]pu*", "cpu"));
+        assert!(glob_match("http\\*", "http*"));
+        assert!(!glob_match("http", "http-alert"));
+    }
+
+    #[test]
+    fn ids_are_kapacitor_s() {
+        assert!(valid_id("http-alert.v2_b"));
+        assert!(!valid_id("a b"));
+        assert!(!valid_id(""));
+        assert!(!valid_id("a/b"));
+    }
+}
