@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use condenser_model::alert::TopicEvent;
+use condenser_model::topic::EventState;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 /// The events: (handler name, sequence number) → the event as JSON.
@@ -15,6 +16,10 @@ const EVENTS: TableDefinition<'_, (&str, u64), &[u8]> = TableDefinition::new("ha
 
 /// The next sequence number, under the key `next`.
 const SEQUENCE: TableDefinition<'_, &str, u64> = TableDefinition::new("handler_outbox_sequence");
+
+/// The last event of each alert id of each topic, `(topic, id) → EventState` as JSON: the
+/// alert state a restarted task resumes from.
+const ALERT_STATES: TableDefinition<'_, (&str, &str), &[u8]> = TableDefinition::new("alert_states");
 
 /// An outbox that cannot be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -73,10 +78,7 @@ impl Outbox {
             append: Mutex::new(()),
         };
         // Make the tables, so that readers find them.
-        outbox.write(|events, _| {
-            let _ = events;
-            Ok(())
-        })?;
+        outbox.write(|_, _, _| Ok(()))?;
         Ok(outbox)
     }
 
@@ -95,20 +97,22 @@ impl Outbox {
         }
     }
 
-    /// Runs `change` in one write transaction over both tables, committed when it returns
+    /// Runs `change` in one write transaction over the tables, committed when it returns
     /// `Ok`.
     fn write<T>(
         &self,
         change: impl FnOnce(
             &mut redb::Table<'_, (&str, u64), &[u8]>,
             &mut redb::Table<'_, &str, u64>,
+            &mut redb::Table<'_, (&str, &str), &[u8]>,
         ) -> Result<T, redb::Error>,
     ) -> Result<T, OutboxError> {
         let txn = self.db.begin_write().map_err(|e| self.error(e))?;
         let value = {
             let mut events = txn.open_table(EVENTS).map_err(|e| self.error(e))?;
             let mut sequence = txn.open_table(SEQUENCE).map_err(|e| self.error(e))?;
-            change(&mut events, &mut sequence).map_err(|e| self.error(e))?
+            let mut states = txn.open_table(ALERT_STATES).map_err(|e| self.error(e))?;
+            change(&mut events, &mut sequence, &mut states).map_err(|e| self.error(e))?
         };
         txn.commit().map_err(|e| self.error(e))?;
         Ok(value)
@@ -117,7 +121,17 @@ impl Outbox {
     /// Stores each `(handler, event)`, all in one transaction: either all wait in the outbox
     /// when this returns, or none.
     pub fn append(&self, entries: &[(&str, &TopicEvent)]) -> Result<(), OutboxError> {
-        if entries.is_empty() {
+        self.append_with_states(entries, &[])
+    }
+
+    /// [`Outbox::append`], and in the same transaction the alert state each published event
+    /// leaves in its topic (`(topic, id, state)`).
+    pub fn append_with_states(
+        &self,
+        entries: &[(&str, &TopicEvent)],
+        states: &[(&str, &str, &EventState)],
+    ) -> Result<(), OutboxError> {
+        if entries.is_empty() && states.is_empty() {
             return Ok(());
         }
         let _order = self
@@ -129,13 +143,53 @@ impl Outbox {
             .map(|(_, event)| serde_json::to_vec(event))
             .collect::<Result<_, _>>()
             .map_err(|e| self.error(e))?;
-        self.write(|events, sequence| {
+        let encoded_states: Vec<Vec<u8>> = states
+            .iter()
+            .map(|(_, _, state)| serde_json::to_vec(state))
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.error(e))?;
+        self.write(|events, sequence, alert_states| {
             let mut next = sequence.get("next")?.map_or(0, |v| v.value());
             for ((handler, _), json) in entries.iter().zip(&encoded) {
                 events.insert((*handler, next), json.as_slice())?;
                 next += 1;
             }
             sequence.insert("next", next)?;
+            for ((topic, id, _), json) in states.iter().zip(&encoded_states) {
+                alert_states.insert((*topic, *id), json.as_slice())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Every stored alert state: `(topic, id, state)`, by topic and id.
+    pub fn alert_states(&self) -> Result<Vec<(String, String, EventState)>, OutboxError> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let table = txn.open_table(ALERT_STATES).map_err(|e| self.error(e))?;
+        let mut states = Vec::new();
+        for entry in table.iter().map_err(|e| self.error(e))? {
+            let (key, json) = entry.map_err(|e| self.error(e))?;
+            let (topic, id) = key.value();
+            let state = serde_json::from_slice(json.value()).map_err(|e| self.error(e))?;
+            states.push((topic.to_owned(), id.to_owned(), state));
+        }
+        Ok(states)
+    }
+
+    /// Forgets the stored alert states of `topic` (its task was deleted).
+    pub fn forget_alert_states(&self, topic: &str) -> Result<(), OutboxError> {
+        self.write(|_, _, states| {
+            let ids: Vec<String> = states
+                .range((topic, "")..)?
+                .map_while(|entry| {
+                    let (key, _) = entry.ok()?;
+                    let (t, id) = key.value();
+                    (t == topic).then(|| id.to_owned())
+                })
+                .collect();
+            for id in ids {
+                states.remove((topic, id.as_str()))?;
+            }
             Ok(())
         })
     }
@@ -162,7 +216,7 @@ impl Outbox {
 
     /// Forgets event `seq` of `handler`: delivered, or failed for good.
     pub fn remove(&self, handler: &str, seq: u64) -> Result<(), OutboxError> {
-        self.write(|events, _| {
+        self.write(|events, _, _| {
             events.remove((handler, seq))?;
             Ok(())
         })

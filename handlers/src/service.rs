@@ -18,7 +18,7 @@ use std::thread::JoinHandle;
 
 use condenser_model::alert::TopicEvent;
 use condenser_model::handler::HandlerSpec;
-use condenser_model::topic::TopicStates;
+use condenser_model::topic::{EventState, TopicStates};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::outbox::Outbox;
@@ -199,6 +199,16 @@ impl HandlerService {
     ) -> Self {
         let (sender, receiver) = crossbeam_channel::bounded(config.queue.max(1));
         let registry: Registry = Arc::default();
+        // The topics resume the alert state stored before a restart.
+        match outbox.alert_states() {
+            Ok(states) => {
+                let mut topics = topics.lock();
+                for (topic, id, state) in states {
+                    topics.update(&topic, &id, state);
+                }
+            }
+            Err(error) => tracing::error!(%error, "the stored alert state cannot be read"),
+        }
         let outbox = Arc::new(outbox);
         let dispatcher = {
             let (registry, outbox) = (Arc::clone(&registry), Arc::clone(&outbox));
@@ -356,8 +366,8 @@ impl HandlerService {
         }
     }
 
-    /// Unsubscribes every handler of `topic` (after they deliver what they hold) and
-    /// forgets the topic's events.
+    /// Unsubscribes every handler of `topic` (after they deliver what they hold); the
+    /// topic keeps its alert state, which its task resumes from when it starts again.
     pub fn deregister(&self, topic: &str) {
         let removed = self
             .registry
@@ -367,7 +377,14 @@ impl HandlerService {
         for subscriber in removed.into_iter().flatten() {
             join(subscriber);
         }
+    }
+
+    /// Forgets `topic`'s alert state, in memory and in the outbox (its task was deleted).
+    pub fn forget_topic(&self, topic: &str) {
         self.topics.lock().remove(topic);
+        if let Err(error) = self.outbox.forget_alert_states(topic) {
+            tracing::error!(topic, %error, "the alert state of a deleted topic is kept");
+        }
     }
 
     /// Each handler's name (`<topic>/<kind><index>`) and its counters.
@@ -477,7 +494,20 @@ fn dispatch(
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut entries: Vec<(&str, TopicEvent)> = Vec::new();
         let mut given: Vec<&Subscriber> = Vec::new();
+        // The state each event leaves in its topic, stored with the events.
+        let mut states: Vec<(String, String, EventState)> = Vec::new();
         while let Some((published, hops)) = ready.pop_front() {
+            let event = &published.event;
+            states.push((
+                published.topic.clone(),
+                event.id.clone(),
+                EventState {
+                    level: event.level,
+                    message: event.message.clone(),
+                    time: event.time,
+                    duration: event.duration,
+                },
+            ));
             for subscriber in registry.get(&published.topic).into_iter().flatten() {
                 if let Some(filter) = &subscriber.filter {
                     match filter.matches(&published) {
@@ -526,7 +556,11 @@ fn dispatch(
             }
         }
         let stored: Vec<(&str, &TopicEvent)> = entries.iter().map(|(n, e)| (*n, e)).collect();
-        if let Err(error) = outbox.append(&stored) {
+        let stored_states: Vec<(&str, &str, &EventState)> = states
+            .iter()
+            .map(|(topic, id, state)| (topic.as_str(), id.as_str(), state))
+            .collect();
+        if let Err(error) = outbox.append_with_states(&stored, &stored_states) {
             for subscriber in &given {
                 subscriber.counters.queued.fetch_sub(1, Ordering::Relaxed);
                 subscriber.counters.dropped.fetch_add(1, Ordering::Relaxed);

@@ -10,7 +10,7 @@ use crate::Level;
 use crate::alert::TopicEvent;
 
 /// The last event of one alert id in a topic.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EventState {
     /// Its level.
     pub level: Level,
@@ -89,6 +89,11 @@ impl Topics {
     /// Forgets topic `name` (its task was deleted).
     pub fn remove(&mut self, name: &str) {
         self.topics.remove(name);
+    }
+
+    /// The state of the last event of alert `id` in topic `name`.
+    pub fn state(&self, name: &str, id: &str) -> Option<&EventState> {
+        self.topics.get(name)?.events.get(id)
     }
 }
 

@@ -32,9 +32,15 @@ pub(crate) struct Daemon {
 }
 
 impl Daemon {
-    /// Starts `condenser serve` with `config` (TOML) as its configuration file.
+    /// Starts `condenser serve` with `config` (TOML) as its configuration file, in a fresh
+    /// directory.
     pub(crate) fn start(name: &str, config: &str) -> Daemon {
-        let dir = scratch_dir(name);
+        Self::start_in(&scratch_dir(name), config)
+    }
+
+    /// Starts `condenser serve` in `dir` (its data directory `dir/data`, kept from an
+    /// earlier daemon there) with `config` as its configuration file.
+    pub(crate) fn start_in(dir: &Path, config: &str) -> Daemon {
         let config_path = dir.join("condenser.toml");
         std::fs::write(&config_path, config).expect("writing the configuration");
         let child = condenser()

@@ -10,4 +10,5 @@ mod daemon;
 #[path = "../../handlers/tests/support/mod.rs"]
 mod receiver;
 mod script;
+mod tasks;
 mod write;

@@ -473,6 +473,27 @@ impl Tasks {
         if record.status == TaskStatus::Enabled {
             self.stop(id).await?;
         }
+        // Its alert nodes' own topics go with it (a new task of the same id starts afresh).
+        let topics: Vec<String> = self
+            .plan(record)
+            .ok()
+            .and_then(|(plan, _)| {
+                let env = condenser_engine::TaskEnv {
+                    name: id.to_owned(),
+                    ..condenser_engine::TaskEnv::default()
+                };
+                condenser_engine::Task::build(&plan, &env).ok()
+            })
+            .map(|task| {
+                task.alert_handlers()
+                    .iter()
+                    .map(|(topic, _)| topic.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for topic in &topics {
+            self.handlers.forget_topic(topic);
+        }
         self.store.delete(Collection::TASKS, id)?;
         records.remove(id);
         Ok(())
