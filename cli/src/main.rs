@@ -4,6 +4,7 @@
 //! running daemon that wires ingest to the engine on one listener, or the answer of a
 //! client verb.
 
+mod client;
 mod config;
 mod daemon;
 mod replay;
@@ -20,6 +21,17 @@ use crate::config::Config;
 #[derive(Debug, Parser)]
 #[command(name = "condenser", version, about, long_about = None)]
 struct Cli {
+    /// The daemon the client verbs speak to (Kapacitor's HTTP API)
+    #[arg(
+        long,
+        global = true,
+        env = "CONDENSER_URL",
+        default_value = "http://127.0.0.1:9092"
+    )]
+    url: String,
+    /// Print what a read verb got as JSON
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -42,6 +54,50 @@ enum Command {
     /// Run a task offline on recorded data and print what its httpOut node serves
     /// (Kapacitor's replay: the clock starts at 1971-01-01T00:00:00Z).
     Test(replay::TestArgs),
+    /// Define a task on the daemon, or change it (restarting it if it is enabled), as
+    /// `kapacitor define` does
+    Define(client::tasks::DefineArgs),
+    /// List what the daemon holds: `list tasks [PATTERN…]`
+    List {
+        /// What to list: tasks
+        kind: String,
+        /// Glob patterns of ids (all when none)
+        patterns: Vec<String>,
+    },
+    /// Show a task: its definition, status, TICKscript and DOT graph with live statistics
+    Show {
+        /// The task's id
+        id: String,
+        /// Print only the DOT graph (for Graphviz)
+        #[arg(long)]
+        dot: bool,
+    },
+    /// Enable the tasks matching the patterns
+    Enable {
+        /// Ids or glob patterns
+        #[arg(required = true)]
+        patterns: Vec<String>,
+    },
+    /// Disable the tasks matching the patterns
+    Disable {
+        /// Ids or glob patterns
+        #[arg(required = true)]
+        patterns: Vec<String>,
+    },
+    /// Disable then enable the tasks matching the patterns
+    Reload {
+        /// Ids or glob patterns
+        #[arg(required = true)]
+        patterns: Vec<String>,
+    },
+    /// Delete what the daemon holds: `delete tasks PATTERN…`
+    Delete {
+        /// What to delete: tasks
+        kind: String,
+        /// Ids or glob patterns
+        #[arg(required = true)]
+        patterns: Vec<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,7 +128,7 @@ impl ServeArgs {
 }
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(client::normalize_flags(std::env::args()));
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CONDENSER_LOG")
@@ -98,5 +154,35 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Fmt(args) => script::run_fmt(&args),
         Command::Explain(args) => script::run_explain(&args),
         Command::Test(args) => replay::run_test(&args),
+        verb => Ok(run_client(&cli.url, cli.json, verb)),
     }
+}
+
+/// Runs a client verb against the daemon at `url`.
+fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode {
+    use client::{ClientError, tasks};
+    let api = match client::Api::new(url) {
+        Ok(api) => api,
+        Err(error) => return client::finish(Err(error)),
+    };
+    let not_yet = |what: &str, kind: &str| {
+        Err(ClientError(format!(
+            "cannot {what} '{kind}': only 'tasks' can be, in this version"
+        )))
+    };
+    client::finish(match verb {
+        Command::Define(args) => tasks::define(&api, &args),
+        Command::List { kind, patterns } if kind == "tasks" => {
+            tasks::list_tasks(&api, &patterns, as_json)
+        }
+        Command::List { kind, .. } => not_yet("list", &kind),
+        Command::Show { id, dot } => tasks::show(&api, &id, dot, as_json),
+        Command::Enable { patterns } => tasks::set_status(&api, &patterns, true),
+        Command::Disable { patterns } => tasks::set_status(&api, &patterns, false),
+        Command::Reload { patterns } => tasks::set_status(&api, &patterns, false)
+            .and_then(|()| tasks::set_status(&api, &patterns, true)),
+        Command::Delete { kind, patterns } if kind == "tasks" => tasks::delete(&api, &patterns),
+        Command::Delete { kind, .. } => not_yet("delete", &kind),
+        _ => Err(ClientError("not a client verb".to_owned())),
+    })
 }

@@ -168,7 +168,7 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
         .task(&name)
         .ok_or_else(|| anyhow::anyhow!("the task {name:?} is not in the engine"))?;
     if let Some(dot) = &args.dot {
-        std::fs::write(dot, task.dot(&name))
+        std::fs::write(dot, task.dot(&name, 0.0))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", dot.display()))?;
     }
     let http_out = match &args.http_out {

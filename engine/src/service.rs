@@ -29,6 +29,8 @@ pub struct RunningTask {
     pub dot: String,
     /// The statistics of each node, in pipeline order.
     pub nodes: Vec<crate::statistics::NodeStatistics>,
+    /// Points (or batches) its source took in a second, lately.
+    pub throughput: f64,
 }
 
 /// The receiving end of the ingest → engine channel: one message per accepted write request,
@@ -145,6 +147,7 @@ fn run(
         }
     };
     let mut engine = Engine::with_alerts(alerts);
+    let mut throughput = Throughput::default();
     let mut commands_open = true;
     let mut next_tick = Instant::now() + TICK;
     loop {
@@ -176,7 +179,7 @@ fn run(
                     }
                 }
             }
-            Input::Command(command) => handle(&mut engine, command),
+            Input::Command(command) => handle(&mut engine, &throughput, command),
             Input::Tick => {
                 if commands.is_closed() {
                     commands_open = false;
@@ -184,6 +187,7 @@ fn run(
             }
             Input::Closed => break,
         }
+        throughput.sample(&engine);
         if Instant::now() >= next_tick {
             if engine.ticks()
                 && let Err(error) = engine.tick(crate::clock::system_now())
@@ -196,7 +200,50 @@ fn run(
     tracing::debug!("ingest channel closed; the engine stops");
 }
 
-fn handle(engine: &mut Engine, command: Command) {
+/// Each task's throughput, as Kapacitor measures it: what its source took in over the last
+/// second or so.
+#[derive(Debug, Default)]
+struct Throughput {
+    /// When the tasks were last sampled.
+    at: Option<Instant>,
+    /// Per task: what its source had taken in then, and the rate since the sample before.
+    tasks: std::collections::HashMap<String, (u64, f64)>,
+}
+
+impl Throughput {
+    /// Samples the tasks when a second has passed since the last time.
+    fn sample(&mut self, engine: &Engine) {
+        let now = Instant::now();
+        let elapsed = match self.at {
+            Some(at) if now.duration_since(at) < Duration::from_secs(1) => return,
+            Some(at) => now.duration_since(at).as_secs_f64(),
+            None => 0.0,
+        };
+        self.at = Some(now);
+        let mut tasks = std::collections::HashMap::new();
+        for id in engine.task_ids() {
+            let Some(task) = engine.task(id) else {
+                continue;
+            };
+            let collected = task.source_collected();
+            let rate = match self.tasks.get(id) {
+                Some(&(before, _)) if elapsed > 0.0 => {
+                    collected.saturating_sub(before) as f64 / elapsed
+                }
+                _ => 0.0,
+            };
+            tasks.insert(id.to_owned(), (collected, rate));
+        }
+        self.tasks = tasks;
+    }
+
+    /// Task `id`'s throughput, per second.
+    fn of(&self, id: &str) -> f64 {
+        self.tasks.get(id).map_or(0.0, |&(_, rate)| rate)
+    }
+}
+
+fn handle(engine: &mut Engine, throughput: &Throughput, command: Command) {
     // A caller that stopped waiting for the reply no longer needs it.
     match command {
         Command::Define {
@@ -215,8 +262,9 @@ fn handle(engine: &mut Engine, command: Command) {
         }
         Command::Running { id, reply } => {
             let _ = reply.send(engine.task(&id).map(|task| RunningTask {
-                dot: task.dot(&id),
+                dot: task.dot(&id, throughput.of(&id)),
                 nodes: task.statistics(),
+                throughput: throughput.of(&id),
             }));
         }
         Command::Delete { id, reply } => {

@@ -29,6 +29,8 @@ pub struct NodeStatistics {
     pub calls: u64,
     /// Groups the node keeps state for right now.
     pub working_cardinality: usize,
+    /// The node's own counters, by Kapacitor's names (an alert node's `alerts_triggered`).
+    pub counters: Vec<(&'static str, u64)>,
     /// Emitted points (or batches) by group, in the order the groups were first emitted;
     /// counted only for a node that a `stats` node watches (`None` otherwise).
     pub emitted_by_group: Option<EmittedByGroup>,
@@ -98,28 +100,106 @@ pub fn go_duration(d: Duration) -> String {
     format!("{text}{unit}")
 }
 
-/// The task as Kapacitor's `show` prints its DOT graph: each node with its statistics,
-/// each edge with the points it processed.
-pub fn dot(task_name: &str, nodes: &[(NodeStatistics, Vec<usize>)]) -> String {
+/// The order Kapacitor walks a task's nodes in (its DOT graphs list them so): depth first
+/// from each source (the last source first), children in the order they were made, each
+/// node after its children; then reversed, so a node comes before its children and, among
+/// siblings, the later made one first.
+pub fn walk_order(children: &[Vec<usize>], sources: &[usize]) -> Vec<usize> {
+    fn visit(node: usize, children: &[Vec<usize>], seen: &mut [bool], order: &mut Vec<usize>) {
+        if std::mem::replace(&mut seen[node], true) {
+            return;
+        }
+        for &child in &children[node] {
+            visit(child, children, seen, order);
+        }
+        order.push(node);
+    }
+    let mut seen = vec![false; children.len()];
+    let mut order = Vec::with_capacity(children.len());
+    for &source in sources.iter().rev() {
+        visit(source, children, &mut seen, &mut order);
+    }
+    order.reverse();
+    order
+}
+
+/// A node as a DOT graph shows it: its statistics and its children.
+#[derive(Debug, Clone)]
+pub struct DotNode {
+    /// The node's statistics (its name among them).
+    pub stats: NodeStatistics,
+    /// Its children, in the order they were made.
+    pub children: Vec<usize>,
+    /// Whether it is a batch task's source, which Kapacitor's graphs leave out.
+    pub hidden: bool,
+}
+
+/// A task that does not run as Kapacitor's `show` prints its graph: the edges only, in
+/// walk order, no trailing newline.
+pub fn static_dot(task_name: &str, nodes: &[DotNode], order: &[usize]) -> String {
     let mut out = format!("digraph {task_name} {{\n");
-    for (stats, children) in nodes {
-        let _ = writeln!(
-            out,
-            "\n{} [avg_exec_time_ns=\"{}\" errors=\"{}\" working_cardinality=\"{}\" ];",
-            stats.name,
-            go_duration(stats.average_exec_time()),
-            stats.errors,
-            stats.working_cardinality
-        );
+    for &index in order {
+        let node = &nodes[index];
+        if node.hidden {
+            continue;
+        }
+        for &child in &node.children {
+            let _ = writeln!(out, "{} -> {};", node.stats.name, nodes[child].stats.name);
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// A running task as Kapacitor's `show` prints its graph: its throughput (`points` or
+/// `batches` a second), each node with its statistics in name order, each edge with what it
+/// processed; nodes and edges in walk order, no trailing newline.
+pub fn dot(
+    task_name: &str,
+    nodes: &[DotNode],
+    order: &[usize],
+    throughput: f64,
+    unit: &str,
+) -> String {
+    let mut out =
+        format!("digraph {task_name} {{\ngraph [throughput=\"{throughput:.2} {unit}/s\"];\n");
+    let position: Vec<usize> = {
+        let mut position = vec![0; nodes.len()];
+        for (at, &index) in order.iter().enumerate() {
+            position[index] = at;
+        }
+        position
+    };
+    for &index in order {
+        let node = &nodes[index];
+        if node.hidden {
+            continue;
+        }
+        let stats = &node.stats;
+        let mut values: Vec<(&str, String)> = vec![
+            ("avg_exec_time_ns", go_duration(stats.average_exec_time())),
+            ("errors", stats.errors.to_string()),
+            ("working_cardinality", stats.working_cardinality.to_string()),
+        ];
+        values.extend(stats.counters.iter().map(|(k, v)| (*k, v.to_string())));
+        values.sort_by(|a, b| a.0.cmp(b.0));
+        let _ = write!(out, "\n{} [", stats.name);
+        for (key, value) in values {
+            let _ = write!(out, "{key}=\"{value}\" ");
+        }
+        out.push_str("];\n");
+        // A running node's children are listed in the order the walk made them.
+        let mut children = node.children.clone();
+        children.sort_by_key(|&child| position[child]);
         for child in children {
             let _ = writeln!(
                 out,
                 "{} -> {} [processed=\"{}\"];",
-                stats.name, nodes[*child].0.name, stats.emitted
+                stats.name, nodes[child].stats.name, stats.emitted
             );
         }
     }
-    out.push_str("}\n");
+    out.push('}');
     out
 }
 

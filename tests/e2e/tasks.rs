@@ -7,7 +7,22 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::daemon::{Daemon, client, scratch_dir};
+use crate::daemon::{Daemon, client, condenser, scratch_dir};
+
+/// Runs the `condenser` client verb `args` against `daemon` (Kapacitor's single-dash flags,
+/// as users type them); its exit code, standard output and standard error.
+fn verb(daemon: &Daemon, args: &[&str]) -> (i32, String, String) {
+    let out = condenser()
+        .args(["-url", &daemon.url])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
 
 /// The user's task from the issue, logging to `log`.
 fn script(log: &Path) -> String {
@@ -54,17 +69,24 @@ fn get(daemon: &Daemon, path: &str) -> (u16, Value) {
 }
 
 #[test]
-fn a_task_defined_over_the_api_runs_on_writes_and_keeps_its_alert_state_across_kill_9() {
+fn a_task_defined_with_the_cli_runs_on_writes_and_keeps_its_alert_state_across_kill_9() {
     let dir = scratch_dir("tasks");
     let log = dir.join("alerts.log");
+    let tick = dir.join("http-alert.tick");
+    std::fs::write(&tick, script(&log)).unwrap();
     let daemon = Daemon::start_in(&dir, "");
-    let created = client()
-        .post(daemon.at("/kapacitor/v1/tasks"))
-        .json(&json!({"id": "http-alert", "type": "stream", "script": script(&log), "status": "enabled"}))
-        .send()
-        .unwrap();
-    assert_eq!(created.status(), 200);
-    let task: Value = created.json().unwrap();
+    let tick_arg = tick.display().to_string();
+    assert_eq!(
+        verb(&daemon, &["define", "http-alert", "-tick", &tick_arg]),
+        (0, String::new(), String::new())
+    );
+    let header = "ID         Type      Status    Executing Databases and Retention Policies\n";
+    assert_eq!(
+        verb(&daemon, &["list", "tasks"]).1,
+        format!("{header}http-alert stream    disabled  false     [\"telegraf\".\"autogen\"]\n")
+    );
+    assert_eq!(verb(&daemon, &["enable", "http-alert"]).0, 0);
+    let (_, task) = get(&daemon, "/kapacitor/v1/tasks/http-alert");
     assert_eq!(task["status"], "enabled");
     assert_eq!(task["executing"], true);
     assert_eq!(task["dbrps"], json!([{"db": "telegraf", "rp": "autogen"}]));
@@ -82,20 +104,57 @@ fn a_task_defined_over_the_api_runs_on_writes_and_keeps_its_alert_state_across_k
     assert_eq!(first["time"], "1970-01-01T00:00:10Z");
     let (status, out) = get(&daemon, "/kapacitor/v1/tasks/http-alert/out");
     assert_eq!(status, 200);
-    assert_eq!(out["series"][0]["values"], json!([["1970-01-01T00:00:10Z", 1]]));
-    let (_, shown) = get(&daemon, "/kapacitor/v1/tasks/http-alert");
-    let dot = shown["dot"].as_str().unwrap();
-    assert!(dot.starts_with("digraph http-alert {"), "{dot}");
-    assert!(dot.contains("window3 -> mean4 [processed=\"1\"];"), "{dot}");
+    assert_eq!(
+        out["series"][0]["values"],
+        json!([["1970-01-01T00:00:10Z", 1]])
+    );
+    let (code, shown, _) = verb(&daemon, &["show", "http-alert"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(
+        lines[..6],
+        [
+            "ID: http-alert",
+            "Error: ",
+            "Template: ",
+            "Type: stream",
+            "Status: enabled",
+            "Executing: true"
+        ]
+    );
+    let created = regex::Regex::new(r"^Created: \d\d [A-Z][a-z]{2} \d\d \d\d:\d\d UTC$").unwrap();
+    assert!(created.is_match(lines[6]), "{}", lines[6]);
+    assert_eq!(
+        lines[9],
+        "Databases Retention Policies: [\"telegraf\".\"autogen\"]"
+    );
+    assert_eq!(
+        lines[10..13],
+        ["TICKscript:", "dbrp \"telegraf\".\"autogen\"", ""]
+    );
+    let dot = &shown[shown.find("DOT:\n").unwrap() + 5..];
+    assert!(
+        dot.starts_with("digraph http-alert {\ngraph [throughput=\""),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("\nwindow3 -> mean4 [processed=\"1\"];\n"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("\nalert5 [alerts_inhibited=\"0\" alerts_triggered=\"1\" avg_exec_time_ns=\""),
+        "{dot}"
+    );
+    assert!(dot.contains("warns_triggered=\"1\" working_cardinality=\"1\" ];\nalert5 -> http_out6 [processed=\"1\"];"), "{dot}");
+    assert!(dot.ends_with("}\n"), "{dot}");
+    assert_eq!(verb(&daemon, &["show", "http-alert", "-dot"]).1, dot);
 
     // A crash: no shutdown, nothing flushed on the way out.
     drop(daemon);
     let daemon = Daemon::start_in(&dir, "");
-    let (_, listed) = get(&daemon, "/kapacitor/v1/tasks?fields=status&fields=executing");
     assert_eq!(
-        listed["tasks"],
-        json!([{"id": "http-alert", "link": {"rel": "self", "href": "/kapacitor/v1/tasks/http-alert"},
-                "status": "enabled", "executing": true}])
+        verb(&daemon, &["list", "tasks", "http-*"]).1,
+        format!("{header}http-alert stream    enabled   true      [\"telegraf\".\"autogen\"]\n")
     );
     write(
         &daemon,
@@ -111,22 +170,36 @@ fn a_task_defined_over_the_api_runs_on_writes_and_keeps_its_alert_state_across_k
     assert_eq!(second["duration"], 15_000_000_000_i64);
 
     // Disabled, it stops; deleted, it is gone.
-    let disabled: Value = client()
-        .patch(daemon.at("/kapacitor/v1/tasks/http-alert"))
-        .json(&json!({"status": "disabled"}))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    assert_eq!(verb(&daemon, &["disable", "http-alert"]).0, 0);
+    let (_, disabled) = get(&daemon, "/kapacitor/v1/tasks/http-alert");
     assert_eq!(disabled["executing"], false);
-    let deleted = client()
-        .delete(daemon.at("/kapacitor/v1/tasks/http-alert"))
-        .send()
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        disabled["dot"],
+        "digraph http-alert {\nstream0 -> from1;\nfrom1 -> groupby2;\ngroupby2 -> window3;\n\
+         window3 -> mean4;\nmean4 -> alert5;\nalert5 -> http_out6;\n}"
+    );
+    assert_eq!(verb(&daemon, &["delete", "tasks", "http-alert"]).0, 0);
     let (status, missing) = get(&daemon, "/kapacitor/v1/tasks/http-alert");
     assert_eq!(status, 404);
     assert_eq!(missing["error"], "no task exists");
+    assert_eq!(
+        verb(&daemon, &["show", "http-alert"]),
+        (3, String::new(), "Error: no task exists\n".to_owned())
+    );
+}
+
+#[test]
+fn a_cli_verb_without_a_daemon_says_so() {
+    let out = condenser()
+        .args(["--url", "http://127.0.0.1:1", "list", "tasks"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("Error: cannot reach the daemon at http://127.0.0.1:1: "),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -140,20 +213,28 @@ fn a_bad_task_is_refused_with_kapacitor_s_messages() {
             .unwrap();
         let status = response.status().as_u16();
         let body: Value = response.json().unwrap();
-        (status, body["error"].as_str().unwrap_or_default().to_owned())
+        (
+            status,
+            body["error"].as_str().unwrap_or_default().to_owned(),
+        )
     };
     let (status, error) = post(json!({"id": "t", "script": "stream|from().measurment('x')",
                                      "dbrps": [{"db": "a", "rp": "b"}]}));
     assert_eq!(status, 400);
     assert!(
-        error.starts_with("invalid TICKscript: error: t:1:15: from() has no property \"measurment\""),
+        error.starts_with(
+            "invalid TICKscript: error: t:1:15: from() has no property \"measurment\""
+        ),
         "{error}"
     );
     let (status, error) = post(json!({"id": "t", "script": "stream|from()"}));
     assert_eq!((status, error.as_str()), (400, "must specify dbrp"));
     let (status, error) = post(json!({"id": "a b", "script": "stream|from()"}));
     assert_eq!(status, 400);
-    assert!(error.starts_with("task ID must contain only letters"), "{error}");
+    assert!(
+        error.starts_with("task ID must contain only letters"),
+        "{error}"
+    );
     let ok = json!({"id": "t", "script": "stream|from()|httpOut('x')", "dbrps": [{"db": "a", "rp": "b"}]});
     assert_eq!(post(ok.clone()).0, 200);
     assert_eq!(post(ok), (400, "task t already exists".to_owned()));

@@ -138,7 +138,7 @@ fn task_link(id: &str) -> Json {
 }
 
 /// Every field of a task, by the name Kapacitor gives it.
-fn task_fields(view: &TaskView, rendering: &Rendering) -> Vec<(&'static str, Json)> {
+fn task_fields(view: &TaskView, rendering: &Rendering, listed: bool) -> Vec<(&'static str, Json)> {
     let record: &TaskRecord = &view.record;
     let dbrps: Vec<Json> = record
         .dbrps
@@ -150,21 +150,30 @@ fn task_fields(view: &TaskView, rendering: &Rendering) -> Vec<(&'static str, Jso
             let node_stats: Map<String, Json> = nodes
                 .iter()
                 .map(|node| {
-                    (
-                        node.name.clone(),
-                        json!({
-                            "avg_exec_time_ns": node.average_exec_time().as_nanos() as u64,
-                            "errors": node.errors,
-                            "working_cardinality": node.working_cardinality,
-                            "collected": node.collected,
-                            "emitted": node.emitted,
-                        }),
-                    )
+                    let mut stats = Map::new();
+                    stats.insert(
+                        "avg_exec_time_ns".to_owned(),
+                        json!(node.average_exec_time().as_nanos() as u64),
+                    );
+                    stats.insert("errors".to_owned(), json!(node.errors));
+                    stats.insert(
+                        "working_cardinality".to_owned(),
+                        json!(node.working_cardinality),
+                    );
+                    for (name, value) in &node.counters {
+                        stats.insert((*name).to_owned(), json!(value));
+                    }
+                    stats.insert("collected".to_owned(), json!(node.collected));
+                    stats.insert("emitted".to_owned(), json!(node.emitted));
+                    (node.name.clone(), Json::Object(stats))
                 })
                 .collect();
-            json!({"task-stats": {"throughput": 0.0}, "node-stats": node_stats})
+            let throughput = view.throughput;
+            json!({"task-stats": {"throughput": throughput}, "node-stats": node_stats})
         }
-        None => json!({"task-stats": null, "node-stats": null}),
+        // Not running: `{}` in a task, `null` in a list.
+        None if listed => Json::Null,
+        None => json!({}),
     };
     let mut fields = vec![
         ("link", task_link(&record.id)),
@@ -194,7 +203,7 @@ fn task_fields(view: &TaskView, rendering: &Rendering) -> Vec<(&'static str, Jso
 }
 
 fn task_json(view: &TaskView, rendering: &Rendering) -> Json {
-    let mut fields = task_fields(view, rendering);
+    let mut fields = task_fields(view, rendering, false);
     if view.record.template_id.is_empty() {
         fields.push(("template-id", Json::String(String::new())));
     }
@@ -274,7 +283,7 @@ async fn list_tasks(
         .take(limit)
         .map(|view| {
             Json::Object(
-                task_fields(view, &rendering)
+                task_fields(view, &rendering, true)
                     .into_iter()
                     .filter(|(k, _)| wanted.contains(k))
                     .map(|(k, v)| (k.to_owned(), v))

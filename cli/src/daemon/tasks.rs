@@ -123,6 +123,8 @@ pub(crate) struct TaskView {
     pub(crate) dot: String,
     /// Its nodes' statistics while it runs in the engine (`None`: it does not run).
     pub(crate) nodes: Option<Vec<condenser_engine::statistics::NodeStatistics>>,
+    /// Points (or batches) a second its source took in lately (0 when it does not run).
+    pub(crate) throughput: f64,
 }
 
 /// Why a task operation was refused.
@@ -535,18 +537,24 @@ impl Tasks {
             .running(&record.id)
             .await
             .map_err(|_| TaskError::Stopped)?;
-        let (dot, nodes) = match running {
-            Some(running) => (running.dot, Some(running.nodes)),
+        let (dot, nodes, throughput) = match running {
+            Some(running) => (running.dot, Some(running.nodes), running.throughput),
             None => (
                 self.plan(&record)
                     .ok()
                     .and_then(|(plan, _)| condenser_engine::Task::try_new(&plan).ok())
-                    .map(|task| task.dot(&record.id))
+                    .map(|task| task.static_dot(&record.id))
                     .unwrap_or_default(),
                 None,
+                0.0,
             ),
         };
-        Ok(TaskView { record, dot, nodes })
+        Ok(TaskView {
+            record,
+            dot,
+            nodes,
+            throughput,
+        })
     }
 }
 

@@ -51,6 +51,10 @@ pub struct AlertOperator {
     alerts: AlertContext,
     /// The inhibitors the node's groups added, to remove when it stops.
     inhibitor_ids: Vec<u64>,
+    /// Kapacitor's counters of the node: events triggered (in all and by level) and
+    /// inhibited.
+    triggered: std::cell::Cell<[u64; 4]>,
+    inhibited: std::cell::Cell<u64>,
 }
 
 impl fmt::Debug for AlertOperator {
@@ -212,6 +216,8 @@ impl AlertOperator {
             states: GroupTable::default(),
             alerts,
             inhibitor_ids: Vec::new(),
+            triggered: std::cell::Cell::default(),
+            inhibited: std::cell::Cell::default(),
         }
     }
 
@@ -524,8 +530,12 @@ impl AlertOperator {
             .inhibitors
             .inhibits(&self.spec.category, &input.tags)
         {
+            self.inhibited.set(self.inhibited.get() + 1);
             return Ok(Rendered { id, message });
         }
+        let mut triggered = self.triggered.get();
+        triggered[input.level as usize] += 1;
+        self.triggered.set(triggered);
         let mut topics = Vec::new();
         if !self.spec.handlers.is_empty() {
             topics.push(Self::own_topic(&self.task, node));
@@ -940,5 +950,17 @@ impl Operator for AlertOperator {
 
     fn cardinality(&self) -> usize {
         self.states.len()
+    }
+
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        let [oks, infos, warns, crits] = self.triggered.get();
+        vec![
+            ("alerts_inhibited", self.inhibited.get()),
+            ("alerts_triggered", oks + infos + warns + crits),
+            ("crits_triggered", crits),
+            ("infos_triggered", infos),
+            ("oks_triggered", oks),
+            ("warns_triggered", warns),
+        ]
     }
 }

@@ -185,4 +185,10 @@ pub trait Operator: Send + fmt::Display {
     fn cardinality(&self) -> usize {
         0
     }
+
+    /// The counters of its own that the node shows beside the common ones, by Kapacitor's
+    /// names (an alert node's `alerts_triggered`, `crits_triggered`, …).
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
 }

@@ -324,26 +324,67 @@ impl Task {
     pub fn statistics(&self) -> Vec<NodeStatistics> {
         self.nodes
             .iter()
-            .map(|node| NodeStatistics {
-                working_cardinality: match &node.runner {
-                    Runner::Operator(operator) => operator.cardinality(),
-                    Runner::Source | Runner::From(_) => 0,
-                },
-                ..node.stats.clone()
+            .map(|node| {
+                let (working_cardinality, counters) = match &node.runner {
+                    Runner::Operator(operator) => (operator.cardinality(), operator.counters()),
+                    Runner::Source | Runner::From(_) => (0, Vec::new()),
+                };
+                NodeStatistics {
+                    working_cardinality,
+                    counters,
+                    ..node.stats.clone()
+                }
             })
             .collect()
     }
 
-    /// The task as Kapacitor's `show` prints it: a DOT graph of its nodes with their
-    /// statistics and its edges with the points they processed.
-    pub fn dot(&self, task_name: &str) -> String {
-        let nodes: Vec<(NodeStatistics, Vec<usize>)> = self
+    /// Whether the task is a batch task (its source is `batch`).
+    pub fn is_batch(&self) -> bool {
+        self.nodes
+            .first()
+            .is_some_and(|node| node.stats.name.starts_with("batch"))
+    }
+
+    /// The nodes as DOT graphs show them, and the order Kapacitor walks them in.
+    fn dot_nodes(&self) -> (Vec<crate::statistics::DotNode>, Vec<usize>) {
+        let batch = self.is_batch();
+        let nodes: Vec<crate::statistics::DotNode> = self
             .statistics()
             .into_iter()
             .zip(&self.nodes)
-            .map(|(stats, node)| (stats, node.children.clone()))
+            .enumerate()
+            .map(|(index, (stats, node))| crate::statistics::DotNode {
+                stats,
+                children: node.children.clone(),
+                hidden: batch && index == 0,
+            })
             .collect();
-        crate::statistics::dot(task_name, &nodes)
+        let children: Vec<Vec<usize>> = self.nodes.iter().map(|n| n.children.clone()).collect();
+        let sources: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].parents.is_empty())
+            .collect();
+        let order = crate::statistics::walk_order(&children, &sources);
+        (nodes, order)
+    }
+
+    /// The task as Kapacitor's `show` prints a running task: a DOT graph of its nodes with
+    /// their statistics and its edges with what they processed, under its `throughput`
+    /// (points, or batches, a second).
+    pub fn dot(&self, task_name: &str, throughput: f64) -> String {
+        let (nodes, order) = self.dot_nodes();
+        let unit = if self.is_batch() { "batches" } else { "points" };
+        crate::statistics::dot(task_name, &nodes, &order, throughput, unit)
+    }
+
+    /// The task as Kapacitor's `show` prints one that does not run: its edges only.
+    pub fn static_dot(&self, task_name: &str) -> String {
+        let (nodes, order) = self.dot_nodes();
+        crate::statistics::static_dot(task_name, &nodes, &order)
+    }
+
+    /// What the task's source took in so far (its throughput is measured on it).
+    pub fn source_collected(&self) -> u64 {
+        self.nodes.first().map_or(0, |node| node.stats.emitted)
     }
 
     /// One line per node: its name and its operator (`window2: Window: window()…`).

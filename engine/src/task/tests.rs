@@ -253,7 +253,12 @@ fn nodes_count_points_errors_and_groups() {
     assert_eq!(
         names,
         [
-            "stream0", "from1", "where2", "window3", "count4", "httpOut5"
+            "stream0",
+            "from1",
+            "where2",
+            "window3",
+            "count4",
+            "http_out5"
         ]
     );
     let (where_, window) = (&stats[2], &stats[3]);
@@ -265,7 +270,7 @@ fn nodes_count_points_errors_and_groups() {
         window.emitted_by_group.is_none(),
         "only a node a stats() node watches counts by group"
     );
-    let dot = t.dot("t");
+    let dot = t.dot("t", 0.0);
     assert!(dot.contains("where2 [avg_exec_time_ns="), "{dot}");
     assert!(dot.contains("errors=\"1\""), "{dot}");
     assert!(

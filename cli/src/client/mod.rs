@@ -1,0 +1,220 @@
+//! The client verbs of `condenser`, Kapacitor's (`define`, `list tasks`, `show`, `enable`,
+//! `disable`, `reload`, `delete tasks`): they speak Kapacitor's HTTP API to a daemon
+//! (`--url`, `CONDENSER_URL`, by default the local one) and print what Kapacitor's own
+//! `kapacitor` prints, byte for byte.
+//!
+//! A verb that fails prints `Error: <why>` on standard error and exits 3, as Kapacitor's;
+//! a misused one prints its usage and exits 2.
+
+pub(crate) mod tasks;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+/// A refused or failed request: what to print after `Error: `.
+#[derive(Debug)]
+pub(crate) struct ClientError(pub(crate) String);
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The exit of a verb: 0, or `Error: …` and 3.
+pub(crate) fn finish(result: Result<(), ClientError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("Error: {error}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// Kapacitor's HTTP API of one daemon.
+pub(crate) struct Api {
+    base: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Api {
+    /// The API of the daemon at `url` (`http://host:port`).
+    pub(crate) fn new(url: &str) -> Result<Self, ClientError> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ClientError(format!(
+                "unsupported protocol scheme in {url:?}: the address must start with http:// or https://"
+            )));
+        }
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| ClientError(e.to_string()))?;
+        Ok(Self {
+            base: url.trim_end_matches('/').to_owned(),
+            http,
+        })
+    }
+
+    /// Sends `method` to `path` (under the daemon's URL) with `body`; the response's JSON
+    /// (`null` for none) when its status is one of `expected`, else the error it names.
+    pub(crate) fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Json>,
+        expected: &[u16],
+    ) -> Result<Json, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.http.request(method, &url).query(query);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().map_err(|e| {
+            ClientError(format!(
+                "cannot reach the daemon at {}: {}",
+                self.base,
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())
+            ))
+        })?;
+        let status = response.status().as_u16();
+        let text = response.text().map_err(|e| ClientError(e.to_string()))?;
+        let json: Json = if text.trim().is_empty() {
+            Json::Null
+        } else {
+            serde_json::from_str(&text).map_err(|_| {
+                ClientError(format!("invalid response: code {status}: body: {text}"))
+            })?
+        };
+        if expected.contains(&status) {
+            return Ok(json);
+        }
+        match json.get("error").and_then(Json::as_str) {
+            Some(error) if !error.is_empty() => Err(ClientError(error.to_owned())),
+            _ => Err(ClientError(format!(
+                "invalid response: code {status}: body: {text}"
+            ))),
+        }
+    }
+}
+
+/// Go's `time.RFC822` of an RFC 3339 time as the daemon writes it (`02 Jan 06 15:04 UTC`);
+/// the text itself when it is not one.
+pub(crate) fn rfc822(text: &str) -> String {
+    let Some(nanos) = condenser_model::time::parse_rfc3339(text) else {
+        return text.to_owned();
+    };
+    // The zone: UTC for `Z`, else the offset as Go prints an unnamed zone (`-0300`).
+    let (offset_seconds, zone) = match text.rfind(['+', '-']).filter(|&i| i > 10) {
+        Some(i) if !text.ends_with('Z') => {
+            let sign = if &text[i..=i] == "-" { -1 } else { 1 };
+            let digits: String = text[i + 1..].chars().filter(char::is_ascii_digit).collect();
+            let hours: i64 = digits.get(..2).and_then(|h| h.parse().ok()).unwrap_or(0);
+            let minutes: i64 = digits.get(2..4).and_then(|m| m.parse().ok()).unwrap_or(0);
+            (
+                sign * (hours * 3600 + minutes * 60),
+                format!("{}{digits}", &text[i..=i]),
+            )
+        }
+        _ => (0, "UTC".to_owned()),
+    };
+    let seconds = nanos.div_euclid(1_000_000_000) + offset_seconds;
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = condenser_model::time::civil_from_days(days);
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{day:02} {} {:02} {:02}:{:02} {zone}",
+        MONTHS[(month as usize + 11) % 12],
+        year.rem_euclid(100),
+        second_of_day / 3600,
+        second_of_day / 60 % 60
+    )
+}
+
+/// Go's `%q` of a string: double-quoted, with `"`, `\` and control characters escaped.
+pub(crate) fn go_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Turns Go-style single-dash long flags (`-tick f`, `-url=…`) into clap's (`--tick`), so
+/// Kapacitor users' habits work; a lone `-x`, a number and `--…` are left alone.
+pub(crate) fn normalize_flags(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    args.into_iter()
+        .map(|arg| {
+            let long = arg.len() > 2
+                && arg.starts_with('-')
+                && !arg.starts_with("--")
+                && arg[1..].starts_with(|c: char| c.is_ascii_alphabetic())
+                && arg[1..].split('=').next().is_some_and(|name| {
+                    name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
+            if long { format!("-{arg}") } else { arg }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_print_as_go_s_rfc822() {
+        assert_eq!(rfc822("2020-10-25T17:01:02.5Z"), "25 Oct 20 17:01 UTC");
+        assert_eq!(rfc822("2020-12-12T20:08:00-03:00"), "12 Dec 20 20:08 -0300");
+        assert_eq!(rfc822("0001-01-01T00:00:00Z"), "01 Jan 01 00:00 UTC");
+    }
+
+    #[test]
+    fn single_dash_long_flags_become_double_dash() {
+        let args = [
+            "condenser",
+            "define",
+            "t",
+            "-tick",
+            "a.tick",
+            "-dbrp=db.rp",
+            "-h",
+            "--url",
+            "-5",
+        ];
+        assert_eq!(
+            normalize_flags(args.map(String::from)),
+            [
+                "condenser",
+                "define",
+                "t",
+                "--tick",
+                "a.tick",
+                "--dbrp=db.rp",
+                "-h",
+                "--url",
+                "-5"
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_quote_as_go_s_percent_q() {
+        assert_eq!(go_quote("telegraf"), "\"telegraf\"");
+        assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    }
+}
