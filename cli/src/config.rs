@@ -57,6 +57,44 @@ pub(crate) struct Config {
     pub(crate) zenoss: ZenossConfig,
     /// `[deadman]`: the id and message of every `deadman()`, and a global deadman.
     pub(crate) deadman: DeadmanSection,
+    /// `[auth]`: the credentials every request must carry (none: no authentication).
+    pub(crate) auth: AuthSection,
+}
+
+/// The `[auth]` table: a shared token (`Authorization: Bearer …` or `Token …`), or a user
+/// and password (basic auth, or InfluxDB's `u` and `p` query parameters), or both.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct AuthSection {
+    /// The shared token.
+    pub(crate) token: String,
+    /// The user of basic auth.
+    pub(crate) username: String,
+    /// The password of basic auth.
+    pub(crate) password: String,
+}
+
+impl AuthSection {
+    /// Whether requests must authenticate.
+    pub(crate) fn enabled(&self) -> bool {
+        !self.token.is_empty() || !self.username.is_empty()
+    }
+
+    /// The section with its secrets masked, for `condenser config`.
+    pub(crate) fn masked(&self) -> Self {
+        let mask = |s: &str| {
+            if s.is_empty() {
+                String::new()
+            } else {
+                "********".to_owned()
+            }
+        };
+        Self {
+            token: mask(&self.token),
+            username: self.username.clone(),
+            password: mask(&self.password),
+        }
+    }
 }
 
 impl Default for Config {
@@ -81,6 +119,7 @@ impl Default for Config {
             bigpanda: BigPandaConfig::default(),
             zenoss: ZenossConfig::default(),
             deadman: DeadmanSection::default(),
+            auth: AuthSection::default(),
         }
     }
 }
@@ -240,6 +279,9 @@ impl Config {
             self.http.write_queue = queue
                 .parse()
                 .with_context(|| format!("CONDENSER_HTTP_WRITE_QUEUE={queue:?}"))?;
+        }
+        if let Some(token) = var("CONDENSER_AUTH_TOKEN") {
+            self.auth.token = token;
         }
         if let Some(rp) = var("CONDENSER_HTTP_DEFAULT_RETENTION_POLICY") {
             self.http.default_retention_policy = rp;

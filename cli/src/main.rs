@@ -112,6 +112,9 @@ struct ServeArgs {
     /// TOML configuration file; its keys are those `condenser config` prints
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Serve a non-loopback address without `[auth]` (refused otherwise)
+    #[arg(long)]
+    insecure_no_auth: bool,
 }
 
 impl ServeArgs {
@@ -143,11 +146,13 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?
-                .block_on(serve::run(config))?;
+                .block_on(serve::run(config, args.insecure_no_auth))?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Config(args) => {
-            print!("{}", toml::to_string(&args.load()?)?);
+            let mut config = args.load()?;
+            config.auth = config.auth.masked();
+            print!("{}", toml::to_string(&config)?);
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Check(args) => script::run_check(&args),

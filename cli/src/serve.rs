@@ -66,7 +66,14 @@ fn hostname() -> String {
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
-pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
+pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Result<()> {
+    if !config.bind.ip().is_loopback() && !config.auth.enabled() && !insecure_no_auth {
+        anyhow::bail!(
+            "refusing to serve {} without authentication: set [auth] token (or username and \
+             password), or pass --insecure-no-auth",
+            config.bind
+        );
+    }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let write_timeout = config.http.write_timeout()?;
@@ -142,6 +149,14 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         ],
     )
     .merge(kapacitor_api::router(Arc::clone(&tasks)));
+    let api = if config.auth.enabled() {
+        api.layer(axum::middleware::from_fn_with_state(
+            Arc::new(config.auth.clone()),
+            crate::daemon::auth::authenticate,
+        ))
+    } else {
+        api
+    };
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("listening on {}", config.bind))?;

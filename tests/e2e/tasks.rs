@@ -189,6 +189,83 @@ fn a_task_defined_with_the_cli_runs_on_writes_and_keeps_its_alert_state_across_k
 }
 
 #[test]
+fn kapacitor_s_ping_answers_with_its_version_and_auth_guards_every_route() {
+    let open = Daemon::start("tasks-ping", "");
+    let ping = client().get(open.at("/kapacitor/v1/ping")).send().unwrap();
+    assert_eq!(ping.status(), 204);
+    assert!(
+        ping.headers()["x-kapacitor-version"]
+            .to_str()
+            .unwrap()
+            .starts_with("1.8")
+    );
+    drop(open);
+
+    let daemon = Daemon::start(
+        "tasks-auth",
+        "[auth]\ntoken = \"s3cret\"\nusername = \"admin\"\npassword = \"pa ss\"\n",
+    );
+    let status =
+        |request: reqwest::blocking::RequestBuilder| request.send().unwrap().status().as_u16();
+    let tasks = daemon.at("/kapacitor/v1/tasks");
+    assert_eq!(status(client().get(&tasks)), 401);
+    assert_eq!(status(client().get(&tasks).bearer_auth("wrong")), 401);
+    assert_eq!(status(client().get(&tasks).bearer_auth("s3cret")), 200);
+    assert_eq!(
+        status(client().get(&tasks).header("authorization", "Token s3cret")),
+        200
+    );
+    assert_eq!(
+        status(client().get(&tasks).basic_auth("admin", Some("pa ss"))),
+        200
+    );
+    assert_eq!(
+        status(client().get(&tasks).basic_auth("admin", Some("no"))),
+        401
+    );
+    assert_eq!(
+        status(client().get(format!("{tasks}?u=admin&p=pa%20ss"))),
+        200
+    );
+    assert_eq!(
+        status(client().post(daemon.at("/write?db=x")).body("m v=1")),
+        401
+    );
+    // The CLI passes the token on.
+    let out = condenser()
+        .args(["--url", &daemon.url, "list", "tasks"])
+        .env("CONDENSER_TOKEN", "s3cret")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = condenser()
+        .args(["config", "--config"])
+        .arg(daemon.data_dir.parent().unwrap().join("condenser.toml"))
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(printed.stdout).unwrap();
+    assert!(printed.contains("token = \"********\""), "{printed}");
+    assert!(!printed.contains("s3cret"), "{printed}");
+}
+
+#[test]
+fn a_daemon_on_a_public_address_without_auth_refuses_to_start() {
+    let out = condenser()
+        .args(["serve", "--bind", "0.0.0.0:0", "--data-dir"])
+        .arg(scratch_dir("tasks-public").join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("without authentication"), "{stderr}");
+    assert!(stderr.contains("--insecure-no-auth"), "{stderr}");
+}
+
+#[test]
 fn a_cli_verb_without_a_daemon_says_so() {
     let out = condenser()
         .args(["--url", "http://127.0.0.1:1", "list", "tasks"])

@@ -48,8 +48,16 @@ impl Api {
                 "unsupported protocol scheme in {url:?}: the address must start with http:// or https://"
             )));
         }
+        // A token in the environment goes with every request (`[auth] token` of the daemon).
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(token) = std::env::var("CONDENSER_TOKEN")
+            && let Ok(value) = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+        {
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(60))
+            .default_headers(headers)
             .build()
             .map_err(|e| ClientError(e.to_string()))?;
         Ok(Self {
@@ -104,6 +112,10 @@ impl Api {
 /// Go's `time.RFC822` of an RFC 3339 time as the daemon writes it (`02 Jan 06 15:04 UTC`);
 /// the text itself when it is not one.
 pub(crate) fn rfc822(text: &str) -> String {
+    // Go's zero time (a task never enabled) is before what nanoseconds since 1970 reach.
+    if text == "0001-01-01T00:00:00Z" {
+        return "01 Jan 01 00:00 UTC".to_owned();
+    }
     let Some(nanos) = condenser_model::time::parse_rfc3339(text) else {
         return text.to_owned();
     };

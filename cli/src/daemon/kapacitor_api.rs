@@ -1,7 +1,7 @@
 //! Kapacitor's HTTP API under `/kapacitor/v1/`, over [`Tasks`]: the JSON shapes, status
 //! codes and error bodies Kapacitor's own `kapacitor` CLI and Chronograf expect.
 //!
-//! Tasks: `GET /tasks` (`pattern`, `fields`, `offset`, `limit`, `script-format`,
+//! `GET|HEAD /ping`. Tasks: `GET /tasks` (`pattern`, `fields`, `offset`, `limit`, `script-format`,
 //! `dot-view`), `POST /tasks`, `GET|PATCH|DELETE /tasks/<id>`, and the httpOut results of
 //! running tasks at `GET /tasks/<id>/<name>`. An error is `{"error": …, "message": …}`.
 
@@ -24,6 +24,7 @@ const BASE: &str = "/kapacitor/v1";
 /// Kapacitor's routes over `tasks`.
 pub(crate) fn router(tasks: Arc<Tasks>) -> Router {
     Router::new()
+        .route("/kapacitor/v1/ping", get(ping).head(ping))
         .route("/kapacitor/v1/tasks", get(list_tasks).post(create_task))
         .route(
             "/kapacitor/v1/tasks/{id}",
@@ -31,6 +32,19 @@ pub(crate) fn router(tasks: Arc<Tasks>) -> Router {
         )
         .route("/kapacitor/v1/tasks/{id}/{name}", get(http_out))
         .with_state(tasks)
+        .layer(axum::middleware::map_response(kapacitor_version))
+}
+
+/// The version Condenser answers as, in `X-Kapacitor-Version`: the Kapacitor API it serves.
+pub(crate) const KAPACITOR_VERSION: &str = concat!("1.8-condenser-", env!("CARGO_PKG_VERSION"));
+
+/// Adds `X-Kapacitor-Version`, as Kapacitor's every response carries.
+async fn kapacitor_version(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        "x-kapacitor-version",
+        axum::http::HeaderValue::from_static(KAPACITOR_VERSION),
+    );
+    response
 }
 
 /// A refused request: its status and message.
@@ -38,6 +52,11 @@ pub(crate) fn router(tasks: Arc<Tasks>) -> Router {
 struct ApiError {
     status: StatusCode,
     message: String,
+}
+
+/// `/ping`: 204, as Kapacitor (its version is in the header every response carries).
+async fn ping() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 /// Kapacitor's error response: the message under both `error` (1.5) and `message` (1.6).

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `POST /write`, `POST /kapacitor/v1/write` | InfluxDB 1.x write: `db`, `rp`, `precision` |
 //! | `POST /api/v2/write` | InfluxDB 2.x write: `bucket` (`db/rp` or `db`), `org`, `precision` |
-//! | `GET`/`HEAD /ping`, `/kapacitor/v1/ping` | 204 with `X-Influxdb-Version` |
+//! | `GET`/`HEAD /ping` | 204 with `X-Influxdb-Version` |
 //! | `GET /metrics` | counters in Prometheus text format |
 //!
 //! Every answer carries `X-Influxdb-Version`, `X-Influxdb-Build`, `Request-Id` and
@@ -77,7 +77,6 @@ pub fn router(
         .route("/kapacitor/v1/write", post(write::write_v1))
         .route("/api/v2/write", post(write::write_v2))
         .route("/ping", get(ping).head(ping))
-        .route("/kapacitor/v1/ping", get(ping).head(ping))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::map_response(identify))
