@@ -2,9 +2,9 @@
 
 use std::borrow::Cow;
 
-use super::format::{print_value, sprintf};
+use super::Value;
+use super::format::{print_value, sprint, sprintf, verb_v};
 use super::parse::{Node, Operand, Pipeline};
-use super::{Escape, Value};
 
 /// The functions a template may call: Go's builtins.
 pub(super) const FUNCTIONS: &[&str] = &[
@@ -30,20 +30,15 @@ pub(super) const FUNCTIONS: &[&str] = &[
 ];
 
 /// The text `nodes` render from `data` as `.` and `$`; an error comes with the text written
-/// before it.
+/// before it. (An `html/template`'s escaping is already in its pipelines.)
 ///
 /// Values are borrowed from `data` as far as a pipeline goes; only what a function or a
 /// method makes is new, so an action costs what it prints, not a copy of the data.
-pub(super) fn render(
-    nodes: &[Node],
-    data: &Value,
-    escape: Escape,
-) -> Result<String, (String, String)> {
+pub(super) fn render(nodes: &[Node], data: &Value) -> Result<String, (String, String)> {
     let mut state = State {
         root: data,
         vars: Vec::new(),
         out: String::new(),
-        escape,
     };
     match state.walk(nodes, data) {
         Ok(()) => Ok(state.out),
@@ -59,7 +54,6 @@ struct State<'d> {
     root: &'d Value,
     vars: Vec<(String, Value)>,
     out: String,
-    escape: Escape,
 }
 
 impl<'d> State<'d> {
@@ -73,10 +67,9 @@ impl<'d> State<'d> {
                 Node::Action(pipeline) => {
                     let value = self.pipeline(pipeline, dot)?;
                     if pipeline.vars.is_empty() {
-                        let text = print_value(&value);
-                        match self.escape {
-                            Escape::Text => self.out.push_str(&text),
-                            Escape::Html => push_html_escaped(&text, true, &mut self.out),
+                        match value.as_ref() {
+                            Value::Str(text) => self.out.push_str(text),
+                            other => self.out.push_str(&print_value(other)),
                         }
                     }
                 }
@@ -183,6 +176,11 @@ impl<'d> State<'d> {
     where
         'd: 'v,
     {
+        if let Operand::Escaper(escaper) = &command[0] {
+            let args = self.arguments(&command[1..], dot, piped)?;
+            let args: Vec<&Value> = args.iter().map(Cow::as_ref).collect();
+            return Ok(Cow::Owned(escaper.apply(&args)));
+        }
         let Operand::Function(name) = &command[0] else {
             if (command.len() > 1 || piped.is_some())
                 && let Some((receiver, method)) = self.method_receiver(&command[0], dot)?
@@ -293,6 +291,7 @@ impl<'d> State<'d> {
             Operand::Float(v) => Ok(Cow::Owned(Value::Float(*v))),
             Operand::Bool(v) => Ok(Cow::Owned(Value::Bool(*v))),
             Operand::Nil => Err("nil is not a command".to_owned()),
+            Operand::Escaper(escaper) => Ok(Cow::Owned(escaper.apply(&[]))),
             Operand::Group(pipeline, names) => {
                 let value = self.pipeline(pipeline, dot)?;
                 Ok(Cow::Owned(fields(&value, names)?.into_owned()))
@@ -313,6 +312,7 @@ fn describe(operand: &Operand) -> String {
         Operand::Nil => "nil".to_owned(),
         Operand::Function(name) => name.clone(),
         Operand::Group(..) => "(pipeline)".to_owned(),
+        Operand::Escaper(escaper) => escaper.name().to_owned(),
     }
 }
 
@@ -532,19 +532,10 @@ fn call(name: &str, args: &[&Value]) -> Result<Value, String> {
             }
             Ok(item.clone())
         }
-        "print" => {
-            let mut out = String::new();
-            for (i, arg) in args.iter().enumerate() {
-                // Go's Sprint puts a space between operands when neither is a string.
-                if i > 0 && !matches!(arg, Value::Str(_)) && !matches!(args[i - 1], Value::Str(_)) {
-                    out.push(' ');
-                }
-                out.push_str(&print_value(arg));
-            }
-            Ok(Value::Str(out))
-        }
+        // Go's fmt.Sprint and fmt.Sprintln (a nil is `<nil>`).
+        "print" => Ok(Value::Str(sprint(args))),
         "println" => {
-            let parts: Vec<String> = args.iter().map(|arg| print_value(arg)).collect();
+            let parts: Vec<String> = args.iter().map(|arg| verb_v(arg)).collect();
             Ok(Value::Str(parts.join(" ") + "\n"))
         }
         "printf" => {
@@ -553,7 +544,7 @@ fn call(name: &str, args: &[&Value]) -> Result<Value, String> {
             };
             Ok(Value::Str(sprintf(format, rest)))
         }
-        "html" => Ok(Value::Str(html_escape(&sprint(args)))),
+        "html" => Ok(Value::Str(html_escape(&escaped_args(args)))),
         // Kapacitor's own functions of alert details: json.Encoder's output (with its
         // newline), and the same compacted.
         "json" => {
@@ -564,8 +555,8 @@ fn call(name: &str, args: &[&Value]) -> Result<Value, String> {
             want(1)?;
             Ok(Value::Str(super::format::go_json(args[0])))
         }
-        "js" => Ok(Value::Str(js_escape(&sprint(args)))),
-        "urlquery" => Ok(Value::Str(query_escape(&sprint(args)))),
+        "js" => Ok(Value::Str(js_escape(&escaped_args(args)))),
+        "urlquery" => Ok(Value::Str(query_escape(&escaped_args(args)))),
         "eq" | "ne" => {
             if args.len() < 2 {
                 return Err("missing argument for comparison".to_owned());
@@ -594,12 +585,24 @@ fn call(name: &str, args: &[&Value]) -> Result<Value, String> {
     }
 }
 
-/// Go's `Sprint` of the arguments (as the escaping functions take them).
-fn sprint(args: &[&Value]) -> String {
-    match call("print", args) {
-        Ok(Value::Str(s)) => s,
-        _ => String::new(),
+/// The text `html`, `js` and `urlquery` escape: `text/template`'s `evalArgs`, which is
+/// `fmt.Sprint` of the arguments but for a nil, which it prints as `<no value>`.
+fn escaped_args(args: &[&Value]) -> String {
+    if let [Value::Str(s)] = args {
+        return s.clone();
     }
+    let no_value = Value::Str("<no value>".to_owned());
+    let args: Vec<&Value> = args
+        .iter()
+        .map(|&arg| {
+            if matches!(arg, Value::Nil) {
+                &no_value
+            } else {
+                arg
+            }
+        })
+        .collect();
+    sprint(&args)
 }
 
 /// Go's comparison of basic kinds: integers with integers, floats with floats, strings with
@@ -632,16 +635,10 @@ fn compare(a: &Value, b: &Value, equality: bool) -> Result<std::cmp::Ordering, S
     }
 }
 
-/// `html/template`'s escaping of text: `&`, `'`, `<`, `>`, `"` and NUL.
-pub(super) fn html_escape(text: &str) -> String {
+/// Go's `HTMLEscapeString` (the `html` function): `&`, `'`, `<`, `>`, `"` escaped, NUL as
+/// U+FFFD.
+fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    push_html_escaped(text, false, &mut out);
-    out
-}
-
-/// Appends `text` escaped as [`html_escape`] does, and `+` as `&#43;` when `plus` (what
-/// `html/template` makes of an action's output in HTML text).
-fn push_html_escaped(text: &str, plus: bool, out: &mut String) {
     let mut start = 0;
     for (i, b) in text.bytes().enumerate() {
         let escape = match b {
@@ -651,7 +648,6 @@ fn push_html_escaped(text: &str, plus: bool, out: &mut String) {
             b'>' => "&gt;",
             b'"' => "&#34;",
             b'\0' => "\u{FFFD}",
-            b'+' if plus => "&#43;",
             _ => continue,
         };
         out.push_str(&text[start..i]);
@@ -659,6 +655,7 @@ fn push_html_escaped(text: &str, plus: bool, out: &mut String) {
         start = i + 1;
     }
     out.push_str(&text[start..]);
+    out
 }
 
 /// Go's `JSEscapeString`.

@@ -13,8 +13,21 @@ pub(super) fn print_value(value: &Value) -> String {
     }
 }
 
+/// Go's `fmt.Sprint` of values: each as `%v` (a nil as `<nil>`), with a space between two
+/// neighbours neither of which is a string.
+pub(super) fn sprint(args: &[&Value]) -> String {
+    let mut out = String::new();
+    for (i, arg) in args.iter().enumerate() {
+        if i > 0 && !matches!(arg, Value::Str(_)) && !matches!(args[i - 1], Value::Str(_)) {
+            out.push(' ');
+        }
+        out.push_str(&verb_v(arg));
+    }
+    out
+}
+
 /// `%v` of a value inside another (a nil there is `<nil>`).
-fn verb_v(value: &Value) -> String {
+pub(super) fn verb_v(value: &Value) -> String {
     match value {
         Value::Nil => "<nil>".to_owned(),
         Value::Bool(b) => b.to_string(),
@@ -352,18 +365,37 @@ fn pad(text: String, spec: &Spec, numeric: bool) -> String {
     }
 }
 
-/// Go's `strconv.Quote`.
-fn go_quote(s: &str) -> String {
+/// Go's `strconv.Quote`: quotes and backslashes escaped, and what Go does not print as is
+/// (control characters, white space other than a space, invisible formatting characters)
+/// as escapes.
+pub(super) fn go_quote(s: &str) -> String {
     let mut out = String::from('"');
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
             '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
             c if (c as u32) < 0x20 || c == '\u{7f}' => {
                 out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control()
+                || (c.is_whitespace() && c != ' ')
+                || matches!(
+                    c,
+                    '\u{ad}'
+                        | '\u{200b}'..='\u{200f}'
+                        | '\u{202a}'..='\u{202e}'
+                        | '\u{2060}'..='\u{2064}'
+                        | '\u{feff}'
+                ) =>
+            {
+                out.push_str(&format!("\\u{:04x}", c as u32))
             }
             c => out.push(c),
         }

@@ -1,5 +1,5 @@
-//! Go's `text/template` (and `html/template`'s escaping of text) as Kapacitor's templates use
-//! it: httpPost URLs, an alert's id, message and details, and `.post()` handler URLs.
+//! Go's `text/template` (and `html/template`'s contextual escaping) as Kapacitor's templates
+//! use it: httpPost URLs, an alert's id, message and details, and `.post()` handler URLs.
 //!
 //! In: the template's text, parsed when the task is defined ([`Template::parse`]; an error
 //! says what was expected where). Out: the text rendered from a [`Value`]
@@ -7,9 +7,12 @@
 //! `if`/`else`/`range`/`with`, comparison and logic functions, `len`, `print`, `printf`
 //! and `println` with Go's formatting of numbers, maps, times and durations, and Kapacitor's
 //! `json` (Go's `encoding/json` of a value: alert details default to `{{ json . }}`).
+//! Alert details are `html/template`s ([`Escape::Html`]): the `html` module escapes each
+//! action for where in the HTML it lands, before the tree runs.
 
 mod exec;
 mod format;
+mod html;
 mod parse;
 
 use std::collections::BTreeMap;
@@ -84,7 +87,9 @@ pub enum Escape {
     /// As `text/template`: printed as is.
     #[default]
     Text,
-    /// As `html/template` in HTML text: `&`, `<`, `>`, `"`, `'` escaped (alert details).
+    /// As `html/template` (alert details): each action escaped for where it lands (HTML
+    /// text, an attribute, a URL, JavaScript, CSS); a template it cannot escape fails to
+    /// render, with Go's error.
     Html,
 }
 
@@ -93,7 +98,9 @@ pub enum Escape {
 pub struct Template {
     source: String,
     nodes: Vec<parse::Node>,
-    escape: Escape,
+    /// Why `html/template` refuses to run it (Go reports this when the template is first
+    /// executed, not when it is parsed).
+    refusal: Option<String>,
 }
 
 impl Template {
@@ -104,10 +111,15 @@ impl Template {
 
     /// Parses `text`, whose actions' output is escaped as `escape` says.
     pub fn parse_escaped(text: &str, escape: Escape) -> Result<Template, String> {
+        let mut nodes = parse::parse(text)?;
+        let refusal = match escape {
+            Escape::Text => None,
+            Escape::Html => html::escape(&mut nodes, text).err(),
+        };
         Ok(Template {
             source: text.to_owned(),
-            nodes: parse::parse(text)?,
-            escape,
+            nodes,
+            refusal,
         })
     }
 
@@ -117,16 +129,24 @@ impl Template {
     }
 
     /// The template rendered from `data` (the template's `.`); an error is Go's execution
-    /// error (a field the data lacks, mismatched types in a comparison, …).
+    /// error (a field the data lacks, mismatched types in a comparison, …) or, for an
+    /// `html/template`, why it cannot be escaped.
     pub fn render(&self, data: &Value) -> Result<String, String> {
-        exec::render(&self.nodes, data, self.escape).map_err(|(error, _)| error)
+        if let Some(refusal) = &self.refusal {
+            return Err(refusal.clone());
+        }
+        exec::render(&self.nodes, data).map_err(|(error, _)| error)
     }
 
     /// What Go's execution writes from `data`, an execution error or not: on an error, the
     /// text written before it (what Kapacitor sends where it ignores the error, as its
-    /// ServiceNow, Zenoss and BigPanda handlers do).
+    /// ServiceNow, Zenoss and BigPanda handlers do); nothing for a template that cannot be
+    /// escaped.
     pub fn render_partial(&self, data: &Value) -> String {
-        match exec::render(&self.nodes, data, self.escape) {
+        if self.refusal.is_some() {
+            return String::new();
+        }
+        match exec::render(&self.nodes, data) {
             Ok(text) | Err((_, text)) => text,
         }
     }

@@ -1,6 +1,10 @@
 //! The template's text to its tree: text, actions and their pipelines, `if`, `range` and
 //! `with` with their `else` branches, as Go's `text/template/parse` reads them.
 
+use std::fmt;
+
+use super::html::Escaper;
+
 /// A piece of a template.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Node {
@@ -25,6 +29,9 @@ pub(super) struct Pipeline {
     pub assign: bool,
     /// The commands.
     pub commands: Vec<Vec<Operand>>,
+    /// The byte offset of its first token in the template's text (a parenthesized
+    /// pipeline's is its action's), where Go's escaping errors point.
+    pub pos: usize,
 }
 
 /// An argument of a command (or the command itself, when first).
@@ -48,6 +55,9 @@ pub(super) enum Operand {
     Nil,
     /// `(pipeline).A.B`.
     Group(Box<Pipeline>, Vec<String>),
+    /// A function `html/template` adds to an action's pipeline to escape its output (never
+    /// parsed from the text).
+    Escaper(Escaper),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,10 +92,11 @@ pub(super) fn parse(text: &str) -> Result<Vec<Node>, String> {
     }
 }
 
-/// A piece of the text: literal text or an action's tokens.
+/// A piece of the text: literal text or an action's tokens, each with its byte offset in
+/// the text.
 enum Piece {
     Text(String),
-    Action(Vec<Token>),
+    Action(Vec<Token>, Vec<usize>),
 }
 
 /// Splits the text at its actions (trimming the white space `{{-` and `-}}` ask to trim) and
@@ -111,8 +122,8 @@ fn split(text: &str) -> Result<Vec<Piece>, String> {
         }
         let (tokens, length, trim) = lex(action, text)?;
         trim_next = trim;
-        if let Some(tokens) = tokens {
-            pieces.push(Piece::Action(tokens));
+        if let Some((tokens, offsets)) = tokens {
+            pieces.push(Piece::Action(tokens, offsets));
         }
         rest = &action[length..];
     }
@@ -123,9 +134,12 @@ fn split(text: &str) -> Result<Vec<Piece>, String> {
     Ok(pieces)
 }
 
-/// Lexes one action from just after its `{{`: its tokens (none for a comment), how many
-/// bytes it took up to and with its `}}`, and whether it ends with ` -}}`.
-fn lex(action: &str, text: &str) -> Result<(Option<Vec<Token>>, usize, bool), String> {
+/// One action's tokens and the byte offset of each in the template's text.
+type Lexed = (Vec<Token>, Vec<usize>);
+
+/// Lexes one action from just after its `{{` (a suffix of `text`): its tokens (none for a
+/// comment), how many bytes it took up to and with its `}}`, and whether it ends with ` -}}`.
+fn lex(action: &str, text: &str) -> Result<(Option<Lexed>, usize, bool), String> {
     let unclosed = || format!("unclosed action in template {text:?}");
     let trimmed = action.trim_start();
     if let Some(comment) = trimmed.strip_prefix("/*") {
@@ -141,18 +155,29 @@ fn lex(action: &str, text: &str) -> Result<(Option<Vec<Token>>, usize, bool), St
         return Ok((None, action.len() - close.len(), trim));
     }
     let bytes = action.as_bytes();
+    let base = text.len() - action.len();
     let mut tokens = Vec::new();
+    let mut offsets = Vec::new();
     let mut i = 0;
+    // Where the tokens of the last round started: each round lexes one (or, for `).A`,
+    // two) at `i`.
+    let mut start = 0;
     loop {
+        offsets.resize(tokens.len(), base + start);
+        start = i;
         let c = *bytes.get(i).ok_or_else(unclosed)?;
         let rest = &action[i..];
         if rest.starts_with("}}") {
-            return Ok((Some(tokens), i + 2, false));
+            return Ok((Some((tokens, offsets)), i + 2, false));
         }
         if c.is_ascii_whitespace() {
             let after = rest.trim_start();
             if after.starts_with("-}}") {
-                return Ok((Some(tokens), action.len() - after.len() + 3, true));
+                return Ok((
+                    Some((tokens, offsets)),
+                    action.len() - after.len() + 3,
+                    true,
+                ));
             }
             i += rest.len() - after.len();
             continue;
@@ -357,13 +382,19 @@ impl Parser<'_> {
         while self.next < self.pieces.len() {
             let i = self.next;
             self.next += 1;
-            let tokens = match &self.pieces[i] {
+            let (tokens, offsets) = match &self.pieces[i] {
                 Piece::Text(text) => {
                     nodes.push(Node::Text(text.clone()));
                     continue;
                 }
-                Piece::Action(tokens) => tokens.clone(),
+                Piece::Action(tokens, offsets) => (tokens.clone(), offsets.clone()),
             };
+            // A control word's pipeline starts at the token after the word.
+            let after_word = offsets
+                .get(1)
+                .or(offsets.first())
+                .copied()
+                .unwrap_or_default();
             match tokens.first() {
                 Some(Token::Ident(word)) if word == "end" => {
                     self.expect_empty(&tokens[1..], "end")?;
@@ -373,14 +404,14 @@ impl Parser<'_> {
                     // `else if …` continues in the else branch: hand its tokens back.
                     if tokens.len() > 1 {
                         self.next -= 1;
-                        self.pieces[i] = Piece::Action(tokens[1..].to_vec());
+                        self.pieces[i] = Piece::Action(tokens[1..].to_vec(), offsets[1..].to_vec());
                         return Ok((nodes, Some("else if".to_owned())));
                     }
                     return Ok((nodes, Some("else".to_owned())));
                 }
                 Some(Token::Ident(word)) if matches!(word.as_str(), "if" | "range" | "with") => {
                     let word = word.clone();
-                    let pipeline = self.pipeline(&tokens[1..], word == "range")?;
+                    let pipeline = self.pipeline(&tokens[1..], word == "range", after_word)?;
                     let (body, otherwise) = self.branches(&word)?;
                     nodes.push(match word.as_str() {
                         "if" => Node::If(pipeline, body, otherwise),
@@ -400,7 +431,10 @@ impl Parser<'_> {
                     ));
                 }
                 None => return Err(format!("missing value for command in {:?}", self.text)),
-                _ => nodes.push(Node::Action(self.pipeline(&tokens, false)?)),
+                _ => {
+                    let pos = offsets.first().copied().unwrap_or_default();
+                    nodes.push(Node::Action(self.pipeline(&tokens, false, pos)?));
+                }
             }
         }
         Ok((nodes, None))
@@ -419,16 +453,21 @@ impl Parser<'_> {
                 // The else branch is an `if` of its own, ending at the same `{{end}}`.
                 let i = self.next;
                 self.next += 1;
-                let Piece::Action(tokens) = &self.pieces[i] else {
+                let Piece::Action(tokens, offsets) = &self.pieces[i] else {
                     return Err(format!("expected an if after else in {:?}", self.text));
                 };
                 let tokens = tokens.clone();
+                let pos = offsets
+                    .get(1)
+                    .or(offsets.first())
+                    .copied()
+                    .unwrap_or_default();
                 match tokens.first() {
                     Some(Token::Ident(w)) if w == "if" || w == word => {}
                     _ => return Err(format!("expected if after else in {:?}", self.text)),
                 }
                 let nested = tokens[0].clone();
-                let pipeline = self.pipeline(&tokens[1..], false)?;
+                let pipeline = self.pipeline(&tokens[1..], false, pos)?;
                 let (body, otherwise) = self.branches(word)?;
                 vec![match nested {
                     Token::Ident(w) if w == "with" => Node::With(pipeline, body, otherwise),
@@ -456,8 +495,9 @@ impl Parser<'_> {
         }
     }
 
-    /// A pipeline with its declaration, if any (`range` may declare two variables).
-    fn pipeline(&self, tokens: &[Token], range: bool) -> Result<Pipeline, String> {
+    /// A pipeline with its declaration, if any (`range` may declare two variables), whose
+    /// first token is at byte `pos` of the text.
+    fn pipeline(&self, tokens: &[Token], range: bool, pos: usize) -> Result<Pipeline, String> {
         let mut vars = Vec::new();
         let mut assign = false;
         let mut rest = tokens;
@@ -488,7 +528,7 @@ impl Parser<'_> {
         let mut command = Vec::new();
         let mut i = 0;
         while i < rest.len() {
-            let (operand, used) = self.operand(&rest[i..])?;
+            let (operand, used) = self.operand(&rest[i..], pos)?;
             match operand {
                 None => {
                     // A pipe.
@@ -509,11 +549,13 @@ impl Parser<'_> {
             vars,
             assign,
             commands,
+            pos,
         })
     }
 
-    /// The operand at the start of `tokens` and how many tokens it took (`None`: a pipe).
-    fn operand(&self, tokens: &[Token]) -> Result<(Option<Operand>, usize), String> {
+    /// The operand at the start of `tokens` and how many tokens it took (`None`: a pipe),
+    /// in a pipeline at `pos`.
+    fn operand(&self, tokens: &[Token], pos: usize) -> Result<(Option<Operand>, usize), String> {
         let operand = match &tokens[0] {
             Token::Pipe => return Ok((None, 1)),
             Token::Field(names) => Operand::Field(names.clone()),
@@ -551,7 +593,7 @@ impl Parser<'_> {
                 }
                 let end =
                     end.ok_or_else(|| format!("unclosed left paren in template {:?}", self.text))?;
-                let inner = self.pipeline(&tokens[1..end], false)?;
+                let inner = self.pipeline(&tokens[1..end], false, pos)?;
                 return Ok(match tokens.get(end + 1) {
                     Some(Token::Fields(names)) => (
                         Some(Operand::Group(Box::new(inner), names.clone())),
@@ -574,4 +616,53 @@ impl Parser<'_> {
 /// The functions a template may call.
 fn exec_functions() -> &'static [&'static str] {
     super::exec::FUNCTIONS
+}
+
+/// As Go's `parse` prints a pipeline (`$x := .A.B | printf "%d"`), for errors.
+impl fmt::Display for Pipeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.vars.is_empty() {
+            let op = if self.assign { "=" } else { ":=" };
+            write!(f, "{} {op} ", self.vars.join(", "))?;
+        }
+        for (i, command) in self.commands.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            for (j, operand) in command.iter().enumerate() {
+                if j > 0 {
+                    f.write_str(" ")?;
+                }
+                write!(f, "{operand}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = |f: &mut fmt::Formatter<'_>, names: &[String]| {
+            names.iter().try_for_each(|name| write!(f, ".{name}"))
+        };
+        match self {
+            Operand::Field(names) if names.is_empty() => f.write_str("."),
+            Operand::Field(names) => path(f, names),
+            Operand::Variable(name, names) => {
+                f.write_str(name)?;
+                path(f, names)
+            }
+            Operand::Function(name) => f.write_str(name),
+            Operand::Str(s) => write!(f, "{s:?}"),
+            Operand::Int(v) => write!(f, "{v}"),
+            Operand::Float(v) => write!(f, "{v}"),
+            Operand::Bool(v) => write!(f, "{v}"),
+            Operand::Nil => f.write_str("nil"),
+            Operand::Group(pipeline, names) => {
+                write!(f, "({pipeline})")?;
+                path(f, names)
+            }
+            Operand::Escaper(escaper) => f.write_str(escaper.name()),
+        }
+    }
 }
