@@ -316,3 +316,72 @@ fn a_bad_task_is_refused_with_kapacitor_s_messages() {
     assert_eq!(post(ok.clone()).0, 200);
     assert_eq!(post(ok), (400, "task t already exists".to_owned()));
 }
+
+#[test]
+fn kill_9_during_defines_and_writes_loses_no_acknowledged_task() {
+    let dir = scratch_dir("tasks-crash");
+    let mut acknowledged: Vec<String> = Vec::new();
+    for round in 0..3 {
+        let daemon = Daemon::start_in(&dir, "");
+        // Defines and writes race the kill from other threads; whatever was answered 200
+        // must be there after the restart.
+        let url = daemon.url.clone();
+        let definer = std::thread::spawn(move || {
+            let mut defined = Vec::new();
+            for i in 0.. {
+                let id = format!("t{round}_{i}");
+                let body = json!({"id": id, "script": "stream|from().measurement('m')|httpOut('o')",
+                                  "dbrps": [{"db": "db", "rp": "rp"}], "status": "enabled"});
+                match client()
+                    .post(format!("{url}/kapacitor/v1/tasks"))
+                    .json(&body)
+                    .send()
+                {
+                    Ok(response) if response.status() == 200 => defined.push(id),
+                    _ => break,
+                }
+            }
+            defined
+        });
+        let url = daemon.url.clone();
+        let writer = std::thread::spawn(move || {
+            for i in 0..1000 {
+                let body = format!("m v={i} {i}\n");
+                if client()
+                    .post(format!("{url}/write?db=db&rp=rp&precision=s"))
+                    .body(body)
+                    .send()
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        std::thread::sleep(Duration::from_millis(300 + 200 * round as u64));
+        drop(daemon);
+        acknowledged.extend(definer.join().unwrap());
+        writer.join().unwrap();
+        let daemon = Daemon::start_in(&dir, "");
+        let (_, listed) = get(&daemon, "/kapacitor/v1/tasks?fields=status&limit=-1");
+        let stored: Vec<&str> = listed["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap())
+            .collect();
+        for id in &acknowledged {
+            assert!(
+                stored.contains(&id.as_str()),
+                "{id} was acknowledged, then lost"
+            );
+        }
+        assert!(
+            listed["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["status"] == "enabled")
+        );
+    }
+    assert!(!acknowledged.is_empty());
+}
