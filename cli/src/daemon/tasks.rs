@@ -287,9 +287,15 @@ impl Tasks {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(id)
             .unwrap_or_default();
-        for topic in topics {
-            self.handlers.deregister(&topic);
-        }
+        // Deregistering waits for the handlers to finish what they hold: off the runtime.
+        let handlers = Arc::clone(&self.handlers);
+        tokio::task::spawn_blocking(move || {
+            for topic in topics {
+                handlers.deregister(&topic);
+            }
+        })
+        .await
+        .map_err(|_| TaskError::Stopped)?;
         Ok(())
     }
 
