@@ -238,6 +238,17 @@ impl Tasks {
         Ok((plan, dbrps))
     }
 
+    /// `record` built as a task that does not run (for its graph and its alert topics);
+    /// `None` when it does not build.
+    fn idle_task(&self, record: &TaskRecord) -> Option<condenser_engine::Task> {
+        let (plan, _) = self.plan(record).ok()?;
+        let env = condenser_engine::TaskEnv {
+            name: record.id.clone(),
+            ..condenser_engine::TaskEnv::default()
+        };
+        condenser_engine::Task::build(&plan, &env).ok()
+    }
+
     /// Starts `record` in the engine and registers its alert handlers.
     async fn start(&self, record: &TaskRecord) -> Result<(), TaskError> {
         if record.kind == TaskKind::Batch {
@@ -483,15 +494,7 @@ impl Tasks {
         }
         // Its alert nodes' own topics go with it (a new task of the same id starts afresh).
         let topics: Vec<String> = self
-            .plan(record)
-            .ok()
-            .and_then(|(plan, _)| {
-                let env = condenser_engine::TaskEnv {
-                    name: id.to_owned(),
-                    ..condenser_engine::TaskEnv::default()
-                };
-                condenser_engine::Task::build(&plan, &env).ok()
-            })
+            .idle_task(record)
             .map(|task| {
                 task.alert_handlers()
                     .iter()
@@ -546,9 +549,7 @@ impl Tasks {
         let (dot, nodes, throughput) = match running {
             Some(running) => (running.dot, Some(running.nodes), running.throughput),
             None => (
-                self.plan(&record)
-                    .ok()
-                    .and_then(|(plan, _)| condenser_engine::Task::try_new(&plan).ok())
+                self.idle_task(&record)
                     .map(|task| task.static_dot(&record.id))
                     .unwrap_or_default(),
                 None,
