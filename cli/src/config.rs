@@ -132,7 +132,7 @@ pub(crate) struct HttpConfig {
     pub(crate) max_body_bytes: usize,
     /// How long a write may wait for the engine before it is refused with 503 (`5s`, `500ms`).
     pub(crate) write_timeout: String,
-    /// Writes (requests or datagrams) that may wait for the engine before writers wait.
+    /// Writes (requests or datagrams) each task's input queue holds before writers wait.
     pub(crate) write_queue: usize,
     /// The retention policy of writes that name none.
     pub(crate) default_retention_policy: String,

@@ -2,23 +2,51 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use condenser_engine::alerts::{AlertContext, AlertSink, ServerInfo};
-use condenser_engine::{EngineService, EngineStats};
-use condenser_ingest::Writer;
+use condenser_engine::{
+    EngineService, EngineStats, QueueConfig, QueueStatistics, Refused, TaskRouter,
+};
 use condenser_ingest::http::{HttpApiConfig, MetricsSource};
 use condenser_ingest::metrics::IngestMetrics;
+use condenser_ingest::write::HandOver;
+use condenser_ingest::{WriteRefused, WriteRoute, Writer};
+use condenser_model::WriteBatch;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::daemon::kapacitor_api;
 use crate::daemon::store::Store;
 use crate::daemon::tasks::Tasks;
 
-/// The engine's counters on `/metrics`.
-struct EngineMetrics(Arc<EngineStats>);
+/// Ingest's writes go to the engine's router, into the queues of the tasks that take them.
+#[derive(Debug)]
+struct EngineRoute(TaskRouter);
+
+impl WriteRoute for EngineRoute {
+    fn hand_over(&self, batches: Vec<WriteBatch>, timeout: Duration) -> HandOver<'_> {
+        Box::pin(async move {
+            self.0
+                .hand_over(batches, timeout)
+                .await
+                .map_err(|refused| match refused {
+                    Refused::Busy { task, waited } => WriteRefused::Busy {
+                        behind: format!("task {task:?}"),
+                        waited,
+                    },
+                    Refused::Closed => WriteRefused::Closed,
+                })
+        })
+    }
+}
+
+/// The engine's counters and its tasks' queues on `/metrics`.
+struct EngineMetrics {
+    stats: Arc<EngineStats>,
+    router: TaskRouter,
+}
 
 impl MetricsSource for EngineMetrics {
     fn render(&self, out: &mut String) {
@@ -26,18 +54,75 @@ impl MetricsSource for EngineMetrics {
             (
                 "condenser_engine_writes_total",
                 "Writes taken by the engine from ingest.",
-                self.0.writes(),
+                self.stats.writes(),
             ),
             (
                 "condenser_engine_points_total",
                 "Points taken by the engine from ingest.",
-                self.0.points(),
+                self.stats.points(),
+            ),
+            (
+                "condenser_engine_write_back_dropped_total",
+                "influxDBOut writes dropped: a task they go to stayed behind, or they looped.",
+                self.stats.errors(),
             ),
         ] {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
             );
+        }
+        let queues = self.router.queues();
+        type Column = fn(&QueueStatistics) -> String;
+        let columns: [(&str, &str, &str, Column); 7] = [
+            (
+                "condenser_task_queue_depth",
+                "gauge",
+                "Writes waiting in the task's input queue.",
+                |q| q.depth.to_string(),
+            ),
+            (
+                "condenser_task_queue_capacity",
+                "gauge",
+                "Writes the task's input queue holds before writers wait.",
+                |q| q.capacity.to_string(),
+            ),
+            (
+                "condenser_task_queue_writes_total",
+                "counter",
+                "Writes put in the task's input queue.",
+                |q| q.writes.to_string(),
+            ),
+            (
+                "condenser_task_queue_points_total",
+                "counter",
+                "Points put in the task's input queue.",
+                |q| q.points.to_string(),
+            ),
+            (
+                "condenser_task_queue_waits_total",
+                "counter",
+                "Writes that found the task's queue full and waited.",
+                |q| q.waits.to_string(),
+            ),
+            (
+                "condenser_task_queue_wait_seconds_total",
+                "counter",
+                "Time writes waited for room in the task's queue.",
+                |q| q.wait_seconds.to_string(),
+            ),
+            (
+                "condenser_task_queue_refused_total",
+                "counter",
+                "Writes refused because the task's queue stayed full.",
+                |q| q.refused.to_string(),
+            ),
+        ];
+        for (name, kind, help, value) in columns {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for queue in &queues {
+                let _ = writeln!(out, "{name}{{task={:?}}} {}", queue.task, value(queue));
+            }
         }
     }
 }
@@ -77,7 +162,6 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let write_timeout = config.http.write_timeout()?;
-    let (sender, writes) = mpsc::channel(config.http.write_queue.max(1));
     // The handlers deliver from a durable outbox: what waited for a down endpoint when the
     // daemon stopped is delivered once it is back.
     let outbox = condenser_handlers::Outbox::open(&config.data_dir.join(OUTBOX_FILE))
@@ -104,7 +188,14 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
         },
         ..AlertContext::default()
     };
-    let engine = EngineService::spawn(writes, alerts).context("starting the engine")?;
+    let engine = EngineService::start(
+        alerts,
+        QueueConfig {
+            capacity: config.http.write_queue.max(1),
+            write_back_timeout: write_timeout,
+        },
+    );
+    let router = engine.router();
     let metrics_handlers = handlers.counters_handle();
     // The defined tasks come back from the store; the enabled ones start.
     let store =
@@ -119,7 +210,11 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
         .await
         .context("loading the defined tasks")?,
     );
-    let writer = Writer::new(sender, Arc::new(IngestMetrics::default()), write_timeout);
+    let writer = Writer::new(
+        EngineRoute(router.clone()),
+        Arc::new(IngestMetrics::default()),
+        write_timeout,
+    );
 
     let mut udp_tasks = Vec::new();
     for udp in &config.udp {
@@ -144,7 +239,10 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
             default_retention_policy: config.http.default_retention_policy.as_str().into(),
         },
         vec![
-            Arc::new(EngineMetrics(engine_stats)),
+            Arc::new(EngineMetrics {
+                stats: engine_stats,
+                router,
+            }),
             Arc::new(HandlerMetrics(metrics_handlers)),
         ],
     )
@@ -171,8 +269,8 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
     for task in udp_tasks {
         task.abort();
     }
-    // The API and UDP listeners held the last senders: the engine drains and stops, then
-    // the handlers deliver what they were given.
+    // The listeners have stopped: each task takes what is queued for it and stops, then the
+    // handlers deliver what they were given.
     let tasks = Arc::try_unwrap(tasks)
         .map_err(|_| anyhow::anyhow!("the task registry is still in use at shutdown"))?;
     tokio::task::spawn_blocking(move || {

@@ -8,11 +8,11 @@ use datafusion_expr::LogicalPlan;
 use crate::alerts::AlertContext;
 use crate::error::{Error, Result};
 use crate::operators::http_out::HttpOutResult;
-use crate::task::{Task, TaskEnv};
+use crate::task::{Selection, Task, TaskEnv};
 
 /// How many times the writes of influxDBOut nodes may come back in from one write before the
 /// engine calls it a loop.
-const MAX_WRITE_BACK_GENERATIONS: usize = 100;
+pub(crate) const MAX_WRITE_BACK_GENERATIONS: usize = 100;
 
 /// A database and retention policy a task takes writes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -33,25 +33,49 @@ impl Dbrp {
     }
 }
 
-/// A task in the registry.
-#[derive(Debug)]
-struct Registered {
-    id: String,
-    task: Task,
+/// Which writes a task takes: those to one of its databases and retention policies (every
+/// one when it names none) that one of its `from()`s selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
     /// The databases and retention policies it takes writes from (all when empty).
-    dbrps: Vec<Dbrp>,
+    pub dbrps: Vec<Dbrp>,
+    /// What its `from()`s select.
+    pub selection: Selection,
 }
 
-impl Registered {
-    /// Whether the task takes `write`: its dbrp is one of the task's, and a `from()` of the
-    /// task selects its measurement.
-    fn takes(&self, write: &WriteBatch) -> bool {
+impl Route {
+    /// The route of `task`, taking writes to `dbrps`.
+    pub fn new(task: &Task, dbrps: Vec<Dbrp>) -> Self {
+        Self {
+            dbrps,
+            selection: task.selection(),
+        }
+    }
+
+    /// Whether the task takes `write`.
+    pub fn takes(&self, write: &WriteBatch) -> bool {
         let dbrp = self.dbrps.is_empty()
             || self
                 .dbrps
                 .iter()
                 .any(|d| *d.database == *write.db && *d.retention_policy == *write.rp);
-        dbrp && self.task.selects(&write.db, &write.rp, &write.measurement)
+        dbrp && self
+            .selection
+            .selects(&write.db, &write.rp, &write.measurement)
+    }
+}
+
+/// A task in the registry.
+#[derive(Debug)]
+struct Registered {
+    id: String,
+    task: Task,
+    route: Route,
+}
+
+impl Registered {
+    fn takes(&self, write: &WriteBatch) -> bool {
+        self.route.takes(write)
     }
 }
 
@@ -91,8 +115,8 @@ impl Engine {
         let task = Task::build(plan, &env)?;
         let registered = Registered {
             id: id.to_owned(),
+            route: Route::new(&task, dbrps),
             task,
-            dbrps,
         };
         match self.tasks.iter_mut().find(|t| t.id == id) {
             Some(existing) => *existing = registered,

@@ -4,15 +4,16 @@
 //! In: a task's [`LogicalPlan`](datafusion_expr::LogicalPlan) from
 //! [`condenser_planner::plan::lower`] (its [`TickNode`](condenser_planner::plan::TickNode)s
 //! carry each node's typed spec; `where` and `eval` are DataFusion `Filter` and
-//! `Projection`), and [`condenser_model::WriteBatch`]es from ingest over a bounded channel
-//! ([`Writes`]). Out: each task's results: httpOut tables, influxDBOut writes (routed back
+//! `Projection`), and [`condenser_model::WriteBatch`]es from ingest, handed to a
+//! [`TaskRouter`]. Out: each task's results: httpOut tables, influxDBOut writes (routed back
 //! in), POSTs, logs, and alert events ([`alerts`]) on a bounded channel to the handlers.
 //!
 //! - [`Engine`]: the registry of tasks; routes each write, shared, to the tasks whose
 //!   database, retention policy and `from()` select it, and writes back what `influxDBOut`
-//!   nodes write. `condenser test` drives one directly; [`EngineService`] runs one on its
-//!   own thread for the daemon, fed by the ingest channel, with an [`EngineHandle`] to
-//!   define tasks and read their results.
+//!   nodes write. `condenser test` drives one directly, in one thread, deterministically.
+//! - [`EngineService`]: the daemon's tasks, each on its own thread behind a bounded input
+//!   queue that the [`TaskRouter`] fills (one slow task holds up only the writes it
+//!   takes), with an [`EngineHandle`] to define tasks and read their results.
 //! - [`Task`]: a task's operators wired as its graph (built in `task/build.rs`, one
 //!   exhaustive match over the plan's node specs), and the runtime that moves messages
 //!   ([`message`]) along its edges.
@@ -37,7 +38,10 @@ mod service;
 pub mod statistics;
 pub mod task;
 
-pub use engine::{Dbrp, Engine};
+pub use engine::{Dbrp, Engine, Route};
 pub use error::{Error, Result};
-pub use service::{EngineHandle, EngineService, EngineStats, RunningTask, TaskHandlers, Writes};
+pub use service::{
+    EngineHandle, EngineService, EngineStats, QueueConfig, QueueStatistics, Refused, RunningTask,
+    TaskHandlers, TaskRouter,
+};
 pub use task::{Task, TaskEnv};

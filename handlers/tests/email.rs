@@ -43,7 +43,10 @@ impl SmtpServer {
             .local_addr()
             .unwrap()
             .port();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+        let script = Path::new(
+            &std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+        )
+        .join("tests/smtp_sink.py");
         let mut command = Command::new(PYTHON);
         command.arg(&script).arg(&dir).arg(port.to_string());
         if tls {

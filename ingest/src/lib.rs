@@ -19,4 +19,4 @@ pub mod udp;
 pub mod write;
 
 pub use error::{Error, Result};
-pub use write::{WriteSender, Writer};
+pub use write::{WriteRefused, WriteRoute, WriteSender, Writer};

@@ -1,10 +1,14 @@
 //! [`Writer`]: the one write path behind every listener (HTTP and UDP).
 //!
-//! A body is parsed on a blocking thread, then its batches are handed to the engine as one
-//! message on a bounded channel. When the channel stays full past the hand-off timeout the
-//! write is refused ([`WriteRefused::Busy`]) and nothing of it is kept, so the writer can
-//! send it again without duplicating points.
+//! A body is parsed on a blocking thread, then its batches are handed over whole to a
+//! [`WriteRoute`]: in the daemon, the engine's router, which puts them in the bounded input
+//! queues of the tasks that take them. When a queue stays full past the hand-off timeout
+//! the write is refused ([`WriteRefused::Busy`]) and nothing of it is kept, so the writer
+//! can send it again without duplicating points.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,8 +19,34 @@ use tokio::sync::mpsc;
 use crate::line_protocol::{self, LineError, ParseOptions};
 use crate::metrics::IngestMetrics;
 
-/// The sending end of the ingest → engine channel: one message per accepted write.
+/// A channel of accepted writes, one message per write: the simplest [`WriteRoute`].
 pub type WriteSender = mpsc::Sender<Vec<WriteBatch>>;
+
+/// What [`WriteRoute::hand_over`] returns.
+pub type HandOver<'a> = Pin<Box<dyn Future<Output = Result<(), WriteRefused>> + Send + 'a>>;
+
+/// Where a [`Writer`] hands the batches of each accepted write.
+pub trait WriteRoute: Send + Sync + fmt::Debug + 'static {
+    /// Hands `batches` (one write, one batch per measurement) over whole, waiting at most
+    /// `timeout` for room; when refused, nothing of the write was kept.
+    fn hand_over(&self, batches: Vec<WriteBatch>, timeout: Duration) -> HandOver<'_>;
+}
+
+impl WriteRoute for WriteSender {
+    fn hand_over(&self, batches: Vec<WriteBatch>, timeout: Duration) -> HandOver<'_> {
+        Box::pin(async move {
+            self.send_timeout(batches, timeout)
+                .await
+                .map_err(|error| match error {
+                    mpsc::error::SendTimeoutError::Timeout(_) => WriteRefused::Busy {
+                        behind: "the engine".into(),
+                        waited: timeout,
+                    },
+                    mpsc::error::SendTimeoutError::Closed(_) => WriteRefused::Closed,
+                })
+        })
+    }
+}
 
 /// Now, in nanoseconds since the epoch: the receive time of a body.
 pub fn now_nanos() -> i64 {
@@ -48,9 +78,14 @@ pub struct WriteReport {
 /// Why a write was refused as a whole (nothing of it was kept).
 #[derive(Debug, thiserror::Error)]
 pub enum WriteRefused {
-    /// The engine did not take the write within the hand-off timeout: try again later.
-    #[error("the engine is behind: write not accepted within {0:?}, retry later")]
-    Busy(Duration),
+    /// What the write goes to did not take it within the hand-off timeout: try again later.
+    #[error("{behind} is behind: write not accepted within {waited:?}, retry later")]
+    Busy {
+        /// Who is behind (a task, the engine).
+        behind: String,
+        /// How long the write waited.
+        waited: Duration,
+    },
     /// The engine has stopped (the daemon is shutting down).
     #[error("the engine is not running")]
     Closed,
@@ -62,21 +97,21 @@ pub enum WriteRefused {
 /// Parses bodies and hands their batches to the engine. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Writer {
-    sender: WriteSender,
+    route: Arc<dyn WriteRoute>,
     metrics: Arc<IngestMetrics>,
     handoff_timeout: Duration,
 }
 
 impl Writer {
-    /// A writer sending to `sender`, counting into `metrics`, waiting at most
-    /// `handoff_timeout` for room on the channel.
+    /// A writer handing writes to `route`, counting into `metrics`, waiting at most
+    /// `handoff_timeout` for room.
     pub fn new(
-        sender: WriteSender,
+        route: impl WriteRoute,
         metrics: Arc<IngestMetrics>,
         handoff_timeout: Duration,
     ) -> Self {
         Self {
-            sender,
+            route: Arc::new(route),
             metrics,
             handoff_timeout,
         }
@@ -120,19 +155,13 @@ impl Writer {
             })?;
             batches.push(batch);
         }
-        if !batches.is_empty() {
-            match self
-                .sender
-                .send_timeout(batches, self.handoff_timeout)
-                .await
-            {
-                Ok(()) => {}
-                Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
-                    counters.add_refused();
-                    return Err(WriteRefused::Busy(self.handoff_timeout));
-                }
-                Err(mpsc::error::SendTimeoutError::Closed(_)) => return Err(WriteRefused::Closed),
+        if !batches.is_empty()
+            && let Err(refused) = self.route.hand_over(batches, self.handoff_timeout).await
+        {
+            if let WriteRefused::Busy { .. } = refused {
+                counters.add_refused();
             }
+            return Err(refused);
         }
         counters.add_points(parsed.points as u64);
         counters.add_rejected(parsed.errors.len() as u64);
@@ -168,7 +197,7 @@ mod tests {
             .write(&target(), Bytes::from_static(b"cpu v=2 2\n"), 0)
             .await
             .unwrap_err();
-        assert!(matches!(refused, WriteRefused::Busy(_)), "{refused}");
+        assert!(matches!(refused, WriteRefused::Busy { .. }), "{refused}");
         let counters = writer.metrics().database("db");
         assert_eq!(counters.points_accepted(), 2);
         assert_eq!(counters.writes_refused(), 1);

@@ -20,7 +20,7 @@ use condenser_planner::tick::{format, parse};
 use condenser_planner::{TaskType, check};
 
 fn dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
         .join("tests/scripts")
         .join(name)
 }

@@ -18,7 +18,8 @@ const ALERTS_LOG: &str = "ALERTS_LOG";
 
 /// The folder of the golden cases.
 fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/cases")
+    Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+        .join("../tests/cases")
 }
 
 /// Every case folder (one holding a `case.tick`), sorted.
@@ -166,7 +167,10 @@ fn there_is_a_golden_case_for_every_node_kind_the_engine_runs() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     // One folder per node kind, named as the node's file in planner/src/nodes/.
-    let nodes_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../planner/src/nodes");
+    let nodes_dir = Path::new(
+        &std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../planner/src/nodes");
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(nodes_dir).unwrap() {
         let file = entry.unwrap().file_name().to_string_lossy().into_owned();

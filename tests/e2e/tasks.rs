@@ -385,3 +385,77 @@ fn kill_9_during_defines_and_writes_loses_no_acknowledged_task() {
     }
     assert!(!acknowledged.is_empty());
 }
+
+#[test]
+fn a_task_that_stays_behind_gets_503_for_its_writes_only_and_shows_in_metrics() {
+    // The slow task POSTs each point to a server that takes connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", silent.local_addr().unwrap());
+    let daemon = Daemon::start(
+        "tasks-slow",
+        "[http]\nwrite_queue = 1\nwrite_timeout = \"100ms\"\n",
+    );
+    let define = |id: &str, script: &str| {
+        let response = client()
+            .post(daemon.at("/kapacitor/v1/tasks"))
+            .json(
+                &json!({"id": id, "type": "stream", "status": "enabled", "script": script,
+                          "dbrps": [{"db": "telegraf", "rp": "autogen"}]}),
+            )
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200, "{:?}", response.text());
+    };
+    define(
+        "slow",
+        &format!("stream|from().measurement('cpu')|httpPost('{url}').timeout(60s)"),
+    );
+    define("fast", "stream|from().measurement('mem')|httpOut('out')");
+    let post = |body: &str| {
+        client()
+            .post(daemon.at("/write?db=telegraf&precision=s"))
+            .body(body.to_owned())
+            .send()
+            .unwrap()
+    };
+    let mut refused = None;
+    for second in 1..50 {
+        let response = post(&format!("cpu v=1 {second}"));
+        if response.status() == 503 {
+            refused = Some(response);
+            break;
+        }
+        assert_eq!(response.status(), 204);
+    }
+    let refused = refused.expect("the slow task's writes were refused once its queue was full");
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body: Value = refused.json().unwrap();
+    assert_eq!(
+        body["error"],
+        "task \"slow\" is behind: write not accepted within 100ms, retry later"
+    );
+    // Writes the slow task does not take go on.
+    for second in 1..10 {
+        assert_eq!(post(&format!("mem v={second} {second}")).status(), 204);
+    }
+    assert_eq!(
+        daemon.metric("condenser_task_queue_refused_total{task=\"slow\"}"),
+        1
+    );
+    assert_eq!(
+        daemon.metric("condenser_task_queue_depth{task=\"slow\"}"),
+        1
+    );
+    assert_eq!(
+        daemon.metric("condenser_task_queue_points_total{task=\"fast\"}"),
+        9
+    );
+    assert_eq!(
+        daemon.metric("condenser_task_queue_capacity{task=\"fast\"}"),
+        1
+    );
+    let (status, out) = get(&daemon, "/kapacitor/v1/tasks/fast/out");
+    assert_eq!(status, 200);
+    assert_eq!(out["series"][0]["values"][0][1], 9.0);
+    drop(silent);
+}

@@ -17,6 +17,29 @@ use crate::go_time;
 use crate::message::{Data, Group, Message, Points};
 use crate::points::{keep_rows, map_times};
 
+/// The writes a `from()` node takes: of its database, retention policy and measurement,
+/// each when it names one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromSelection {
+    /// The database, or every one.
+    pub database: Option<String>,
+    /// The retention policy, or every one.
+    pub retention_policy: Option<String>,
+    /// The measurement, or every one.
+    pub measurement: Option<String>,
+}
+
+impl FromSelection {
+    /// Whether points written to `db`, `rp` and `measurement` are selected.
+    pub fn selects(&self, db: &str, rp: &str, measurement: &str) -> bool {
+        let matches =
+            |wanted: &Option<String>, actual: &str| wanted.as_deref().is_none_or(|w| w == actual);
+        matches(&self.database, db)
+            && matches(&self.retention_policy, rp)
+            && matches(&self.measurement, measurement)
+    }
+}
+
 /// Selects, filters and groups incoming writes; the entry of a task's branch.
 #[derive(Debug)]
 pub struct FromOperator {
@@ -37,11 +60,16 @@ impl FromOperator {
 
     /// Whether the node takes points written to `db`, `rp` and `measurement`.
     pub fn selects(&self, db: &str, rp: &str, measurement: &str) -> bool {
-        let matches =
-            |wanted: &Option<String>, actual: &str| wanted.as_deref().is_none_or(|w| w == actual);
-        matches(&self.spec.database, db)
-            && matches(&self.spec.retention_policy, rp)
-            && matches(&self.spec.measurement, measurement)
+        self.selection().selects(db, rp, measurement)
+    }
+
+    /// What the node selects, apart from the node.
+    pub fn selection(&self) -> FromSelection {
+        FromSelection {
+            database: self.spec.database.clone(),
+            retention_policy: self.spec.retention_policy.clone(),
+            measurement: self.spec.measurement.clone(),
+        }
     }
 
     /// Takes one write from the task's source.

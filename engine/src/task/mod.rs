@@ -21,6 +21,7 @@ use crate::alerts::AlertContext;
 use crate::error::Result;
 use crate::message::{Data, Message};
 use crate::operators::Context;
+use crate::operators::from::FromSelection;
 use crate::operators::http_out::HttpOutResult;
 use crate::operators::influxdb_out::WriteBack;
 use crate::statistics::NodeStatistics;
@@ -33,6 +34,23 @@ struct TaskNode {
     children: Vec<usize>,
     quiet: bool,
     stats: NodeStatistics,
+}
+
+/// The writes a task takes: those some `from()` of it selects, or every one when a node is
+/// chained on the stream itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Whether the task takes every write.
+    pub every: bool,
+    /// What each `from()` selects.
+    pub froms: Vec<FromSelection>,
+}
+
+impl Selection {
+    /// Whether points written to `db`, `rp` and `measurement` are taken.
+    pub fn selects(&self, db: &str, rp: &str, measurement: &str) -> bool {
+        self.every || self.froms.iter().any(|f| f.selects(db, rp, measurement))
+    }
 }
 
 /// Who a task is and what its alert nodes share with the engine: given when it is built.
@@ -127,15 +145,22 @@ impl Task {
     /// Whether some `from()` of the task takes points written to `db`, `rp` and
     /// `measurement`.
     pub fn selects(&self, db: &str, rp: &str, measurement: &str) -> bool {
-        // A node chained on the stream itself takes everything.
-        self.nodes[0]
-            .children
-            .iter()
-            .any(|&child| match &self.nodes[child].runner {
-                Runner::From(from) => from.selects(db, rp, measurement),
-                Runner::Operator(_) => true,
-                Runner::Source => false,
-            })
+        self.selection().selects(db, rp, measurement)
+    }
+
+    /// The writes the task takes, apart from the task: for a router that must decide
+    /// without it.
+    pub fn selection(&self) -> Selection {
+        let mut selection = Selection::default();
+        for &child in &self.nodes[0].children {
+            match &self.nodes[child].runner {
+                Runner::From(from) => selection.froms.push(from.selection()),
+                // A node chained on the stream itself takes everything.
+                Runner::Operator(_) => selection.every = true,
+                Runner::Source => {}
+            }
+        }
+        selection
     }
 
     /// Processes one write, in order after the previous ones, at the system's wall-clock

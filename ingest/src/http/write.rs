@@ -78,7 +78,7 @@ async fn write(
     let receive_time = now_nanos();
     match state.writer.write(&target, body, receive_time).await {
         Ok(report) => report_response(&report),
-        Err(refused @ WriteRefused::Busy(_)) => {
+        Err(refused @ WriteRefused::Busy { .. }) => {
             let mut response =
                 error_response(StatusCode::SERVICE_UNAVAILABLE, &refused.to_string());
             response
