@@ -6,6 +6,7 @@
 
 mod client;
 mod config;
+mod control;
 mod daemon;
 mod replay;
 mod script;
@@ -21,7 +22,7 @@ use crate::config::Config;
 #[derive(Debug, Parser)]
 #[command(name = "condenser", version, about, long_about = None)]
 struct Cli {
-    /// The daemon the client verbs speak to (Kapacitor's HTTP API)
+    /// The daemon the client verbs speak to (its control plane, on its one port)
     #[arg(
         long,
         global = true,
@@ -166,8 +167,8 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
 /// Runs a client verb against the daemon at `url`.
 fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode {
     use client::{ClientError, tasks};
-    let api = match client::Api::new(url) {
-        Ok(api) => api,
+    let api = match client::Control::connect(url) {
+        Ok(control) => control,
         Err(error) => return client::finish(Err(error)),
     };
     let not_yet = |what: &str, kind: &str| {

@@ -17,9 +17,9 @@ use condenser_model::WriteBatch;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::daemon::kapacitor_api;
 use crate::daemon::store::Store;
 use crate::daemon::tasks::Tasks;
+use crate::daemon::{control_service, kapacitor_api};
 
 /// Ingest's writes go to the engine's router, into the queues of the tasks that take them.
 #[derive(Debug)]
@@ -246,7 +246,14 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
             Arc::new(HandlerMetrics(metrics_handlers)),
         ],
     )
-    .merge(kapacitor_api::router(Arc::clone(&tasks)));
+    .merge(kapacitor_api::router(Arc::clone(&tasks)))
+    // The control plane: gRPC on the same port, under its own paths (`/condenser.v1.Control/…`,
+    // content type application/grpc), over HTTP/2.
+    .merge(
+        tonic::service::Routes::new(control_service::server(Arc::clone(&tasks)))
+            .prepare()
+            .into_axum_router(),
+    );
     let api = if config.auth.enabled() {
         api.layer(axum::middleware::from_fn_with_state(
             Arc::new(config.auth.clone()),

@@ -231,16 +231,25 @@ fn kapacitor_s_ping_answers_with_its_version_and_auth_guards_every_route() {
         status(client().post(daemon.at("/write?db=x")).body("m v=1")),
         401
     );
-    // The CLI passes the token on.
-    let out = condenser()
-        .args(["--url", &daemon.url, "list", "tasks"])
-        .env("CONDENSER_TOKEN", "s3cret")
-        .output()
-        .unwrap();
+    // The CLI passes the token on to the control plane (gRPC), which the token guards too.
+    let list = |token: &str| {
+        condenser()
+            .args(["--url", &daemon.url, "list", "tasks"])
+            .env("CONDENSER_TOKEN", token)
+            .output()
+            .unwrap()
+    };
+    let out = list("s3cret");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    let out = list("wrong");
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Error: authorization failed\n"
     );
     let printed = condenser()
         .args(["config", "--config"])

@@ -1,17 +1,23 @@
 //! The client verbs of `condenser`, Kapacitor's (`define`, `list tasks`, `show`, `enable`,
-//! `disable`, `reload`, `delete tasks`): they speak Kapacitor's HTTP API to a daemon
-//! (`--url`, `CONDENSER_URL`, by default the local one) and print what Kapacitor's own
-//! `kapacitor` prints, byte for byte.
+//! `disable`, `reload`, `delete tasks`): they speak the daemon's gRPC control plane
+//! (`condenser.v1.Control`, on the daemon's one port: `--url`, `CONDENSER_URL`, by default
+//! the local daemon) and print what Kapacitor's own `kapacitor` prints, byte for byte.
 //!
 //! A verb that fails prints `Error: <why>` on standard error and exits 3, as Kapacitor's;
 //! a misused one prints its usage and exits 2.
 
 pub(crate) mod tasks;
 
+use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde_json::Value as Json;
+use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::control::proto::control_client::ControlClient;
 
 /// A refused or failed request: what to print after `Error: `.
 #[derive(Debug)]
@@ -20,6 +26,13 @@ pub(crate) struct ClientError(pub(crate) String);
 impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl From<tonic::Status> for ClientError {
+    /// The daemon's message: Kapacitor's words for what was refused.
+    fn from(status: tonic::Status) -> Self {
+        ClientError(status.message().to_owned())
     }
 }
 
@@ -34,78 +47,71 @@ pub(crate) fn finish(result: Result<(), ClientError>) -> ExitCode {
     }
 }
 
-/// Kapacitor's HTTP API of one daemon.
-pub(crate) struct Api {
-    base: String,
-    http: reqwest::blocking::Client,
+/// Sends the token of `CONDENSER_TOKEN` (the daemon's `[auth] token`) with every call.
+#[derive(Debug, Clone)]
+pub(crate) struct Token(Option<AsciiMetadataValue>);
+
+impl Interceptor for Token {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(token) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", token.clone());
+        }
+        Ok(request)
+    }
 }
 
-impl Api {
-    /// The API of the daemon at `url` (`http://host:port`).
-    pub(crate) fn new(url: &str) -> Result<Self, ClientError> {
+/// The control plane of one daemon, called from the client's synchronous verbs.
+pub(crate) struct Control {
+    runtime: tokio::runtime::Runtime,
+    client: ControlClient<InterceptedService<Channel, Token>>,
+}
+
+impl Control {
+    /// Connects to the daemon at `url` (`http://host:port`).
+    pub(crate) fn connect(url: &str) -> Result<Self, ClientError> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(ClientError(format!(
                 "unsupported protocol scheme in {url:?}: the address must start with http:// or https://"
             )));
         }
-        // A token in the environment goes with every request (`[auth] token` of the daemon).
-        let mut headers = reqwest::header::HeaderMap::new();
-        if let Ok(token) = std::env::var("CONDENSER_TOKEN")
-            && let Ok(value) = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
-        {
-            headers.insert(reqwest::header::AUTHORIZATION, value);
-        }
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .default_headers(headers)
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
             .map_err(|e| ClientError(e.to_string()))?;
+        let endpoint = Endpoint::from_shared(url.trim_end_matches('/').to_owned())
+            .map_err(|e| ClientError(format!("invalid address {url:?}: {e}")))?
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60));
+        let channel = runtime.block_on(endpoint.connect()).map_err(|e| {
+            let why =
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string());
+            ClientError(format!("cannot reach the daemon at {url}: {why}"))
+        })?;
+        let token = std::env::var("CONDENSER_TOKEN")
+            .ok()
+            .and_then(|token| MetadataValue::try_from(format!("Bearer {token}")).ok());
         Ok(Self {
-            base: url.trim_end_matches('/').to_owned(),
-            http,
+            runtime,
+            client: ControlClient::with_interceptor(channel, Token(token)),
         })
     }
 
-    /// Sends `method` to `path` (under the daemon's URL) with `body`; the response's JSON
-    /// (`null` for none) when its status is one of `expected`, else the error it names.
-    pub(crate) fn call(
+    /// Makes one call with the client, waiting for its answer.
+    pub(crate) fn call<T, F>(
         &self,
-        method: reqwest::Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&Json>,
-        expected: &[u16],
-    ) -> Result<Json, ClientError> {
-        let url = format!("{}{path}", self.base);
-        let mut request = self.http.request(method, &url).query(query);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().map_err(|e| {
-            ClientError(format!(
-                "cannot reach the daemon at {}: {}",
-                self.base,
-                std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())
-            ))
-        })?;
-        let status = response.status().as_u16();
-        let text = response.text().map_err(|e| ClientError(e.to_string()))?;
-        let json: Json = if text.trim().is_empty() {
-            Json::Null
-        } else {
-            serde_json::from_str(&text).map_err(|_| {
-                ClientError(format!("invalid response: code {status}: body: {text}"))
-            })?
-        };
-        if expected.contains(&status) {
-            return Ok(json);
-        }
-        match json.get("error").and_then(Json::as_str) {
-            Some(error) if !error.is_empty() => Err(ClientError(error.to_owned())),
-            _ => Err(ClientError(format!(
-                "invalid response: code {status}: body: {text}"
-            ))),
-        }
+        call: impl FnOnce(ControlClient<InterceptedService<Channel, Token>>) -> F,
+    ) -> Result<T, tonic::Status>
+    where
+        F: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        self.runtime
+            .block_on(call(self.client.clone()))
+            .map(tonic::Response::into_inner)
     }
 }
 

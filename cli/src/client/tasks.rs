@@ -1,12 +1,13 @@
 //! The task verbs: `define`, `list tasks`, `show`, `enable`, `disable`, `reload` and
-//! `delete tasks`, with the HTTP calls and the output of Kapacitor's `kapacitor`.
+//! `delete tasks`, as control-plane calls, printing what Kapacitor's `kapacitor` prints.
 
 use std::path::PathBuf;
 
-use reqwest::Method;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
-use super::{Api, ClientError, go_quote, rfc822};
+use super::{ClientError, Control, go_quote, rfc822};
+use crate::control::proto::{self, TaskStatus};
+use crate::control::{formatted_script, status_name, task_fields, task_json, type_name};
 
 /// `define`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -28,21 +29,29 @@ pub(crate) struct DefineArgs {
     pub(crate) no_reload: bool,
 }
 
-/// The path of task `id`.
-fn task_path(id: &str) -> String {
-    format!("/kapacitor/v1/tasks/{id}")
+/// Task `id`; `None` when there is none.
+fn get(control: &Control, id: &str) -> Result<Option<proto::Task>, ClientError> {
+    let request = proto::GetTaskRequest { id: id.to_owned() };
+    match control.call(|mut c| async move { c.get_task(request).await }) {
+        Ok(task) => Ok(Some(task)),
+        Err(status) if status.code() == tonic::Code::NotFound => Ok(None),
+        Err(status) => Err(status.into()),
+    }
 }
 
-/// What `kapacitor` sends with a task read.
-const READ_QUERY: [(&str, &str); 3] = [
-    ("dot-view", "attributes"),
-    ("replay-id", ""),
-    ("script-format", "formatted"),
-];
+/// Sets task `id`'s status.
+fn set(control: &Control, id: &str, status: TaskStatus) -> Result<proto::Task, ClientError> {
+    let request = proto::UpdateTaskRequest {
+        id: id.to_owned(),
+        status: status.into(),
+        ..proto::UpdateTaskRequest::default()
+    };
+    Ok(control.call(|mut c| async move { c.update_task(request).await })?)
+}
 
 /// `define ID [--tick FILE] [--type T] [--dbrp DB.RP]… [--no-reload]`: creates the task
 /// (disabled) or updates it, and restarts it when it was enabled. Prints nothing.
-pub(crate) fn define(api: &Api, args: &DefineArgs) -> Result<(), ClientError> {
+pub(crate) fn define(control: &Control, args: &DefineArgs) -> Result<(), ClientError> {
     let script = match &args.tick {
         Some(path) => Some(
             std::fs::read_to_string(path)
@@ -55,115 +64,65 @@ pub(crate) fn define(api: &Api, args: &DefineArgs) -> Result<(), ClientError> {
         let (db, rp) = dbrp
             .split_once('.')
             .ok_or_else(|| ClientError(format!("invalid dbrp {dbrp:?}: want db.rp")))?;
-        dbrps.push(json!({"db": db, "rp": rp}));
+        dbrps.push(proto::Dbrp {
+            db: db.to_owned(),
+            rp: rp.to_owned(),
+        });
     }
-    let mut body = serde_json::Map::new();
-    if let Some(kind) = args
-        .kind
-        .as_deref()
-        .filter(|k| matches!(*k, "stream" | "batch"))
-    {
-        body.insert("type".to_owned(), json!(kind));
-    }
-    if !dbrps.is_empty() {
-        body.insert("dbrps".to_owned(), Json::Array(dbrps));
-    }
-    if let Some(script) = script {
-        body.insert("script".to_owned(), Json::String(script));
-    }
-    let existing = api
-        .call(Method::GET, &task_path(&args.id), &READ_QUERY, None, &[200])
-        .ok();
-    match &existing {
+    match get(control, &args.id)? {
         None => {
-            body.insert("id".to_owned(), json!(args.id));
-            body.insert("status".to_owned(), json!("disabled"));
-            api.call(
-                Method::POST,
-                "/kapacitor/v1/tasks",
-                &[],
-                Some(&Json::Object(body)),
-                &[200],
-            )?;
+            let request = proto::CreateTaskRequest {
+                id: args.id.clone(),
+                dbrps,
+                script: script.unwrap_or_default(),
+                status: TaskStatus::Disabled.into(),
+            };
+            control.call(|mut c| async move { c.create_task(request).await })?;
         }
         Some(task) => {
-            api.call(
-                Method::PATCH,
-                &task_path(&args.id),
-                &[],
-                Some(&Json::Object(body)),
-                &[200],
-            )?;
-            if task["status"] == "enabled" && !args.no_reload {
-                for status in ["disabled", "enabled"] {
-                    api.call(
-                        Method::PATCH,
-                        &task_path(&args.id),
-                        &[],
-                        Some(&json!({ "status": status })),
-                        &[200],
-                    )?;
-                }
+            let request = proto::UpdateTaskRequest {
+                id: args.id.clone(),
+                dbrps,
+                script,
+                status: TaskStatus::Unspecified.into(),
+            };
+            control.call(|mut c| async move { c.update_task(request).await })?;
+            if task.status() == TaskStatus::Enabled && !args.no_reload {
+                set(control, &args.id, TaskStatus::Disabled)?;
+                set(control, &args.id, TaskStatus::Enabled)?;
             }
         }
     }
     Ok(())
 }
 
-/// The tasks matching `pattern` with `fields`, every page of them.
-fn list(api: &Api, pattern: &str, fields: &[&str]) -> Result<Vec<Json>, ClientError> {
-    let mut tasks = Vec::new();
-    let mut offset = 0;
-    loop {
-        let offset_text = offset.to_string();
-        let mut query: Vec<(&str, &str)> = vec![("dot-view", "attributes")];
-        query.extend(fields.iter().map(|f| ("fields", *f)));
-        query.extend([
-            ("limit", "100"),
-            ("offset", offset_text.as_str()),
-            ("pattern", pattern),
-            ("replay-id", ""),
-            ("script-format", "formatted"),
-        ]);
-        let page = api.call(Method::GET, "/kapacitor/v1/tasks", &query, None, &[200])?;
-        let items = page["tasks"].as_array().cloned().unwrap_or_default();
-        let full = items.len() == 100;
-        tasks.extend(items);
-        if !full {
-            return Ok(tasks);
-        }
-        offset += 100;
-    }
+/// The tasks matching `pattern` (every task for an empty one), in id order.
+fn list(control: &Control, pattern: &str) -> Result<Vec<proto::Task>, ClientError> {
+    let request = proto::ListTasksRequest {
+        pattern: pattern.to_owned(),
+        ..proto::ListTasksRequest::default()
+    };
+    Ok(control
+        .call(|mut c| async move { c.list_tasks(request).await })?
+        .tasks)
 }
 
 /// A task's dbrps as Go prints `[]DBRP`: `["telegraf"."autogen" "db"."rp"]`.
-fn dbrps_text(dbrps: &Json) -> String {
+fn dbrps_text(dbrps: &[proto::Dbrp]) -> String {
     let items: Vec<String> = dbrps
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|d| {
-            format!(
-                "{}.{}",
-                go_quote(d["db"].as_str().unwrap_or_default()),
-                go_quote(d["rp"].as_str().unwrap_or_default())
-            )
-        })
+        .iter()
+        .map(|d| format!("{}.{}", go_quote(&d.db), go_quote(&d.rp)))
         .collect();
     format!("[{}]", items.join(" "))
 }
 
-fn text(value: &Json) -> String {
-    match value {
-        Json::String(s) => s.clone(),
-        Json::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 /// `list tasks [PATTERN…]`: Kapacitor's table of ids, types, statuses, whether they run,
-/// and their dbrps (as JSON with `--json`).
-pub(crate) fn list_tasks(api: &Api, patterns: &[String], as_json: bool) -> Result<(), ClientError> {
+/// and their dbrps (with `--json`, those fields as Kapacitor's API writes them).
+pub(crate) fn list_tasks(
+    control: &Control,
+    patterns: &[String],
+    as_json: bool,
+) -> Result<(), ClientError> {
     let patterns: Vec<&str> = if patterns.is_empty() {
         vec![""]
     } else {
@@ -171,24 +130,28 @@ pub(crate) fn list_tasks(api: &Api, patterns: &[String], as_json: bool) -> Resul
     };
     let mut tasks = Vec::new();
     for pattern in patterns {
-        tasks.extend(list(
-            api,
-            pattern,
-            &["type", "status", "executing", "dbrps"],
-        )?);
+        tasks.extend(list(control, pattern)?);
     }
-    tasks.sort_by(|a, b| text(&a["id"]).cmp(&text(&b["id"])));
+    tasks.sort_by(|a, b| a.id.cmp(&b.id));
     if as_json {
-        println!("{}", Json::Array(tasks));
+        let listed: Vec<Json> = tasks
+            .iter()
+            .map(|task| {
+                Json::Object(
+                    task_fields(task, true, true)
+                        .into_iter()
+                        .filter(|(k, _)| {
+                            ["link", "id", "type", "status", "executing", "dbrps"].contains(k)
+                        })
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect(),
+                )
+            })
+            .collect();
+        println!("{}", Json::Array(listed));
         return Ok(());
     }
-    let width = tasks
-        .iter()
-        .map(|t| text(&t["id"]).len())
-        .max()
-        .unwrap_or(0)
-        .max(2)
-        + 1;
+    let width = tasks.iter().map(|t| t.id.len()).max().unwrap_or(0).max(2) + 1;
     let row = |id: &str, kind: &str, status: &str, executing: &str, dbrps: &str| {
         println!("{id:<width$}{kind:<10}{status:<10}{executing:<10}{dbrps}");
     };
@@ -201,83 +164,85 @@ pub(crate) fn list_tasks(api: &Api, patterns: &[String], as_json: bool) -> Resul
     );
     for task in &tasks {
         row(
-            &text(&task["id"]),
-            &text(&task["type"]),
-            &text(&task["status"]),
-            &text(&task["executing"]),
-            &dbrps_text(&task["dbrps"]),
+            &task.id,
+            type_name(task),
+            status_name(task),
+            &task.executing.to_string(),
+            &dbrps_text(&task.dbrps),
         );
     }
     Ok(())
 }
 
+/// Go's `time.RFC822` of a time in nanoseconds since the epoch (`None`: Go's zero time).
+fn time_text(nanos: Option<i64>) -> String {
+    rfc822(&nanos.map_or_else(
+        || "0001-01-01T00:00:00Z".to_owned(),
+        condenser_model::time::rfc3339_nano,
+    ))
+}
+
 /// `show ID`: the task as Kapacitor's `show` prints it, its DOT graph last (only the graph
-/// with `--dot`, the API's JSON with `--json`).
-pub(crate) fn show(api: &Api, id: &str, dot_only: bool, as_json: bool) -> Result<(), ClientError> {
-    let task = api.call(Method::GET, &task_path(id), &READ_QUERY, None, &[200])?;
+/// with `--dot`, Kapacitor's API JSON with `--json`).
+pub(crate) fn show(
+    control: &Control,
+    id: &str,
+    dot_only: bool,
+    as_json: bool,
+) -> Result<(), ClientError> {
+    let task = get(control, id)?.ok_or_else(|| ClientError("no task exists".to_owned()))?;
     if as_json {
-        println!("{task}");
+        println!("{}", task_json(&task, true));
         return Ok(());
     }
     if dot_only {
-        println!("{}", text(&task["dot"]));
+        println!("{}", task.dot);
         return Ok(());
     }
-    println!("ID: {}", text(&task["id"]));
-    println!("Error: {}", text(&task["error"]));
-    println!("Template: {}", text(&task["template-id"]));
-    println!("Type: {}", text(&task["type"]));
-    println!("Status: {}", text(&task["status"]));
-    println!("Executing: {}", text(&task["executing"]));
-    println!("Created: {}", rfc822(&text(&task["created"])));
-    println!("Modified: {}", rfc822(&text(&task["modified"])));
-    println!("LastEnabled: {}", rfc822(&text(&task["last-enabled"])));
-    println!(
-        "Databases Retention Policies: {}",
-        dbrps_text(&task["dbrps"])
-    );
-    println!("TICKscript:\n{}", text(&task["script"]));
-    println!("DOT:\n{}", text(&task["dot"]));
+    println!("ID: {}", task.id);
+    println!("Error: {}", task.error);
+    println!("Template: {}", task.template_id);
+    println!("Type: {}", type_name(&task));
+    println!("Status: {}", status_name(&task));
+    println!("Executing: {}", task.executing);
+    println!("Created: {}", time_text(Some(task.created)));
+    println!("Modified: {}", time_text(Some(task.modified)));
+    println!("LastEnabled: {}", time_text(task.last_enabled));
+    println!("Databases Retention Policies: {}", dbrps_text(&task.dbrps));
+    println!("TICKscript:\n{}", formatted_script(&task.script));
+    println!("DOT:\n{}", task.dot);
     Ok(())
 }
 
 /// `enable`, `disable`: sets the status of every task matching the patterns (none
 /// matching is no error).
-pub(crate) fn set_status(api: &Api, patterns: &[String], enable: bool) -> Result<(), ClientError> {
+pub(crate) fn set_status(
+    control: &Control,
+    patterns: &[String],
+    enable: bool,
+) -> Result<(), ClientError> {
     let (status, verb) = if enable {
-        ("enabled", "enabling")
+        (TaskStatus::Enabled, "enabling")
     } else {
-        ("disabled", "disabling")
+        (TaskStatus::Disabled, "disabling")
     };
     for pattern in patterns {
-        let tasks = list(api, pattern, &["link"])
-            .map_err(|e| ClientError(format!("listing tasks: {e}")))?;
+        let tasks =
+            list(control, pattern).map_err(|e| ClientError(format!("listing tasks: {e}")))?;
         for task in tasks {
-            let href = text(&task["link"]["href"]);
-            api.call(
-                Method::PATCH,
-                &href,
-                &[],
-                Some(&json!({ "status": status })),
-                &[200],
-            )
-            .map_err(|e| ClientError(format!("{verb} task {}: {e}", text(&task["id"]))))?;
+            set(control, &task.id, status)
+                .map_err(|e| ClientError(format!("{verb} task {}: {e}", task.id)))?;
         }
     }
     Ok(())
 }
 
 /// `delete tasks PATTERN…`: deletes every task matching the patterns.
-pub(crate) fn delete(api: &Api, patterns: &[String]) -> Result<(), ClientError> {
+pub(crate) fn delete(control: &Control, patterns: &[String]) -> Result<(), ClientError> {
     for pattern in patterns {
-        for task in list(api, pattern, &["link"])? {
-            api.call(
-                Method::DELETE,
-                &text(&task["link"]["href"]),
-                &[],
-                None,
-                &[204],
-            )?;
+        for task in list(control, pattern)? {
+            let request = proto::DeleteTaskRequest { id: task.id };
+            control.call(|mut c| async move { c.delete_task(request).await })?;
         }
     }
     Ok(())

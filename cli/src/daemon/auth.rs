@@ -1,7 +1,8 @@
 //! Authentication of every request when `[auth]` sets credentials: a shared token
 //! (`Authorization: Bearer <token>` or InfluxDB's `Token <token>`), or basic auth (or
 //! InfluxDB's `u` and `p` query parameters) with the configured user and password.
-//! A request without them gets Kapacitor's 401 and its compact error.
+//! A request without them gets Kapacitor's 401 and its compact error (a gRPC request, the
+//! status UNAUTHENTICATED).
 
 use std::sync::Arc;
 
@@ -20,6 +21,14 @@ pub(crate) async fn authenticate(
 ) -> Response {
     if allowed(&auth, &request) {
         return next.run(request).await;
+    }
+    let grpc = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"));
+    if grpc {
+        return tonic::Status::unauthenticated("authorization failed").into_http();
     }
     (
         StatusCode::UNAUTHORIZED,

@@ -16,10 +16,8 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
 
-use super::tasks::{DbrpRecord, TaskChange, TaskError, TaskRecord, TaskStatus, TaskView, Tasks};
-
-/// The API's base path.
-const BASE: &str = "/kapacitor/v1";
+use super::tasks::{DbrpRecord, TaskChange, TaskError, TaskRecord, TaskStatus, Tasks};
+use crate::control::{task_fields, task_json};
 
 /// Kapacitor's routes over `tasks`.
 pub(crate) fn router(tasks: Arc<Tasks>) -> Router {
@@ -101,14 +99,6 @@ fn task_error(err: TaskError) -> Response {
     error(status, &err.to_string()).into_response()
 }
 
-/// Go's `time.Time` in JSON: RFC 3339 with nanoseconds, UTC.
-fn time_json(nanos: i64) -> Json {
-    Json::String(condenser_model::time::rfc3339_nano(nanos))
-}
-
-/// Go's zero `time.Time`, which Kapacitor writes for a task never enabled.
-const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
-
 /// How a task's script and DOT graph are written.
 struct Rendering {
     formatted: bool,
@@ -137,96 +127,6 @@ impl Rendering {
         }
         Ok(Self { formatted })
     }
-
-    /// The script, formatted as `kapacitor show` prints it unless raw was asked for (or it
-    /// does not parse).
-    fn script(&self, script: &str) -> String {
-        if !self.formatted {
-            return script.to_owned();
-        }
-        match condenser_planner::tick::parse(script) {
-            Ok(program) => condenser_planner::tick::format(&program),
-            Err(_) => script.to_owned(),
-        }
-    }
-}
-
-/// The link of task `id`.
-fn task_link(id: &str) -> Json {
-    json!({"rel": "self", "href": format!("{BASE}/tasks/{id}")})
-}
-
-/// Every field of a task, by the name Kapacitor gives it.
-fn task_fields(view: &TaskView, rendering: &Rendering, listed: bool) -> Vec<(&'static str, Json)> {
-    let record: &TaskRecord = &view.record;
-    let dbrps: Vec<Json> = record
-        .dbrps
-        .iter()
-        .map(|d| json!({"db": d.db, "rp": d.rp}))
-        .collect();
-    let stats = match &view.nodes {
-        Some(nodes) => {
-            let node_stats: Map<String, Json> = nodes
-                .iter()
-                .map(|node| {
-                    let mut stats = Map::new();
-                    stats.insert(
-                        "avg_exec_time_ns".to_owned(),
-                        json!(node.average_exec_time().as_nanos() as u64),
-                    );
-                    stats.insert("errors".to_owned(), json!(node.errors));
-                    stats.insert(
-                        "working_cardinality".to_owned(),
-                        json!(node.working_cardinality),
-                    );
-                    for (name, value) in &node.counters {
-                        stats.insert((*name).to_owned(), json!(value));
-                    }
-                    stats.insert("collected".to_owned(), json!(node.collected));
-                    stats.insert("emitted".to_owned(), json!(node.emitted));
-                    (node.name.clone(), Json::Object(stats))
-                })
-                .collect();
-            let throughput = view.throughput;
-            json!({"task-stats": {"throughput": throughput}, "node-stats": node_stats})
-        }
-        // Not running: `{}` in a task, `null` in a list.
-        None if listed => Json::Null,
-        None => json!({}),
-    };
-    let mut fields = vec![
-        ("link", task_link(&record.id)),
-        ("id", Json::String(record.id.clone())),
-        ("type", Json::String(record.kind.as_str().to_owned())),
-        ("dbrps", Json::Array(dbrps)),
-        ("script", Json::String(rendering.script(&record.script))),
-        ("vars", json!({})),
-        ("dot", Json::String(view.dot.clone())),
-        ("status", Json::String(record.status.as_str().to_owned())),
-        ("executing", Json::Bool(view.nodes.is_some())),
-        ("error", Json::String(record.error.clone())),
-        ("stats", stats),
-        ("created", time_json(record.created)),
-        ("modified", time_json(record.modified)),
-        (
-            "last-enabled",
-            record
-                .last_enabled
-                .map_or_else(|| Json::String(ZERO_TIME.to_owned()), time_json),
-        ),
-    ];
-    if !record.template_id.is_empty() {
-        fields.push(("template-id", Json::String(record.template_id.clone())));
-    }
-    fields
-}
-
-fn task_json(view: &TaskView, rendering: &Rendering) -> Json {
-    let mut fields = task_fields(view, rendering, false);
-    if view.record.template_id.is_empty() {
-        fields.push(("template-id", Json::String(String::new())));
-    }
-    Json::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
 /// The fields `GET /tasks` may be asked for.
@@ -302,7 +202,7 @@ async fn list_tasks(
         .take(limit)
         .map(|view| {
             Json::Object(
-                task_fields(view, &rendering, true)
+                task_fields(&view.to_proto(), rendering.formatted, true)
                     .into_iter()
                     .filter(|(k, _)| wanted.contains(k))
                     .map(|(k, v)| (k.to_owned(), v))
@@ -382,10 +282,7 @@ fn now() -> i64 {
 
 async fn respond_with_task(tasks: &Tasks, record: TaskRecord) -> Response {
     match tasks.get(&record.id).await {
-        Ok(view) => json_response(
-            StatusCode::OK,
-            &task_json(&view, &Rendering { formatted: true }),
-        ),
+        Ok(view) => json_response(StatusCode::OK, &task_json(&view.to_proto(), true)),
         Err(err) => task_error(err),
     }
 }
@@ -439,7 +336,10 @@ async fn get_task(
         Err(response) => return response.into_response(),
     };
     match tasks.get(&id).await {
-        Ok(view) => json_response(StatusCode::OK, &task_json(&view, &rendering)),
+        Ok(view) => json_response(
+            StatusCode::OK,
+            &task_json(&view.to_proto(), rendering.formatted),
+        ),
         Err(err) => task_error(err),
     }
 }

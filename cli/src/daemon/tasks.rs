@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::store::{Collection, Store, StoreError};
+use crate::control::proto;
 
 /// A task's kind, as Kapacitor names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,14 +29,6 @@ pub(crate) enum TaskKind {
 }
 
 impl TaskKind {
-    /// `stream` or `batch`.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            TaskKind::Stream => "stream",
-            TaskKind::Batch => "batch",
-        }
-    }
-
     fn planner(self) -> TaskType {
         match self {
             TaskKind::Stream => TaskType::Stream,
@@ -55,11 +48,20 @@ pub(crate) enum TaskStatus {
 }
 
 impl TaskStatus {
-    /// `enabled` or `disabled`.
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The control plane's status.
+    pub(crate) fn to_proto(self) -> proto::TaskStatus {
         match self {
-            TaskStatus::Enabled => "enabled",
-            TaskStatus::Disabled => "disabled",
+            TaskStatus::Enabled => proto::TaskStatus::Enabled,
+            TaskStatus::Disabled => proto::TaskStatus::Disabled,
+        }
+    }
+
+    /// The control plane's status; `None` for unspecified.
+    pub(crate) fn from_proto(status: proto::TaskStatus) -> Option<Self> {
+        match status {
+            proto::TaskStatus::Enabled => Some(TaskStatus::Enabled),
+            proto::TaskStatus::Disabled => Some(TaskStatus::Disabled),
+            proto::TaskStatus::Unspecified => None,
         }
     }
 }
@@ -125,6 +127,57 @@ pub(crate) struct TaskView {
     pub(crate) nodes: Option<Vec<condenser_engine::statistics::NodeStatistics>>,
     /// Points (or batches) a second its source took in lately (0 when it does not run).
     pub(crate) throughput: f64,
+}
+
+impl TaskView {
+    /// The task as the control plane's message (and, through it, Kapacitor's JSON).
+    pub(crate) fn to_proto(&self) -> proto::Task {
+        let record = &self.record;
+        proto::Task {
+            id: record.id.clone(),
+            r#type: match record.kind {
+                TaskKind::Stream => proto::TaskType::Stream,
+                TaskKind::Batch => proto::TaskType::Batch,
+            }
+            .into(),
+            dbrps: record
+                .dbrps
+                .iter()
+                .map(|d| proto::Dbrp {
+                    db: d.db.clone(),
+                    rp: d.rp.clone(),
+                })
+                .collect(),
+            script: record.script.clone(),
+            status: record.status.to_proto().into(),
+            executing: self.nodes.is_some(),
+            error: record.error.clone(),
+            template_id: record.template_id.clone(),
+            created: record.created,
+            modified: record.modified,
+            last_enabled: record.last_enabled,
+            dot: self.dot.clone(),
+            throughput: self.throughput,
+            nodes: self
+                .nodes
+                .iter()
+                .flatten()
+                .map(|node| proto::NodeStatistics {
+                    name: node.name.clone(),
+                    collected: node.collected,
+                    emitted: node.emitted,
+                    errors: node.errors,
+                    working_cardinality: node.working_cardinality as u64,
+                    avg_exec_time_ns: node.average_exec_time().as_nanos() as u64,
+                    counters: node
+                        .counters
+                        .iter()
+                        .map(|&(name, value)| (name.to_owned(), value))
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Why a task operation was refused.
