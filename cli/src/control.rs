@@ -16,7 +16,7 @@ pub(crate) mod proto {
     tonic::include_proto!("condenser.v1");
 }
 
-use proto::{Task, TaskStatus, TaskType};
+use proto::{Task, TaskStatus, TaskType, Template};
 
 /// Kapacitor's API base path.
 pub(crate) const KAPACITOR_BASE: &str = "/kapacitor/v1";
@@ -29,9 +29,18 @@ fn time_json(nanos: i64) -> Json {
     Json::String(condenser_model::time::rfc3339_nano(nanos))
 }
 
+/// Vars carried as Kapacitor's JSON text, as JSON (`{}` for none).
+pub(crate) fn vars_json(text: &str) -> Json {
+    serde_json::from_str(text).unwrap_or_else(|_| json!({}))
+}
+
 /// `stream` or `batch`.
 pub(crate) fn type_name(task: &Task) -> &'static str {
-    match task.r#type() {
+    kind_name(task.r#type())
+}
+
+fn kind_name(kind: TaskType) -> &'static str {
+    match kind {
         TaskType::Batch => "batch",
         TaskType::Stream | TaskType::Unspecified => "stream",
     }
@@ -102,7 +111,7 @@ pub(crate) fn task_fields(task: &Task, formatted: bool, listed: bool) -> Vec<(&'
         ("type", Json::String(type_name(task).to_owned())),
         ("dbrps", Json::Array(dbrps)),
         ("script", Json::String(script)),
-        ("vars", json!({})),
+        ("vars", vars_json(&task.vars_json)),
         ("dot", Json::String(task.dot.clone())),
         ("status", Json::String(status_name(task).to_owned())),
         ("executing", Json::Bool(task.executing)),
@@ -131,4 +140,31 @@ pub(crate) fn task_json(task: &Task, formatted: bool) -> Json {
             .map(|(k, v)| (k.to_owned(), v))
             .collect(),
     )
+}
+
+/// Every field of `template` by the name Kapacitor's API gives it; its script formatted
+/// when `formatted`.
+pub(crate) fn template_fields(template: &Template, formatted: bool) -> Vec<(&'static str, Json)> {
+    let script = if formatted {
+        formatted_script(&template.script)
+    } else {
+        template.script.clone()
+    };
+    vec![
+        (
+            "link",
+            json!({"rel": "self", "href": format!("{KAPACITOR_BASE}/templates/{}", template.id)}),
+        ),
+        ("id", Json::String(template.id.clone())),
+        (
+            "type",
+            Json::String(kind_name(template.r#type()).to_owned()),
+        ),
+        ("script", Json::String(script)),
+        ("vars", vars_json(&template.vars_json)),
+        ("dot", Json::String(template.dot.clone())),
+        ("error", Json::String(template.error.clone())),
+        ("created", time_json(template.created)),
+        ("modified", time_json(template.modified)),
+    ]
 }

@@ -58,9 +58,12 @@ enum Command {
     /// Define a task on the daemon, or change it (restarting it if it is enabled), as
     /// `kapacitor define` does
     Define(client::tasks::DefineArgs),
-    /// List what the daemon holds: `list tasks [PATTERN…]`
+    /// Define a template, or change it (and the tasks made from it), as
+    /// `kapacitor define-template` does
+    DefineTemplate(client::templates::DefineTemplateArgs),
+    /// List what the daemon holds: `list tasks|templates [PATTERN…]`
     List {
-        /// What to list: tasks
+        /// What to list: tasks or templates
         kind: String,
         /// Glob patterns of ids (all when none)
         patterns: Vec<String>,
@@ -72,6 +75,11 @@ enum Command {
         /// Print only the DOT graph (for Graphviz)
         #[arg(long)]
         dot: bool,
+    },
+    /// Show a template: its TICKscript, its vars with their defaults, its DOT graph
+    ShowTemplate {
+        /// The template's id
+        id: String,
     },
     /// Enable the tasks matching the patterns
     Enable {
@@ -91,9 +99,9 @@ enum Command {
         #[arg(required = true)]
         patterns: Vec<String>,
     },
-    /// Delete what the daemon holds: `delete tasks PATTERN…`
+    /// Delete what the daemon holds: `delete tasks|templates PATTERN…`
     Delete {
-        /// What to delete: tasks
+        /// What to delete: tasks or templates
         kind: String,
         /// Ids or glob patterns
         #[arg(required = true)]
@@ -166,29 +174,35 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
 
 /// Runs a client verb against the daemon at `url`.
 fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode {
-    use client::{ClientError, tasks};
+    use client::{ClientError, tasks, templates};
     let api = match client::Control::connect(url) {
         Ok(control) => control,
         Err(error) => return client::finish(Err(error)),
     };
     let not_yet = |what: &str, kind: &str| {
         Err(ClientError(format!(
-            "cannot {what} '{kind}': only 'tasks' can be, in this version"
+            "cannot {what} '{kind}': only 'tasks' and 'templates' can be, in this version"
         )))
     };
     client::finish(match verb {
         Command::Define(args) => tasks::define(&api, &args),
-        Command::List { kind, patterns } if kind == "tasks" => {
-            tasks::list_tasks(&api, &patterns, as_json)
-        }
-        Command::List { kind, .. } => not_yet("list", &kind),
+        Command::DefineTemplate(args) => templates::define(&api, &args),
+        Command::List { kind, patterns } => match kind.as_str() {
+            "tasks" => tasks::list_tasks(&api, &patterns, as_json),
+            "templates" => templates::list_templates(&api, &patterns, as_json),
+            _ => not_yet("list", &kind),
+        },
         Command::Show { id, dot } => tasks::show(&api, &id, dot, as_json),
+        Command::ShowTemplate { id } => templates::show(&api, &id, as_json),
         Command::Enable { patterns } => tasks::set_status(&api, &patterns, true),
         Command::Disable { patterns } => tasks::set_status(&api, &patterns, false),
         Command::Reload { patterns } => tasks::set_status(&api, &patterns, false)
             .and_then(|()| tasks::set_status(&api, &patterns, true)),
-        Command::Delete { kind, patterns } if kind == "tasks" => tasks::delete(&api, &patterns),
-        Command::Delete { kind, .. } => not_yet("delete", &kind),
+        Command::Delete { kind, patterns } => match kind.as_str() {
+            "tasks" => tasks::delete(&api, &patterns),
+            "templates" => templates::delete(&api, &patterns),
+            _ => not_yet("delete", &kind),
+        },
         _ => Err(ClientError("not a client verb".to_owned())),
     })
 }

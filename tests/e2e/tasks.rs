@@ -468,3 +468,162 @@ fn a_task_that_stays_behind_gets_503_for_its_writes_only_and_shows_in_metrics() 
     assert_eq!(out["series"][0]["values"][0][1], 9.0);
     drop(silent);
 }
+
+#[test]
+fn tasks_made_from_a_template_take_its_script_with_their_vars_and_follow_its_changes() {
+    let dir = scratch_dir("tasks-templates");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("alerts.log");
+    let template = |threshold: &str| {
+        format!(
+            "// Which measurement to watch\nvar measurement string\nvar crit lambda\n\
+             var window = 10s\nvar field = 'value'\n\nstream\n    |from()\n        \
+             .measurement(measurement)\n    |window()\n        .period(window)\n        \
+             .every(window)\n    |mean(field)\n    |alert()\n        .crit(crit)\n        \
+             .warn(lambda: \"mean\" > {threshold})\n        .log('{}')\n",
+            log.display()
+        )
+    };
+    let tick = dir.join("template.tick");
+    std::fs::write(&tick, template("1000")).unwrap();
+    let vars = dir.join("vars.json");
+    std::fs::write(
+        &vars,
+        r#"{"measurement": {"type": "string", "value": "cpu"},
+            "crit": {"type": "lambda", "value": "\"mean\" > 90"}}"#,
+    )
+    .unwrap();
+    let tick_arg = tick.display().to_string();
+    let vars_arg = vars.display().to_string();
+    let mut daemon = Daemon::start_in(&dir, "");
+    let ok = |daemon: &Daemon, args: &[&str]| {
+        let (code, out, err) = verb(daemon, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    ok(&daemon, &["define-template", "generic", "-tick", &tick_arg]);
+    assert_eq!(
+        ok(&daemon, &["list", "templates"]),
+        format!(
+            "ID      Type      {:<40}\ngeneric stream    {:<40}\n",
+            "Vars", "crit,field,measurement,window"
+        )
+    );
+    let shown = ok(&daemon, &["show-template", "generic"]);
+    let vars_block = |name: &str, kind: &str, value: &str, description: &str| {
+        format!("{name:<30}{kind:<10}{value:<40}{description:<40}\n")
+    };
+    for row in [
+        vars_block("crit", "lambda", "<required>", ""),
+        vars_block("field", "string", "value", ""),
+        vars_block(
+            "measurement",
+            "string",
+            "<required>",
+            "Which measurement to watch",
+        ),
+        vars_block("window", "duration", "10s", ""),
+    ] {
+        assert!(shown.contains(&row), "{row:?} in {shown}");
+    }
+    assert!(shown.ends_with("mean3 -> alert4;\n}\n"), "{shown}");
+
+    // A var the template declares by type and the task does not give is refused.
+    let (code, _, err) = verb(
+        &daemon,
+        &[
+            "define",
+            "bad",
+            "-template",
+            "generic",
+            "-dbrp",
+            "telegraf.autogen",
+        ],
+    );
+    assert_eq!(code, 3);
+    assert!(err.contains("missing value for var"), "{err}");
+    let (code, _, err) = verb(
+        &daemon,
+        &[
+            "define",
+            "bad",
+            "-template",
+            "nosuch",
+            "-dbrp",
+            "telegraf.autogen",
+        ],
+    );
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            3,
+            "Error: unknown template nosuch: err: no template exists\n"
+        )
+    );
+
+    ok(
+        &daemon,
+        &[
+            "define",
+            "cpu",
+            "-template",
+            "generic",
+            "-vars",
+            &vars_arg,
+            "-dbrp",
+            "telegraf.autogen",
+        ],
+    );
+    let shown = ok(&daemon, &["show", "cpu"]);
+    assert!(shown.contains("Template: generic\n"), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "Vars:\n{:<30}{:<10}{:<40}\n{:<30}{:<10}{:<40}\n{:<30}{:<10}{:<40}\nDOT:\n",
+            "Name",
+            "Type",
+            "Value",
+            "crit",
+            "lambda",
+            "\"mean\" > 90",
+            "measurement",
+            "string",
+            "cpu"
+        )),
+        "{shown}"
+    );
+    ok(&daemon, &["enable", "cpu"]);
+    write(
+        &daemon,
+        "cpu value=95 0\ncpu value=97 5\nmem value=99 6\ncpu value=1 10\n",
+    );
+    assert_eq!(events(&log, 1)[0]["level"], "CRITICAL");
+
+    // Changing the template changes (and restarts) the task: the lower warn threshold makes
+    // an OK mean a warning.
+    std::fs::write(&tick, template("0")).unwrap();
+    ok(&daemon, &["define-template", "generic", "-tick", &tick_arg]);
+    let shown = ok(&daemon, &["show", "cpu"]);
+    assert!(shown.contains(".warn(lambda: \"mean\" > 0)"), "{shown}");
+    write(&daemon, "cpu value=5 20\ncpu value=5 25\ncpu value=1 30\n");
+    let events = events(&log, 2);
+    assert_eq!(events[1]["level"], "WARNING");
+
+    // Templates and the tasks made from them are kept across a restart; deleting the
+    // template leaves its tasks.
+    drop(daemon);
+    daemon = Daemon::start_in(&dir, "");
+    assert!(ok(&daemon, &["list", "templates"]).contains("generic"));
+    ok(&daemon, &["delete", "templates", "gen*"]);
+    assert_eq!(
+        ok(&daemon, &["list", "templates"]),
+        format!("ID Type      {:<40}\n", "Vars")
+    );
+    assert!(ok(&daemon, &["show", "cpu"]).contains("Executing: true\n"));
+    let (status, body) = get(&daemon, "/kapacitor/v1/tasks/cpu");
+    assert_eq!(status, 200);
+    assert_eq!(body["template-id"], "generic");
+    assert_eq!(
+        body["vars"]["crit"],
+        json!({"type": "lambda", "value": "\"mean\" > 90", "description": ""})
+    );
+}

@@ -1,5 +1,6 @@
-//! The client verbs of `condenser`, Kapacitor's (`define`, `list tasks`, `show`, `enable`,
-//! `disable`, `reload`, `delete tasks`): they speak the daemon's gRPC control plane
+//! The client verbs of `condenser`, Kapacitor's (`define`, `list tasks|templates`, `show`,
+//! `enable`, `disable`, `reload`, `delete tasks|templates`, `define-template`,
+//! `show-template`): they speak the daemon's gRPC control plane
 //! (`condenser.v1.Control`, on the daemon's one port: `--url`, `CONDENSER_URL`, by default
 //! the local daemon) and print what Kapacitor's own `kapacitor` prints, byte for byte.
 //!
@@ -7,6 +8,7 @@
 //! a misused one prints its usage and exits 2.
 
 pub(crate) mod tasks;
+pub(crate) mod templates;
 
 use std::future::Future;
 use std::process::ExitCode;

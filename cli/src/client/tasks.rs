@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use serde_json::Value as Json;
 
+use super::templates::var_text;
 use super::{ClientError, Control, go_quote, rfc822};
 use crate::control::proto::{self, TaskStatus};
-use crate::control::{formatted_script, status_name, task_fields, task_json, type_name};
+use crate::control::{formatted_script, status_name, task_fields, task_json, type_name, vars_json};
 
 /// `define`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -24,9 +25,99 @@ pub(crate) struct DefineArgs {
     /// `dbrp` statements take its place
     #[arg(long, value_name = "DB.RP")]
     pub(crate) dbrp: Vec<String>,
+    /// The template to make the task from
+    #[arg(long, value_name = "ID")]
+    pub(crate) template: Option<String>,
+    /// A JSON file of the vars of the task's script (`{"name": {"type": …, "value": …}}`)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vars: Option<PathBuf>,
+    /// A YAML or JSON file of the task made from a template (`id`, `template-id`, `dbrps`,
+    /// `vars`); `--tick`, `--type`, `--dbrp`, `--template` and `--vars` are then ignored
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
     /// Do not restart the task if it is enabled
     #[arg(long)]
     pub(crate) no_reload: bool,
+}
+
+/// What `define` sends: the task's script, dbrps, template and vars (each when given).
+#[derive(Debug, Default)]
+struct Definition {
+    script: Option<String>,
+    dbrps: Vec<proto::Dbrp>,
+    template_id: String,
+    vars: String,
+}
+
+/// A template task file (`define --file`), as Kapacitor reads it.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct TaskFile {
+    id: String,
+    #[serde(rename = "template-id")]
+    template_id: String,
+    dbrps: Vec<TaskFileDbrp>,
+    vars: Option<serde_json::Map<String, Json>>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct TaskFileDbrp {
+    db: String,
+    rp: String,
+}
+
+/// The vars file of `define --vars`: `{"name": {…}}`, or `{"vars": {"name": {…}}}`.
+fn read_vars(path: &std::path::Path) -> Result<String, ClientError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ClientError(format!("failed to open file {}: {e}", path.display())))?;
+    let json: serde_json::Map<String, Json> = serde_json::from_str(&text)
+        .map_err(|e| ClientError(format!("invalid JSON in file {}: {e}", path.display())))?;
+    let vars = match json.get("vars") {
+        Some(Json::Object(vars)) if json.len() == 1 => vars.clone(),
+        _ => json,
+    };
+    Ok(Json::Object(vars).to_string())
+}
+
+/// The task file of `define --file`, checked against the task's id.
+fn read_task_file(id: &str, path: &std::path::Path) -> Result<Definition, ClientError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ClientError(format!("failed to open file {}: {e}", path.display())))?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    let file: TaskFile = match extension {
+        "json" => serde_json::from_str(&text)
+            .map_err(|e| ClientError(format!("failed to unmarshal json task file: {e}")))?,
+        "yaml" | "yml" => serde_yaml::from_str(&text)
+            .map_err(|e| ClientError(format!("failed to unmarshal yaml task file: {e}")))?,
+        _ => {
+            return Err(ClientError(
+                "bad file extension. Must be YAML or JSON".to_owned(),
+            ));
+        }
+    };
+    if !file.id.is_empty() && file.id != id {
+        return Err(ClientError(format!(
+            "Task id given on command line does not match id in {}",
+            path.display()
+        )));
+    }
+    Ok(Definition {
+        script: None,
+        dbrps: file
+            .dbrps
+            .into_iter()
+            .map(|d| proto::Dbrp { db: d.db, rp: d.rp })
+            .collect(),
+        template_id: file.template_id,
+        vars: file
+            .vars
+            .map(|vars| Json::Object(vars).to_string())
+            .unwrap_or_default(),
+    })
 }
 
 /// Task `id`; `None` when there is none.
@@ -49,9 +140,11 @@ fn set(control: &Control, id: &str, status: TaskStatus) -> Result<proto::Task, C
     Ok(control.call(|mut c| async move { c.update_task(request).await })?)
 }
 
-/// `define ID [--tick FILE] [--type T] [--dbrp DB.RP]… [--no-reload]`: creates the task
-/// (disabled) or updates it, and restarts it when it was enabled. Prints nothing.
-pub(crate) fn define(control: &Control, args: &DefineArgs) -> Result<(), ClientError> {
+/// What `define`'s flags (or its task file) ask for.
+fn definition(args: &DefineArgs) -> Result<Definition, ClientError> {
+    if let Some(path) = &args.file {
+        return read_task_file(&args.id, path);
+    }
     let script = match &args.tick {
         Some(path) => Some(
             std::fs::read_to_string(path)
@@ -69,22 +162,44 @@ pub(crate) fn define(control: &Control, args: &DefineArgs) -> Result<(), ClientE
             rp: rp.to_owned(),
         });
     }
+    Ok(Definition {
+        script,
+        dbrps,
+        template_id: args.template.clone().unwrap_or_default(),
+        vars: args
+            .vars
+            .as_deref()
+            .map(read_vars)
+            .transpose()?
+            .unwrap_or_default(),
+    })
+}
+
+/// `define ID [--tick FILE] [--type T] [--dbrp DB.RP]… [--template ID] [--vars FILE]
+/// [--file FILE] [--no-reload]`: creates the task (disabled) or updates it, and restarts
+/// it when it was enabled. Prints nothing.
+pub(crate) fn define(control: &Control, args: &DefineArgs) -> Result<(), ClientError> {
+    let definition = definition(args)?;
     match get(control, &args.id)? {
         None => {
             let request = proto::CreateTaskRequest {
                 id: args.id.clone(),
-                dbrps,
-                script: script.unwrap_or_default(),
+                dbrps: definition.dbrps,
+                script: definition.script.unwrap_or_default(),
                 status: TaskStatus::Disabled.into(),
+                template_id: definition.template_id,
+                vars_json: definition.vars,
             };
             control.call(|mut c| async move { c.create_task(request).await })?;
         }
         Some(task) => {
             let request = proto::UpdateTaskRequest {
                 id: args.id.clone(),
-                dbrps,
-                script,
+                dbrps: definition.dbrps,
+                script: definition.script,
                 status: TaskStatus::Unspecified.into(),
+                template_id: definition.template_id,
+                vars_json: definition.vars,
             };
             control.call(|mut c| async move { c.update_task(request).await })?;
             if task.status() == TaskStatus::Enabled && !args.no_reload {
@@ -210,6 +325,19 @@ pub(crate) fn show(
     println!("LastEnabled: {}", time_text(task.last_enabled));
     println!("Databases Retention Policies: {}", dbrps_text(&task.dbrps));
     println!("TICKscript:\n{}", formatted_script(&task.script));
+    let vars = vars_json(&task.vars_json);
+    if let Some(vars) = vars.as_object().filter(|v| !v.is_empty()) {
+        println!("Vars:");
+        let row = |name: &str, kind: &str, value: &str| println!("{name:<30}{kind:<10}{value:<40}");
+        row("Name", "Type", "Value");
+        for (name, var) in vars {
+            row(
+                name,
+                var["type"].as_str().unwrap_or_default(),
+                &var_text(var),
+            );
+        }
+    }
     println!("DOT:\n{}", task.dot);
     Ok(())
 }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::tasks::{DbrpRecord, TaskChange, TaskError, TaskStatus, Tasks};
+use super::tasks::{
+    DbrpRecord, TaskChange, TaskError, TaskKind, TaskStatus, Tasks, TemplateChange,
+};
 use crate::control::proto;
 use crate::control::proto::control_server::{Control, ControlServer};
 
@@ -30,6 +32,21 @@ fn status(error: TaskError) -> Status {
         TaskError::Store(_) => Status::internal(message),
         TaskError::Stopped => Status::unavailable(message),
     }
+}
+
+/// Vars given as Kapacitor's JSON text (none when empty).
+fn vars(text: &str) -> Result<Option<serde_json::Value>, Status> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|e| Status::invalid_argument(format!("invalid vars JSON: {e}")))
+}
+
+/// A template or task id as given, or none when empty.
+fn given(id: String) -> Option<String> {
+    (!id.is_empty()).then_some(id)
 }
 
 fn dbrps(dbrps: Vec<proto::Dbrp>) -> Option<Vec<DbrpRecord>> {
@@ -68,6 +85,8 @@ impl Control for ControlService {
             status: TaskStatus::from_proto(request.status()),
             dbrps: dbrps(request.dbrps),
             script: Some(request.script),
+            template_id: given(request.template_id),
+            vars: vars(&request.vars_json)?,
         };
         let now = condenser_engine::clock::system_now();
         let record = self
@@ -87,6 +106,8 @@ impl Control for ControlService {
             status: TaskStatus::from_proto(request.status()),
             dbrps: dbrps(request.dbrps),
             script: request.script,
+            template_id: given(request.template_id),
+            vars: vars(&request.vars_json)?,
         };
         let now = condenser_engine::clock::system_now();
         let record = self
@@ -133,5 +154,77 @@ impl Control for ControlService {
             .await
             .map_err(status)?;
         Ok(Response::new(proto::DeleteTaskResponse {}))
+    }
+
+    async fn create_template(
+        &self,
+        request: Request<proto::CreateTemplateRequest>,
+    ) -> Result<Response<proto::Template>, Status> {
+        let request = request.into_inner();
+        let change = TemplateChange {
+            kind: None,
+            script: Some(request.script),
+        };
+        let now = condenser_engine::clock::system_now();
+        let view = self
+            .tasks
+            .create_template(&request.id, change, now)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(view.to_proto()))
+    }
+
+    async fn update_template(
+        &self,
+        request: Request<proto::UpdateTemplateRequest>,
+    ) -> Result<Response<proto::Template>, Status> {
+        let request = request.into_inner();
+        let change = TemplateChange {
+            kind: TaskKind::from_proto(request.r#type()),
+            script: request.script,
+        };
+        let now = condenser_engine::clock::system_now();
+        let view = self
+            .tasks
+            .update_template(&request.id, change, now)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(view.to_proto()))
+    }
+
+    async fn get_template(
+        &self,
+        request: Request<proto::GetTemplateRequest>,
+    ) -> Result<Response<proto::Template>, Status> {
+        let view = self
+            .tasks
+            .get_template(&request.into_inner().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(view.to_proto()))
+    }
+
+    async fn list_templates(
+        &self,
+        request: Request<proto::ListTemplatesRequest>,
+    ) -> Result<Response<proto::ListTemplatesResponse>, Status> {
+        let views = self
+            .tasks
+            .list_templates(&request.into_inner().pattern)
+            .await;
+        Ok(Response::new(proto::ListTemplatesResponse {
+            templates: views.iter().map(|view| view.to_proto()).collect(),
+        }))
+    }
+
+    async fn delete_template(
+        &self,
+        request: Request<proto::DeleteTemplateRequest>,
+    ) -> Result<Response<proto::DeleteTemplateResponse>, Status> {
+        self.tasks
+            .delete_template(&request.into_inner().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(proto::DeleteTemplateResponse {}))
     }
 }

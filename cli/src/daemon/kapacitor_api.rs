@@ -2,8 +2,10 @@
 //! codes and error bodies Kapacitor's own `kapacitor` CLI and Chronograf expect.
 //!
 //! `GET|HEAD /ping`. Tasks: `GET /tasks` (`pattern`, `fields`, `offset`, `limit`, `script-format`,
-//! `dot-view`), `POST /tasks`, `GET|PATCH|DELETE /tasks/<id>`, and the httpOut results of
-//! running tasks at `GET /tasks/<id>/<name>`. An error is `{"error": …, "message": …}`.
+//! `dot-view`), `POST /tasks` (from a template with `template-id` and `vars`),
+//! `GET|PATCH|DELETE /tasks/<id>`, and the httpOut results of running tasks at
+//! `GET /tasks/<id>/<name>`. Templates: `GET|POST /templates`, `GET|PATCH|DELETE
+//! /templates/<id>`. An error is `{"error": …, "message": …}`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,8 +18,11 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
 
-use super::tasks::{DbrpRecord, TaskChange, TaskError, TaskRecord, TaskStatus, Tasks};
-use crate::control::{task_fields, task_json};
+use super::tasks::{
+    DbrpRecord, TaskChange, TaskError, TaskKind, TaskRecord, TaskStatus, Tasks, TemplateChange,
+    TemplateView,
+};
+use crate::control::{task_fields, task_json, template_fields};
 
 /// Kapacitor's routes over `tasks`.
 pub(crate) fn router(tasks: Arc<Tasks>) -> Router {
@@ -29,6 +34,16 @@ pub(crate) fn router(tasks: Arc<Tasks>) -> Router {
             get(get_task).patch(update_task).delete(delete_task),
         )
         .route("/kapacitor/v1/tasks/{id}/{name}", get(http_out))
+        .route(
+            "/kapacitor/v1/templates",
+            get(list_templates).post(create_template),
+        )
+        .route(
+            "/kapacitor/v1/templates/{id}",
+            get(get_template)
+                .patch(update_template)
+                .delete(delete_template),
+        )
         .with_state(tasks)
         .layer(axum::middleware::map_response(kapacitor_version))
 }
@@ -148,69 +163,229 @@ const TASK_FIELDS: [&str; 15] = [
     "template-id",
 ];
 
+/// The fields `GET /templates` may be asked for, and those it gives when asked for none.
+const TEMPLATE_FIELDS: [&str; 9] = [
+    "link", "id", "type", "script", "vars", "dot", "error", "created", "modified",
+];
+const TEMPLATE_DEFAULT_FIELDS: [&str; 8] = [
+    "link", "id", "type", "script", "dot", "error", "created", "modified",
+];
+
+/// What a list request asks for: Kapacitor's `pattern`, `fields`, `offset`, `limit` and
+/// `script-format` (and `dot-view`, checked).
+struct Listing<'a> {
+    rendering: Rendering,
+    pattern: String,
+    wanted: Vec<&'a str>,
+    offset: usize,
+    limit: usize,
+}
+
+impl<'a> Listing<'a> {
+    /// Reads `pairs`; fields must be of `allowed` (`defaults` when none are asked for).
+    fn parse(
+        pairs: &'a [(String, String)],
+        allowed: &[&str],
+        defaults: &[&'a str],
+    ) -> Result<Self, ApiError> {
+        let query: HashMap<String, String> = pairs.iter().cloned().collect();
+        let rendering = Rendering::from_query(&query)?;
+        let mut wanted: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, _)| k == "fields")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if let Some(unknown) = wanted.iter().find(|f| !allowed.contains(f)) {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                &format!("unsupported field {unknown:?}"),
+            ));
+        }
+        if wanted.is_empty() {
+            wanted = defaults.to_vec();
+        } else {
+            wanted.extend(["id", "link"]);
+        }
+        let number = |name: &str, default: i64| -> Result<i64, ApiError> {
+            match query.get(name) {
+                None => Ok(default),
+                Some(text) => text.parse().map_err(|e| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        &format!("invalid {name} parameter {text:?} must be an integer: {e}"),
+                    )
+                }),
+            }
+        };
+        let offset = number("offset", 0)?.max(0) as usize;
+        // A negative limit takes every item, as Go's slicing in Kapacitor's store does.
+        let limit = usize::try_from(number("limit", 100)?).unwrap_or(usize::MAX);
+        Ok(Self {
+            rendering,
+            pattern: query.get("pattern").cloned().unwrap_or_default(),
+            wanted,
+            offset,
+            limit,
+        })
+    }
+
+    /// The page of `items` asked for, each of the fields asked for.
+    fn page<T>(&self, items: &[T], fields: impl Fn(&T) -> Vec<(&'static str, Json)>) -> Vec<Json> {
+        items
+            .iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .map(|item| {
+                Json::Object(
+                    fields(item)
+                        .into_iter()
+                        .filter(|(k, _)| self.wanted.contains(k))
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+}
+
 async fn list_tasks(
     State(tasks): State<Arc<Tasks>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let query: HashMap<String, String> = pairs.iter().cloned().collect();
+    let listing = match Listing::parse(&pairs, &TASK_FIELDS, &TASK_FIELDS) {
+        Ok(listing) => listing,
+        Err(response) => return response.into_response(),
+    };
+    let views = match tasks.list(&listing.pattern).await {
+        Ok(views) => views,
+        Err(err) => return task_error(err),
+    };
+    let listed = listing.page(&views, |view| {
+        task_fields(&view.to_proto(), listing.rendering.formatted, true)
+    });
+    json_response(StatusCode::OK, &json!({ "tasks": listed }))
+}
+
+async fn list_templates(
+    State(tasks): State<Arc<Tasks>>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let listing = match Listing::parse(&pairs, &TEMPLATE_FIELDS, &TEMPLATE_DEFAULT_FIELDS) {
+        Ok(listing) => listing,
+        Err(response) => return response.into_response(),
+    };
+    let views = tasks.list_templates(&listing.pattern).await;
+    let listed = listing.page(&views, |view| {
+        template_fields(&view.to_proto(), listing.rendering.formatted)
+    });
+    json_response(StatusCode::OK, &json!({ "templates": listed }))
+}
+
+/// The body of `POST /templates` and `PATCH /templates/<id>`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TemplateBody {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    script: String,
+}
+
+impl TemplateBody {
+    fn parse(body: &[u8]) -> Result<(String, TemplateChange), ApiError> {
+        let body: Self = serde_json::from_slice(body)
+            .map_err(|_| error(StatusCode::BAD_REQUEST, "invalid JSON"))?;
+        let kind = match body.kind.as_str() {
+            "" => None,
+            "stream" => Some(TaskKind::Stream),
+            "batch" => Some(TaskKind::Batch),
+            other => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("invalid task type {other:?}"),
+                ));
+            }
+        };
+        Ok((
+            body.id,
+            TemplateChange {
+                kind,
+                script: (!body.script.is_empty()).then_some(body.script),
+            },
+        ))
+    }
+}
+
+fn template_response(view: &TemplateView, formatted: bool) -> Response {
+    json_response(
+        StatusCode::OK,
+        &Json::Object(
+            template_fields(&view.to_proto(), formatted)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        ),
+    )
+}
+
+async fn create_template(State(tasks): State<Arc<Tasks>>, body: axum::body::Bytes) -> Response {
+    let (id, change) = match TemplateBody::parse(&body) {
+        Ok(parsed) => parsed,
+        Err(response) => return response.into_response(),
+    };
+    let id = if id.is_empty() {
+        crate::replay::random_id()
+    } else {
+        id
+    };
+    match tasks.create_template(&id, change, now()).await {
+        Ok(view) => template_response(&view, true),
+        Err(err) => task_error(err),
+    }
+}
+
+async fn update_template(
+    State(tasks): State<Arc<Tasks>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let (new_id, change) = match TemplateBody::parse(&body) {
+        Ok(parsed) => parsed,
+        Err(response) => return response.into_response(),
+    };
+    if !new_id.is_empty() && new_id != id {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "renaming a template is not supported yet (id)",
+        )
+        .into_response();
+    }
+    match tasks.update_template(&id, change, now()).await {
+        Ok(view) => template_response(&view, true),
+        Err(err) => task_error(err),
+    }
+}
+
+async fn get_template(
+    State(tasks): State<Arc<Tasks>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let rendering = match Rendering::from_query(&query) {
         Ok(rendering) => rendering,
         Err(response) => return response.into_response(),
     };
-    let mut wanted: Vec<&str> = pairs
-        .iter()
-        .filter(|(k, _)| k == "fields")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    if let Some(unknown) = wanted.iter().find(|f| !TASK_FIELDS.contains(f)) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            &format!("unsupported field {unknown:?}"),
-        )
-        .into_response();
+    match tasks.get_template(&id).await {
+        Ok(view) => template_response(&view, rendering.formatted),
+        Err(err) => task_error(err),
     }
-    if wanted.is_empty() {
-        wanted = TASK_FIELDS.to_vec();
-    } else {
-        wanted.extend(["id", "link"]);
+}
+
+async fn delete_template(State(tasks): State<Arc<Tasks>>, Path(id): Path<String>) -> Response {
+    match tasks.delete_template(&id).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => task_error(err),
     }
-    let number = |name: &str, default: i64| -> Result<i64, ApiError> {
-        match query.get(name) {
-            None => Ok(default),
-            Some(text) => text.parse().map_err(|e| {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("invalid {name} parameter {text:?} must be an integer: {e}"),
-                )
-            }),
-        }
-    };
-    let (offset, limit) = match (number("offset", 0), number("limit", 100)) {
-        (Ok(offset), Ok(limit)) => (offset.max(0) as usize, limit),
-        (Err(response), _) | (_, Err(response)) => return response.into_response(),
-    };
-    let pattern = query.get("pattern").map_or("", String::as_str);
-    let views = match tasks.list(pattern).await {
-        Ok(views) => views,
-        Err(err) => return task_error(err),
-    };
-    // A negative limit takes every task, as Go's slicing in Kapacitor's store does.
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let listed: Vec<Json> = views
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|view| {
-            Json::Object(
-                task_fields(&view.to_proto(), rendering.formatted, true)
-                    .into_iter()
-                    .filter(|(k, _)| wanted.contains(k))
-                    .map(|(k, v)| (k.to_owned(), v))
-                    .collect(),
-            )
-        })
-        .collect();
-    json_response(StatusCode::OK, &json!({ "tasks": listed }))
 }
 
 /// The body of `POST /tasks` and `PATCH /tasks/<id>` (Kapacitor's Create/UpdateTaskOptions).
@@ -233,20 +408,8 @@ impl TaskBody {
         serde_json::from_slice(body).map_err(|_| error(StatusCode::BAD_REQUEST, "invalid JSON"))
     }
 
-    /// What the body asks to change; what Condenser cannot do yet is an error naming it.
+    /// What the body asks to change.
     fn change(self) -> Result<(String, TaskChange), ApiError> {
-        if !self.template_id.is_empty() {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "tasks from templates are not supported yet (template-id)",
-            ));
-        }
-        if self.vars.as_ref().is_some_and(|v| !v.is_empty()) {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "task vars are not supported yet (vars)",
-            ));
-        }
         if !matches!(self.kind.as_str(), "" | "stream" | "batch") {
             return Err(error(
                 StatusCode::BAD_REQUEST,
@@ -270,6 +433,8 @@ impl TaskBody {
                 dbrps: (!self.dbrps.is_empty()).then_some(self.dbrps),
                 script: (!self.script.is_empty()).then_some(self.script),
                 status,
+                template_id: (!self.template_id.is_empty()).then_some(self.template_id),
+                vars: self.vars.map(Json::Object),
             },
         ))
     }

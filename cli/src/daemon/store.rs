@@ -23,6 +23,11 @@ impl std::fmt::Debug for Collection {
 impl Collection {
     /// The defined tasks ([`crate::daemon::tasks::TaskRecord`]).
     pub(crate) const TASKS: Collection = Collection(TableDefinition::new("tasks"));
+    /// The task templates ([`crate::daemon::tasks::TemplateRecord`]).
+    pub(crate) const TEMPLATES: Collection = Collection(TableDefinition::new("templates"));
+
+    /// Every collection.
+    const ALL: [Collection; 2] = [Collection::TASKS, Collection::TEMPLATES];
 }
 
 /// Why the store could not read or write.
@@ -58,8 +63,9 @@ impl Store {
         };
         // Make the tables, so that readers find them.
         let txn = store.db.begin_write().map_err(|e| store.error(e))?;
-        txn.open_table(Collection::TASKS.0)
-            .map_err(|e| store.error(e))?;
+        for collection in Collection::ALL {
+            txn.open_table(collection.0).map_err(|e| store.error(e))?;
+        }
         txn.commit().map_err(|e| store.error(e))?;
         Ok(store)
     }

@@ -13,6 +13,7 @@ use condenser_engine::{Dbrp, EngineHandle};
 use condenser_handlers::HandlerService;
 use condenser_planner::{DeadmanConfig, TaskType, check_with};
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 use tokio::sync::Mutex;
 
 use super::store::{Collection, Store, StoreError};
@@ -29,6 +30,23 @@ pub(crate) enum TaskKind {
 }
 
 impl TaskKind {
+    /// The control plane's type.
+    pub(crate) fn to_proto(self) -> proto::TaskType {
+        match self {
+            TaskKind::Stream => proto::TaskType::Stream,
+            TaskKind::Batch => proto::TaskType::Batch,
+        }
+    }
+
+    /// The control plane's type; `None` for unspecified.
+    pub(crate) fn from_proto(kind: proto::TaskType) -> Option<Self> {
+        match kind {
+            proto::TaskType::Stream => Some(TaskKind::Stream),
+            proto::TaskType::Batch => Some(TaskKind::Batch),
+            proto::TaskType::Unspecified => None,
+        }
+    }
+
     fn planner(self) -> TaskType {
         match self {
             TaskKind::Stream => TaskType::Stream,
@@ -94,6 +112,10 @@ pub(crate) struct TaskRecord {
     /// The template it was made from (empty for none).
     #[serde(default)]
     pub(crate) template_id: String,
+    /// The values it gives its script's vars, in Kapacitor's JSON (`{"x": {"type": "int",
+    /// "value": 1}}`; empty for none).
+    #[serde(default)]
+    pub(crate) vars: Json,
     /// When it was defined, in nanoseconds since the epoch.
     pub(crate) created: i64,
     /// When it last changed.
@@ -109,10 +131,52 @@ pub(crate) struct TaskRecord {
 pub(crate) struct TaskChange {
     /// The databases and retention policies.
     pub(crate) dbrps: Option<Vec<DbrpRecord>>,
-    /// The TICKscript.
+    /// The TICKscript (ignored for a task made from a template: the template's counts).
     pub(crate) script: Option<String>,
     /// Enabled or disabled.
     pub(crate) status: Option<TaskStatus>,
+    /// The template to make the task from.
+    pub(crate) template_id: Option<String>,
+    /// The values of its script's vars, in Kapacitor's JSON.
+    pub(crate) vars: Option<Json>,
+}
+
+/// A task template, as the store keeps it: a script whose vars tasks made from it set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TemplateRecord {
+    /// Its id.
+    pub(crate) id: String,
+    /// Stream or batch.
+    pub(crate) kind: TaskKind,
+    /// Its TICKscript.
+    pub(crate) script: String,
+    /// When it was defined, in nanoseconds since the epoch.
+    pub(crate) created: i64,
+    /// When it last changed.
+    pub(crate) modified: i64,
+}
+
+/// What defining or changing a template asks for; a field left out keeps its value.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TemplateChange {
+    /// Stream or batch (a new template's is its script's).
+    pub(crate) kind: Option<TaskKind>,
+    /// The TICKscript.
+    pub(crate) script: Option<String>,
+}
+
+/// A template as `show-template` sees it: its record, its static DOT graph, and the vars
+/// tasks made from it may set (by name, in Kapacitor's JSON, with their defaults).
+#[derive(Debug, Clone)]
+pub(crate) struct TemplateView {
+    /// The stored template.
+    pub(crate) record: TemplateRecord,
+    /// Its static DOT graph.
+    pub(crate) dot: String,
+    /// Its vars.
+    pub(crate) vars: Json,
+    /// Why its script no longer checks (empty when it does).
+    pub(crate) error: String,
 }
 
 /// A task as `show` and `list` see it: its record, whether it runs, and its DOT graph (with
@@ -135,11 +199,7 @@ impl TaskView {
         let record = &self.record;
         proto::Task {
             id: record.id.clone(),
-            r#type: match record.kind {
-                TaskKind::Stream => proto::TaskType::Stream,
-                TaskKind::Batch => proto::TaskType::Batch,
-            }
-            .into(),
+            r#type: record.kind.to_proto().into(),
             dbrps: record
                 .dbrps
                 .iter()
@@ -153,6 +213,7 @@ impl TaskView {
             executing: self.nodes.is_some(),
             error: record.error.clone(),
             template_id: record.template_id.clone(),
+            vars_json: vars_text(&record.vars),
             created: record.created,
             modified: record.modified,
             last_enabled: record.last_enabled,
@@ -176,6 +237,31 @@ impl TaskView {
                         .collect(),
                 })
                 .collect(),
+        }
+    }
+}
+
+/// Vars as the control plane carries them: Kapacitor's JSON text (empty for none).
+fn vars_text(vars: &Json) -> String {
+    match vars {
+        Json::Object(map) if !map.is_empty() => vars.to_string(),
+        _ => String::new(),
+    }
+}
+
+impl TemplateView {
+    /// The template as the control plane's message.
+    pub(crate) fn to_proto(&self) -> proto::Template {
+        let record = &self.record;
+        proto::Template {
+            id: record.id.clone(),
+            r#type: record.kind.to_proto().into(),
+            script: record.script.clone(),
+            vars_json: vars_text(&self.vars),
+            dot: self.dot.clone(),
+            error: self.error.clone(),
+            created: record.created,
+            modified: record.modified,
         }
     }
 }
@@ -206,8 +292,8 @@ pub(crate) struct Tasks {
     engine: EngineHandle,
     handlers: Arc<HandlerService>,
     deadman: DeadmanConfig,
-    /// The tasks by id; held across a change so that changes to tasks happen one at a time.
-    records: Mutex<BTreeMap<String, TaskRecord>>,
+    /// The tasks and templates; held across a change so that changes happen one at a time.
+    state: Mutex<State>,
     /// The handler topics each running task registered, to deregister when it stops.
     topics: std::sync::Mutex<BTreeMap<String, Vec<String>>>,
 }
@@ -216,6 +302,13 @@ impl std::fmt::Debug for Tasks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tasks").field("store", &self.store).finish()
     }
+}
+
+/// The daemon's tasks and templates, by id.
+#[derive(Debug, Default)]
+struct State {
+    tasks: BTreeMap<String, TaskRecord>,
+    templates: BTreeMap<String, TemplateRecord>,
 }
 
 /// Kapacitor's rule for ids: letters, digits, `-`, `_` and `.`.
@@ -236,15 +329,20 @@ impl Tasks {
         deadman: DeadmanConfig,
     ) -> Result<Self, TaskError> {
         let stored: Vec<(String, TaskRecord)> = store.all(Collection::TASKS)?;
+        let templates: Vec<(String, TemplateRecord)> = store.all(Collection::TEMPLATES)?;
         let tasks = Self {
             store,
             engine,
             handlers,
             deadman,
-            records: Mutex::new(BTreeMap::new()),
+            state: Mutex::new(State {
+                tasks: BTreeMap::new(),
+                templates: templates.into_iter().collect(),
+            }),
             topics: std::sync::Mutex::default(),
         };
-        let mut records = tasks.records.lock().await;
+        let mut state = tasks.state.lock().await;
+        let records = &mut state.tasks;
         for (id, mut record) in stored {
             if record.status == TaskStatus::Enabled {
                 match tasks.start(&record).await {
@@ -260,7 +358,7 @@ impl Tasks {
             }
             records.insert(id, record);
         }
-        drop(records);
+        drop(state);
         Ok(tasks)
     }
 
@@ -274,15 +372,12 @@ impl Tasks {
         self.engine
     }
 
-    /// Checks `record`'s script and lowers it to a plan with its dbrps.
+    /// Checks `record`'s script with its vars and lowers it to a plan with its dbrps.
     fn plan(
         &self,
         record: &TaskRecord,
     ) -> Result<(datafusion_expr::LogicalPlan, Vec<Dbrp>), TaskError> {
-        let checked = check_with(&record.script, record.kind.planner(), None, &self.deadman)
-            .map_err(|d| TaskError::Invalid(d.render(&record.script, &record.id)))?;
-        let plan = condenser_planner::plan::lower(&checked.pipeline)
-            .map_err(|d| TaskError::Invalid(d.render(&record.script, &record.id)))?;
+        let plan = self.lower(&record.id, record.kind, &record.script, Some(&record.vars))?;
         let dbrps = record
             .dbrps
             .iter()
@@ -291,12 +386,39 @@ impl Tasks {
         Ok((plan, dbrps))
     }
 
+    /// Checks `script` (of task or template `id`) as `kind`, with `vars` when given (as
+    /// [`Tasks::check`]), and lowers it to a plan.
+    fn lower(
+        &self,
+        id: &str,
+        kind: TaskKind,
+        script: &str,
+        vars: Option<&Json>,
+    ) -> Result<datafusion_expr::LogicalPlan, TaskError> {
+        let vars = vars.map(task_vars).transpose()?;
+        let checked = check_with(script, kind.planner(), vars.as_ref(), &self.deadman)
+            .map_err(|d| TaskError::Invalid(d.render(script, id)))?;
+        condenser_planner::plan::lower(&checked.pipeline)
+            .map_err(|d| TaskError::Invalid(d.render(script, id)))
+    }
+
     /// `record` built as a task that does not run (for its graph and its alert topics);
     /// `None` when it does not build.
     fn idle_task(&self, record: &TaskRecord) -> Option<condenser_engine::Task> {
-        let (plan, _) = self.plan(record).ok()?;
+        self.idle(&record.id, record.kind, &record.script, Some(&record.vars))
+    }
+
+    /// A script built as task `id` that does not run; `None` when it does not build.
+    fn idle(
+        &self,
+        id: &str,
+        kind: TaskKind,
+        script: &str,
+        vars: Option<&Json>,
+    ) -> Option<condenser_engine::Task> {
+        let plan = self.lower(id, kind, script, vars).ok()?;
         let env = condenser_engine::TaskEnv {
-            name: record.id.clone(),
+            name: id.to_owned(),
             ..condenser_engine::TaskEnv::default()
         };
         condenser_engine::Task::build(&plan, &env).ok()
@@ -365,28 +487,61 @@ impl Tasks {
 
     /// The kind `script` is written for (batch when it names `batch` as a source) and the
     /// dbrps of its `dbrp` statements; a script that does not parse is refused.
-    fn inspect(&self, id: &str, script: &str) -> Result<(TaskKind, Vec<DbrpRecord>), TaskError> {
+    /// With `vars` (a task's), every var the script declares by type must be given; without
+    /// (a template), they check with their type's zero value.
+    fn inspect(
+        &self,
+        id: &str,
+        script: &str,
+        vars: Option<&Json>,
+    ) -> Result<(TaskKind, Vec<DbrpRecord>), TaskError> {
+        let (kind, pipeline) = self.check(id, script, vars)?;
+        Ok((kind, script_dbrps(&pipeline)))
+    }
+
+    /// Checks `script` (of task or template `id`) as its kind, with `vars` when given.
+    fn check(
+        &self,
+        id: &str,
+        script: &str,
+        vars: Option<&Json>,
+    ) -> Result<(TaskKind, condenser_planner::Pipeline), TaskError> {
         let program = condenser_planner::tick::parse(script)
             .map_err(|d| TaskError::Invalid(d.render(script, id)))?;
         let kind = match TaskType::infer(&program) {
             TaskType::Stream => TaskKind::Stream,
             TaskType::Batch => TaskKind::Batch,
         };
-        let checked = check_with(script, kind.planner(), None, &self.deadman).map_err(|d| {
-            TaskError::Invalid(format!("invalid TICKscript: {}", d.render(script, id)))
-        })?;
-        let dbrps = checked
-            .pipeline
-            .dbrps
-            .iter()
-            .map(|(db, rp)| DbrpRecord {
-                db: db.clone(),
-                rp: rp.clone(),
-            })
-            .collect();
-        Ok((kind, dbrps))
+        let vars = vars.map(task_vars).transpose()?;
+        let checked =
+            check_with(script, kind.planner(), vars.as_ref(), &self.deadman).map_err(|d| {
+                TaskError::Invalid(format!("invalid TICKscript: {}", d.render(script, id)))
+            })?;
+        Ok((kind, checked.pipeline))
     }
+}
 
+/// The `dbrp` statements of a checked script.
+fn script_dbrps(pipeline: &condenser_planner::Pipeline) -> Vec<DbrpRecord> {
+    pipeline
+        .dbrps
+        .iter()
+        .map(|(db, rp)| DbrpRecord {
+            db: db.clone(),
+            rp: rp.clone(),
+        })
+        .collect()
+}
+
+/// A task's vars for the planner; refused when they are not Kapacitor's vars JSON.
+fn task_vars(vars: &Json) -> Result<condenser_planner::Vars, TaskError> {
+    match vars {
+        Json::Null => Ok(condenser_planner::Vars::default()),
+        vars => condenser_planner::Vars::from_json(&vars.to_string()).map_err(TaskError::Invalid),
+    }
+}
+
+impl Tasks {
     /// Defines task `id`, as Kapacitor's `POST /tasks` does: refused when it exists or is
     /// not a valid task; stored (disabled unless asked otherwise), then started if enabled.
     /// A task that is stored but cannot start keeps its error, and the error is returned.
@@ -401,15 +556,24 @@ impl Tasks {
                 "task ID must contain only letters, numbers, '-', '.' and '_'. {id:?}"
             )));
         }
-        let mut records = self.records.lock().await;
-        if records.contains_key(id) {
+        let mut state = self.state.lock().await;
+        if state.tasks.contains_key(id) {
             return Err(TaskError::Invalid(format!("task {id} already exists")));
         }
-        let script = change
-            .script
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| TaskError::Invalid("must provide TICKscript".to_owned()))?;
-        let (kind, script_dbrps) = self.inspect(id, &script)?;
+        let template_id = change.template_id.filter(|t| !t.is_empty());
+        let script = match &template_id {
+            Some(template) => state
+                .templates
+                .get(template)
+                .map(|t| t.script.clone())
+                .ok_or_else(|| unknown_template(template))?,
+            None => change
+                .script
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| TaskError::Invalid("must provide TICKscript".to_owned()))?,
+        };
+        let vars = normalized_vars(change.vars)?;
+        let (kind, script_dbrps) = self.inspect(id, &script, Some(&vars))?;
         let given = change.dbrps.unwrap_or_default();
         let dbrps = match (script_dbrps.is_empty(), given.is_empty()) {
             (true, true) => return Err(TaskError::Invalid("must specify dbrp".to_owned())),
@@ -429,7 +593,8 @@ impl Tasks {
             script,
             status,
             error: String::new(),
-            template_id: String::new(),
+            template_id: template_id.unwrap_or_default(),
+            vars,
             created: now,
             modified: now,
             last_enabled: (status == TaskStatus::Enabled).then_some(now),
@@ -440,40 +605,62 @@ impl Tasks {
         } else {
             Ok(())
         };
-        records.insert(id.to_owned(), record.clone());
+        state.tasks.insert(id.to_owned(), record.clone());
         started.map(|()| record)
     }
 
     /// Changes task `id`, as Kapacitor's `PATCH /tasks/<id>` does: what `change` leaves out
-    /// stays; a changed running task restarts; a status change starts or stops it.
+    /// stays; a changed running task restarts; a status change starts or stops it. A task
+    /// made from a template takes the template's script.
     pub(crate) async fn update(
         &self,
         id: &str,
         change: TaskChange,
         now: i64,
     ) -> Result<TaskRecord, TaskError> {
-        let mut records = self.records.lock().await;
-        let original = records
-            .get(id)
-            .cloned()
-            .ok_or_else(|| TaskError::NotFound("task does not exist, cannot update".to_owned()))?;
+        let mut state = self.state.lock().await;
+        let original =
+            state.tasks.get(id).cloned().ok_or_else(|| {
+                TaskError::NotFound("task does not exist, cannot update".to_owned())
+            })?;
         let mut record = original.clone();
-        let old_script_dbrps = self
-            .inspect(id, &original.script)
-            .map(|(_, dbrps)| dbrps)
-            .unwrap_or_default();
+        if let Some(vars) = change.vars.filter(|v| !is_empty_vars(v)) {
+            record.vars = normalized_vars(Some(vars))?;
+        }
         let given = change.dbrps.unwrap_or_default();
-        if let Some(script) = change.script.filter(|s| !s.is_empty()) {
+        let asked_template = change.template_id.filter(|t| !t.is_empty());
+        let template = asked_template
+            .clone()
+            .or_else(|| (!record.template_id.is_empty()).then(|| record.template_id.clone()));
+        if let Some(template) = template {
+            let script = state
+                .templates
+                .get(&template)
+                .map(|t| t.script.clone())
+                .ok_or_else(|| unknown_template(asked_template.as_deref().unwrap_or(&template)))?;
             record.script = script;
+            record.template_id = template;
+        } else {
+            let old_script_dbrps = self
+                .inspect(id, &original.script, None)
+                .map(|(_, dbrps)| dbrps)
+                .unwrap_or_default();
+            if let Some(script) = change.script.filter(|s| !s.is_empty()) {
+                record.script = script;
+            }
+            let new_script_dbrps = self
+                .inspect(id, &record.script, None)
+                .map(|(_, dbrps)| dbrps)
+                .unwrap_or_default();
+            if record.script != original.script
+                && !old_script_dbrps.is_empty()
+                && new_script_dbrps.is_empty()
+                && given.is_empty()
+            {
+                return Err(TaskError::Invalid("must specify dbrp".to_owned()));
+            }
         }
-        let (kind, script_dbrps) = self.inspect(id, &record.script)?;
-        if record.script != original.script
-            && !old_script_dbrps.is_empty()
-            && script_dbrps.is_empty()
-            && given.is_empty()
-        {
-            return Err(TaskError::Invalid("must specify dbrp".to_owned()));
-        }
+        let (kind, script_dbrps) = self.inspect(id, &record.script, Some(&record.vars))?;
         match (script_dbrps.is_empty(), given.is_empty()) {
             (false, false) => {
                 return Err(TaskError::Invalid(
@@ -488,22 +675,36 @@ impl Tasks {
         if let Some(status) = change.status {
             record.status = status;
         }
-        let status_changed = record.status != original.status;
         record.modified = now;
+        let record = self.replace(&original, record).await?;
+        state.tasks.insert(id.to_owned(), record.0.clone());
+        record.1.map(|()| record.0)
+    }
+
+    /// Stores `record` in the place of `original` (the same task), stopping and starting
+    /// it as its status and definition changed; the stored record, and whether it started
+    /// when it should.
+    async fn replace(
+        &self,
+        original: &TaskRecord,
+        mut record: TaskRecord,
+    ) -> Result<(TaskRecord, Result<(), TaskError>), TaskError> {
+        let status_changed = record.status != original.status;
         if status_changed && record.status == TaskStatus::Enabled {
-            record.last_enabled = Some(now);
+            record.last_enabled = Some(record.modified);
         }
         let was_running = original.status == TaskStatus::Enabled && original.error.is_empty();
         let definition_changed = record.script != original.script
             || record.dbrps != original.dbrps
-            || record.kind != original.kind;
+            || record.kind != original.kind
+            || record.vars != original.vars;
         if was_running && (record.status == TaskStatus::Disabled || definition_changed) {
-            self.stop(id).await?;
+            self.stop(&record.id).await?;
         }
         if record.status == TaskStatus::Disabled {
             record.error.clear();
         }
-        self.store.put(Collection::TASKS, id, &record)?;
+        self.store.put(Collection::TASKS, &record.id, &record)?;
         let started = if record.status == TaskStatus::Enabled
             && (status_changed || definition_changed || !was_running)
         {
@@ -511,8 +712,7 @@ impl Tasks {
         } else {
             Ok(())
         };
-        records.insert(id.to_owned(), record.clone());
-        started.map(|()| record)
+        Ok((record, started))
     }
 
     /// Starts stored task `record`; when it cannot start, its error is stored with it (and
@@ -538,8 +738,8 @@ impl Tasks {
     /// Deletes task `id`, stopping it first; nothing to do when there is none.
     pub(crate) async fn delete(&self, id: &str) -> Result<(), TaskError> {
         // Deleting a task that does not exist is no error, as in Kapacitor.
-        let mut records = self.records.lock().await;
-        let Some(record) = records.get(id) else {
+        let mut state = self.state.lock().await;
+        let Some(record) = state.tasks.get(id) else {
             return Ok(());
         };
         if record.status == TaskStatus::Enabled {
@@ -559,16 +759,17 @@ impl Tasks {
             self.handlers.forget_topic(topic);
         }
         self.store.delete(Collection::TASKS, id)?;
-        records.remove(id);
+        state.tasks.remove(id);
         Ok(())
     }
 
     /// Task `id` as `show` sees it.
     pub(crate) async fn get(&self, id: &str) -> Result<TaskView, TaskError> {
         let record = self
-            .records
+            .state
             .lock()
             .await
+            .tasks
             .get(id)
             .cloned()
             .ok_or_else(|| TaskError::NotFound("no task exists".to_owned()))?;
@@ -579,9 +780,10 @@ impl Tasks {
     /// empty), in id order.
     pub(crate) async fn list(&self, pattern: &str) -> Result<Vec<TaskView>, TaskError> {
         let records: Vec<TaskRecord> = self
-            .records
+            .state
             .lock()
             .await
+            .tasks
             .values()
             .filter(|r| pattern.is_empty() || glob_match(pattern, &r.id))
             .cloned()
@@ -615,6 +817,183 @@ impl Tasks {
             nodes,
             throughput,
         })
+    }
+}
+
+impl Tasks {
+    /// Defines template `id`, as Kapacitor's `POST /templates` does: refused when it exists
+    /// or its script does not check (as a template: vars declared by type get their type's
+    /// zero value). Its kind is its script's.
+    pub(crate) async fn create_template(
+        &self,
+        id: &str,
+        change: TemplateChange,
+        now: i64,
+    ) -> Result<TemplateView, TaskError> {
+        if !valid_id(id) {
+            return Err(TaskError::Invalid(format!(
+                "template ID must contain only letters, numbers, '-', '.' and '_'. {id:?}"
+            )));
+        }
+        let mut state = self.state.lock().await;
+        if state.templates.contains_key(id) {
+            return Err(TaskError::Invalid(format!("template {id} already exists")));
+        }
+        let script = change
+            .script
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| TaskError::Invalid("must provide TICKscript".to_owned()))?;
+        let (kind, _) = self.check(id, &script, None)?;
+        let record = TemplateRecord {
+            id: id.to_owned(),
+            kind,
+            script,
+            created: now,
+            modified: now,
+        };
+        self.store.put(Collection::TEMPLATES, id, &record)?;
+        state.templates.insert(id.to_owned(), record.clone());
+        Ok(self.template_view(record))
+    }
+
+    /// Changes template `id`, as Kapacitor's `PATCH /templates/<id>` does, and every task
+    /// made from it: their script and kind become the template's (their dbrps the script's
+    /// when the old or the new script has `dbrp` statements); the running ones restart.
+    /// A task that cannot start keeps its error.
+    pub(crate) async fn update_template(
+        &self,
+        id: &str,
+        change: TemplateChange,
+        now: i64,
+    ) -> Result<TemplateView, TaskError> {
+        let mut state = self.state.lock().await;
+        let original = state.templates.get(id).cloned().ok_or_else(|| {
+            TaskError::NotFound("template does not exist, cannot update".to_owned())
+        })?;
+        let mut template = original.clone();
+        if let Some(script) = change.script.filter(|s| !s.trim().is_empty()) {
+            template.script = script;
+        }
+        if let Some(kind) = change.kind {
+            template.kind = kind;
+        }
+        let (_, pipeline) = self.check(id, &template.script, None)?;
+        let new_dbrps = script_dbrps(&pipeline);
+        let old_dbrps = self
+            .inspect(id, &original.script, None)
+            .map(|(_, dbrps)| dbrps)
+            .unwrap_or_default();
+        template.modified = now;
+        self.store.put(Collection::TEMPLATES, id, &template)?;
+        state.templates.insert(id.to_owned(), template.clone());
+        let made: Vec<TaskRecord> = state
+            .tasks
+            .values()
+            .filter(|t| t.template_id == id)
+            .cloned()
+            .collect();
+        for task in made {
+            let mut record = task.clone();
+            record.script.clone_from(&template.script);
+            record.kind = template.kind;
+            if !old_dbrps.is_empty() || !new_dbrps.is_empty() {
+                record.dbrps.clone_from(&new_dbrps);
+            }
+            record.modified = now;
+            let (record, started) = self.replace(&task, record).await?;
+            if let Err(error) = started {
+                tracing::error!(task = %record.id, template = %id, %error,
+                    "a task made from the changed template cannot start");
+            }
+            state.tasks.insert(record.id.clone(), record);
+        }
+        Ok(self.template_view(template))
+    }
+
+    /// Deletes template `id` (nothing to do when there is none); the tasks made from it
+    /// stay, as in Kapacitor.
+    pub(crate) async fn delete_template(&self, id: &str) -> Result<(), TaskError> {
+        let mut state = self.state.lock().await;
+        if state.templates.remove(id).is_some() {
+            self.store.delete(Collection::TEMPLATES, id)?;
+        }
+        Ok(())
+    }
+
+    /// Template `id` as `show-template` sees it.
+    pub(crate) async fn get_template(&self, id: &str) -> Result<TemplateView, TaskError> {
+        let record = self
+            .state
+            .lock()
+            .await
+            .templates
+            .get(id)
+            .cloned()
+            .ok_or_else(|| TaskError::NotFound("no template exists".to_owned()))?;
+        Ok(self.template_view(record))
+    }
+
+    /// The templates whose ids match `pattern` (every one when empty), in id order.
+    pub(crate) async fn list_templates(&self, pattern: &str) -> Vec<TemplateView> {
+        let records: Vec<TemplateRecord> = self
+            .state
+            .lock()
+            .await
+            .templates
+            .values()
+            .filter(|t| pattern.is_empty() || glob_match(pattern, &t.id))
+            .cloned()
+            .collect();
+        records.into_iter().map(|r| self.template_view(r)).collect()
+    }
+
+    fn template_view(&self, record: TemplateRecord) -> TemplateView {
+        let (vars, error) = match self.check(&record.id, &record.script, None) {
+            Ok((_, pipeline)) => (
+                Json::Object(
+                    pipeline
+                        .template_vars
+                        .iter()
+                        .map(|(name, var)| (name.clone(), var.to_json()))
+                        .collect(),
+                ),
+                String::new(),
+            ),
+            Err(error) => (Json::Object(serde_json::Map::new()), error.to_string()),
+        };
+        let dot = self
+            .idle(&record.id, record.kind, &record.script, None)
+            .map(|task| task.static_dot(&record.id))
+            .unwrap_or_default();
+        TemplateView {
+            record,
+            dot,
+            vars,
+            error,
+        }
+    }
+}
+
+/// Kapacitor's refusal of a task made from a template that does not exist.
+fn unknown_template(id: &str) -> TaskError {
+    TaskError::Invalid(format!("unknown template {id}: err: no template exists"))
+}
+
+/// Whether `vars` gives no var.
+fn is_empty_vars(vars: &Json) -> bool {
+    match vars {
+        Json::Null => true,
+        Json::Object(map) => map.is_empty(),
+        _ => false,
+    }
+}
+
+/// A task's vars as Kapacitor answers with them (`null` for none); refused when they are
+/// not Kapacitor's vars JSON.
+fn normalized_vars(vars: Option<Json>) -> Result<Json, TaskError> {
+    match vars {
+        Some(vars) if !is_empty_vars(&vars) => Ok(task_vars(&vars)?.to_json()),
+        _ => Ok(Json::Null),
     }
 }
 

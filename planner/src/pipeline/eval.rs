@@ -236,7 +236,12 @@ type Evaluated<T> = Result<T, Diagnostic>;
 impl Evaluator<'_> {
     fn statement(&mut self, statement: &Statement) -> Evaluated<()> {
         match statement {
-            Statement::Var { name, value, .. } => self.declaration(name, value),
+            Statement::Var {
+                name,
+                value,
+                comment,
+                ..
+            } => self.declaration(name, value, comment.as_ref()),
             Statement::TypeDecl {
                 name,
                 type_name,
@@ -256,7 +261,12 @@ impl Evaluator<'_> {
         }
     }
 
-    fn declaration(&mut self, name: &Ident, value: &Expr) -> Evaluated<()> {
+    fn declaration(
+        &mut self,
+        name: &Ident,
+        value: &Expr,
+        comment: Option<&crate::tick::ast::Comment>,
+    ) -> Evaluated<()> {
         if let Some(existing) = self.scope.get(&name.name) {
             let mut error = Diagnostic::error(
                 name.span,
@@ -272,6 +282,19 @@ impl Evaluator<'_> {
         }
         let evaluated = self.eval(value)?;
         let mut evaluated = self.resolve(evaluated)?;
+        // A plain value is a var a template task may set; this is its default.
+        if let Val::Value(current) = &evaluated
+            && let Some(value_type) = current.value_type()
+        {
+            self.template_vars.insert(
+                name.name.clone(),
+                TemplateVar {
+                    value_type,
+                    description: comment.map(|c| c.text()).unwrap_or_default(),
+                    value: Some(current.clone()),
+                },
+            );
+        }
         if let (Some(vars), Val::Value(current)) = (self.vars, &evaluated)
             && let Some(given) = vars.get(&name.name)
         {

@@ -234,20 +234,59 @@ pub struct Pipeline {
     pub nodes: Vec<Node>,
     /// `(database, retention policy)` of each `dbrp` statement.
     pub dbrps: Vec<(String, String)>,
-    /// The template variables the script declares (`var x float`), with the value they
-    /// got, by name.
+    /// The vars a template task may set, by name: those the script declares by type
+    /// (`var x float`) and those it gives a plain value (`var x = 90`, not a node).
     pub template_vars: BTreeMap<String, TemplateVar>,
 }
 
-/// A template variable declared by `var name type`.
+/// A var a template task may set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemplateVar {
-    /// Its declared type.
+    /// Its type: declared, or its default's.
     pub value_type: ValueType,
     /// The comment above its declaration.
     pub description: String,
-    /// The value it was given by the vars, if any.
+    /// Its default (the script's value), or what the vars gave a var declared by type;
+    /// `None` for a var declared by type that the vars do not give.
     pub value: Option<Value>,
+}
+
+impl TemplateVar {
+    /// The var in Kapacitor's JSON: `{"type": …, "value": …, "description": …}` (a
+    /// duration in nanoseconds, a lambda as its expression, `null` for none or a star).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "type": self.value_type.declaration_word(),
+            "value": self.value.as_ref().map_or(serde_json::Value::Null, value_json),
+            "description": self.description,
+        })
+    }
+}
+
+/// A var's value in Kapacitor's JSON.
+fn value_json(value: &Value) -> serde_json::Value {
+    use serde_json::{Value as Json, json};
+    match value {
+        Value::Int(v) => json!(v),
+        Value::Float(v) => json!(v),
+        Value::Bool(v) => json!(v),
+        Value::String(v) | Value::Regex(v) | Value::Reference(v) => json!(v),
+        Value::Duration(v) => json!(v),
+        Value::Lambda(expr) => json!(crate::tick::format_expression(expr)),
+        Value::List(items) => Json::Array(
+            items
+                .iter()
+                .map(|item| {
+                    json!({
+                        "type": item.value_type().map_or("star", ValueType::declaration_word),
+                        "value": value_json(item),
+                        "description": "",
+                    })
+                })
+                .collect(),
+        ),
+        Value::Star | Value::Node(_) | Value::TimeDimension { .. } => Json::Null,
+    }
 }
 
 impl Pipeline {

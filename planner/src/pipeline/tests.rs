@@ -169,13 +169,17 @@ fn a_mistyped_var_is_an_error_naming_it() {
 #[test]
 fn without_vars_a_template_checks_with_zero_values() {
     let checked = check(TEMPLATE, TaskType::Stream, None).unwrap();
-    assert_eq!(checked.pipeline.template_vars.len(), 4);
-    assert!(
-        checked
-            .pipeline
-            .template_vars
-            .values()
-            .all(|v| v.value.is_none())
+    let vars = &checked.pipeline.template_vars;
+    // The four declared by type have no value; `threshold` has its default.
+    assert_eq!(vars.len(), 5);
+    assert_eq!(vars.values().filter(|v| v.value.is_none()).count(), 4);
+    assert_eq!(
+        vars["threshold"].to_json(),
+        serde_json::json!({"type": "float", "value": 90.0, "description": ""})
+    );
+    assert_eq!(
+        vars["measurement"].to_json(),
+        serde_json::json!({"type": "string", "value": null, "description": "Which measurement."})
     );
 }
 

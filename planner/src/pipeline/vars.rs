@@ -53,6 +53,34 @@ impl Vars {
     pub fn get(&self, name: &str) -> Option<&Var> {
         self.0.get(name)
     }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The vars as Kapacitor answers with them: every var with its `type`, `value` and
+    /// `description`, a duration in nanoseconds, a lambda as its expression. A value that
+    /// does not fit its type is left as given (checking the script says why).
+    pub fn to_json(&self) -> serde_json::Value {
+        let vars = self.0.iter().map(|(name, var)| {
+            let json = match var.to_value(name, Span::default()) {
+                Ok(value) => super::TemplateVar {
+                    value_type: var.value_type(),
+                    description: var.description.clone(),
+                    value: Some(value),
+                }
+                .to_json(),
+                Err(_) => serde_json::json!({
+                    "type": var.type_name,
+                    "value": var.value,
+                    "description": var.description,
+                }),
+            };
+            (name.clone(), json)
+        });
+        serde_json::Value::Object(vars.collect())
+    }
 }
 
 impl Var {
