@@ -168,3 +168,60 @@ pub(crate) fn template_fields(template: &Template, formatted: bool) -> Vec<(&'st
         ("modified", time_json(template.modified)),
     ]
 }
+
+/// The link Kapacitor gives an object: `{"rel": …, "href": …}`.
+fn link(rel: &str, href: String) -> Json {
+    json!({"rel": rel, "href": href})
+}
+
+/// The path of topic `id` in Kapacitor's API.
+pub(crate) fn topic_path(id: &str) -> String {
+    format!("{KAPACITOR_BASE}/alerts/topics/{id}")
+}
+
+/// `topic` as Kapacitor's `GET /alerts/topics/<id>` writes it.
+pub(crate) fn topic_json(topic: &proto::Topic) -> Json {
+    let path = topic_path(&topic.id);
+    json!({
+        "link": link("self", path.clone()),
+        "id": topic.id,
+        "level": topic.level,
+        "collected": topic.collected,
+        "events-link": link("events", format!("{path}/events")),
+        "handlers-link": link("handlers", format!("{path}/handlers")),
+    })
+}
+
+/// `event` of `topic` as Kapacitor writes it (its duration as Go prints one).
+pub(crate) fn event_json(topic: &str, event: &proto::Event) -> Json {
+    json!({
+        "link": link("self", format!("{}/events/{}", topic_path(topic), event.id)),
+        "id": event.id,
+        "state": {
+            "message": event.message,
+            "details": event.details,
+            "time": condenser_model::time::rfc3339_nano(event.time),
+            "duration": condenser_model::template::go_duration(event.duration),
+            "level": event.level,
+        },
+    })
+}
+
+/// `handler` as Kapacitor's `GET /alerts/topics/<t>/handlers/<id>` writes it (no topic).
+pub(crate) fn handler_json(handler: &proto::TopicHandler) -> Json {
+    let options: Json = serde_json::from_str(&handler.options_json).unwrap_or(Json::Null);
+    let options = match options {
+        Json::Object(map) if map.is_empty() => Json::Null,
+        other => other,
+    };
+    json!({
+        "link": link(
+            "self",
+            format!("{}/handlers/{}", topic_path(&handler.topic), handler.id)
+        ),
+        "id": handler.id,
+        "kind": handler.kind,
+        "options": options,
+        "match": handler.r#match,
+    })
+}

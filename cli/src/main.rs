@@ -61,9 +61,16 @@ enum Command {
     /// Define a template, or change it (and the tasks made from it), as
     /// `kapacitor define-template` does
     DefineTemplate(client::templates::DefineTemplateArgs),
-    /// List what the daemon holds: `list tasks|templates [PATTERN…]`
+    /// Define a topic handler (or replace it) from a YAML or JSON file: `topic`, `id`,
+    /// `kind`, `options`, `match`
+    DefineTopicHandler {
+        /// The handler's file
+        file: PathBuf,
+    },
+    /// List what the daemon holds: `list tasks|templates|topics [PATTERN…]`,
+    /// `list topic-handlers [TOPIC-PATTERN] [HANDLER-PATTERN…]`
     List {
-        /// What to list: tasks or templates
+        /// What to list: tasks, templates, topics or topic-handlers
         kind: String,
         /// Glob patterns of ids (all when none)
         patterns: Vec<String>,
@@ -79,6 +86,18 @@ enum Command {
     /// Show a template: its TICKscript, its vars with their defaults, its DOT graph
     ShowTemplate {
         /// The template's id
+        id: String,
+    },
+    /// Show an alert topic: its level, handlers and events
+    ShowTopic {
+        /// The topic's id
+        id: String,
+    },
+    /// Show a topic handler: its kind, match expression and options
+    ShowTopicHandler {
+        /// The topic's id
+        topic: String,
+        /// The handler's id
         id: String,
     },
     /// Enable the tasks matching the patterns
@@ -99,9 +118,10 @@ enum Command {
         #[arg(required = true)]
         patterns: Vec<String>,
     },
-    /// Delete what the daemon holds: `delete tasks|templates PATTERN…`
+    /// Delete what the daemon holds: `delete tasks|templates|topics PATTERN…`,
+    /// `delete topic-handlers TOPIC PATTERN…`
     Delete {
-        /// What to delete: tasks or templates
+        /// What to delete: tasks, templates, topics or topic-handlers
         kind: String,
         /// Ids or glob patterns
         #[arg(required = true)]
@@ -174,14 +194,14 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
 
 /// Runs a client verb against the daemon at `url`.
 fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode {
-    use client::{ClientError, tasks, templates};
+    use client::{ClientError, alerts, tasks, templates};
     let api = match client::Control::connect(url) {
         Ok(control) => control,
         Err(error) => return client::finish(Err(error)),
     };
-    let not_yet = |what: &str, kind: &str| {
+    let unknown = |what: &str, kind: &str| {
         Err(ClientError(format!(
-            "cannot {what} '{kind}': only 'tasks' and 'templates' can be, in this version"
+            "cannot {what} '{kind}' did you mean 'tasks', 'templates', 'topics' or 'topic-handlers'?"
         )))
     };
     client::finish(match verb {
@@ -190,10 +210,17 @@ fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode
         Command::List { kind, patterns } => match kind.as_str() {
             "tasks" => tasks::list_tasks(&api, &patterns, as_json),
             "templates" => templates::list_templates(&api, &patterns, as_json),
-            _ => not_yet("list", &kind),
+            "topics" => alerts::list_topics(&api, &patterns, as_json),
+            "topic-handlers" => alerts::list_topic_handlers(&api, &patterns, as_json),
+            _ => unknown("list", &kind),
         },
         Command::Show { id, dot } => tasks::show(&api, &id, dot, as_json),
         Command::ShowTemplate { id } => templates::show(&api, &id, as_json),
+        Command::ShowTopic { id } => alerts::show_topic(&api, &id, as_json),
+        Command::ShowTopicHandler { topic, id } => {
+            alerts::show_topic_handler(&api, &topic, &id, as_json)
+        }
+        Command::DefineTopicHandler { file } => alerts::define_topic_handler(&api, &file),
         Command::Enable { patterns } => tasks::set_status(&api, &patterns, true),
         Command::Disable { patterns } => tasks::set_status(&api, &patterns, false),
         Command::Reload { patterns } => tasks::set_status(&api, &patterns, false)
@@ -201,7 +228,9 @@ fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode
         Command::Delete { kind, patterns } => match kind.as_str() {
             "tasks" => tasks::delete(&api, &patterns),
             "templates" => templates::delete(&api, &patterns),
-            _ => not_yet("delete", &kind),
+            "topics" => alerts::delete_topics(&api, &patterns),
+            "topic-handlers" => alerts::delete_topic_handlers(&api, &patterns),
+            _ => unknown("delete", &kind),
         },
         _ => Err(ClientError("not a client verb".to_owned())),
     })

@@ -17,6 +17,7 @@ use condenser_model::WriteBatch;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::daemon::alerts::Alerts;
 use crate::daemon::store::Store;
 use crate::daemon::tasks::Tasks;
 use crate::daemon::{control_service, kapacitor_api};
@@ -200,6 +201,11 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
     // The defined tasks come back from the store; the enabled ones start.
     let store =
         Arc::new(Store::open(&config.data_dir.join(STORE_FILE)).context("opening the task store")?);
+    // The topic handlers subscribe before the tasks start publishing.
+    let alerts = Arc::new(
+        Alerts::load(Arc::clone(&store), Arc::clone(&handlers))
+            .context("loading the topic handlers")?,
+    );
     let tasks = Arc::new(
         Tasks::load(
             store,
@@ -246,13 +252,19 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
             Arc::new(HandlerMetrics(metrics_handlers)),
         ],
     )
-    .merge(kapacitor_api::router(Arc::clone(&tasks)))
+    .merge(kapacitor_api::router(
+        Arc::clone(&tasks),
+        Arc::clone(&alerts),
+    ))
     // The control plane: gRPC on the same port, under its own paths (`/condenser.v1.Control/…`,
     // content type application/grpc), over HTTP/2.
     .merge(
-        tonic::service::Routes::new(control_service::server(Arc::clone(&tasks)))
-            .prepare()
-            .into_axum_router(),
+        tonic::service::Routes::new(control_service::server(
+            Arc::clone(&tasks),
+            Arc::clone(&alerts),
+        ))
+        .prepare()
+        .into_axum_router(),
     );
     let api = if config.auth.enabled() {
         api.layer(axum::middleware::from_fn_with_state(
@@ -280,6 +292,7 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
     // handlers deliver what they were given.
     let tasks = Arc::try_unwrap(tasks)
         .map_err(|_| anyhow::anyhow!("the task registry is still in use at shutdown"))?;
+    drop(alerts);
     tokio::task::spawn_blocking(move || {
         tasks.into_engine().join();
         match Arc::try_unwrap(handlers) {

@@ -397,6 +397,23 @@ impl HandlerService {
         CountersHandle(Arc::clone(&self.registry))
     }
 
+    /// The topics' alert states, as the alert nodes collect them.
+    pub fn topics(&self) -> &TopicStates {
+        &self.topics
+    }
+
+    /// The topics some handler subscribes to (a task's alert node's own, or a topic
+    /// handler's), in no order.
+    pub fn subscribed_topics(&self) -> Vec<String> {
+        self.registry
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .filter(|(_, subscribers)| !subscribers.is_empty())
+            .map(|(topic, _)| topic.clone())
+            .collect()
+    }
+
     /// The level of topic `name` and how many events it collected.
     pub fn topic_level(&self, name: &str) -> Option<(condenser_model::Level, u64)> {
         self.topics
@@ -501,12 +518,7 @@ fn dispatch(
             states.push((
                 published.topic.clone(),
                 event.id.clone(),
-                EventState {
-                    level: event.level,
-                    message: event.message.clone(),
-                    time: event.time,
-                    duration: event.duration,
-                },
+                EventState::of(event),
             ));
             for subscriber in registry.get(&published.topic).into_iter().flatten() {
                 if let Some(filter) = &subscriber.filter {

@@ -16,10 +16,26 @@ pub struct EventState {
     pub level: Level,
     /// Its message.
     pub message: String,
+    /// Its details.
+    #[serde(default)]
+    pub details: String,
     /// Its time, nanoseconds since the epoch.
     pub time: i64,
     /// Its duration, in nanoseconds.
     pub duration: i64,
+}
+
+impl EventState {
+    /// The state `event` leaves in its topic.
+    pub fn of(event: &crate::AlertEvent) -> Self {
+        Self {
+            level: event.level,
+            message: event.message.clone(),
+            details: event.details.clone(),
+            time: event.time,
+            duration: event.duration,
+        }
+    }
 }
 
 /// One topic.
@@ -48,6 +64,11 @@ impl Topic {
     pub fn event(&self, id: &str) -> Option<&EventState> {
         self.events.get(id)
     }
+
+    /// The last event of every alert id, in no order.
+    pub fn events(&self) -> impl Iterator<Item = (&str, &EventState)> {
+        self.events.iter().map(|(id, state)| (id.as_str(), state))
+    }
 }
 
 /// Every topic, by name.
@@ -62,12 +83,7 @@ impl Topics {
     pub fn collect(&mut self, published: &mut TopicEvent) {
         let topic = self.topics.entry(published.topic.clone()).or_default();
         let event = &mut published.event;
-        let state = EventState {
-            level: event.level,
-            message: event.message.clone(),
-            time: event.time,
-            duration: event.duration,
-        };
+        let state = EventState::of(event);
         event.previous_level = topic
             .events
             .insert(event.id.clone(), state)
@@ -78,6 +94,13 @@ impl Topics {
     /// Topic `name`.
     pub fn topic(&self, name: &str) -> Option<&Topic> {
         self.topics.get(name)
+    }
+
+    /// Every topic, in no order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Topic)> {
+        self.topics
+            .iter()
+            .map(|(name, topic)| (name.as_str(), topic))
     }
 
     /// Sets the last event of alert `id` in topic `name` (made when new) to `state`.

@@ -627,3 +627,104 @@ fn tasks_made_from_a_template_take_its_script_with_their_vars_and_follow_its_cha
         json!({"type": "lambda", "value": "\"mean\" > 90", "description": ""})
     );
 }
+
+#[test]
+fn topic_handlers_defined_with_the_cli_see_their_topic_s_events_and_outlive_a_restart() {
+    let dir = scratch_dir("tasks-topics");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (task_log, handler_log) = (dir.join("task.log"), dir.join("handler.log"));
+    let tick = dir.join("cpu.tick");
+    std::fs::write(
+        &tick,
+        format!(
+            "dbrp \"telegraf\".\"autogen\"\nstream\n    |from().measurement('cpu').groupBy('host')\n    \
+             |alert()\n        .crit(lambda: \"v\" > 90)\n        .topic('cpu')\n        .log('{}')\n",
+            task_log.display()
+        ),
+    )
+    .unwrap();
+    let handler = dir.join("log-crit.yaml");
+    std::fs::write(
+        &handler,
+        format!(
+            "topic: cpu\nid: log-crit\nkind: log\nmatch: level() == CRITICAL\noptions:\n  path: {}\n",
+            handler_log.display()
+        ),
+    )
+    .unwrap();
+    let mut daemon = Daemon::start_in(&dir, "");
+    let ok = |daemon: &Daemon, args: &[&str]| {
+        let (code, out, err) = verb(daemon, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    ok(
+        &daemon,
+        &["define", "cpu", "-tick", &tick.display().to_string()],
+    );
+    ok(&daemon, &["enable", "cpu"]);
+    ok(
+        &daemon,
+        &["define-topic-handler", &handler.display().to_string()],
+    );
+    write(&daemon, "cpu,host=a v=95 0\ncpu,host=b v=5 1\n");
+    assert_eq!(events(&handler_log, 1)[0]["id"], "cpu:host=a");
+    assert_eq!(
+        ok(&daemon, &["list", "topics"]),
+        "ID              Level     Collected\n\
+         cpu             CRITICAL          1\n\
+         main:cpu:alert2 CRITICAL          1\n"
+    );
+    assert_eq!(
+        ok(&daemon, &["show-topic", "cpu"]),
+        format!(
+            "ID: cpu\nLevel: CRITICAL\nCollected: 1\nHandlers: [log-crit]\nEvents:\n\
+             {:<11}{:<9}{:<23}{:<23}\n{:<11}{:<9}{:<23}{:<23}\n",
+            "Event",
+            "Level",
+            "Message",
+            "Date",
+            "cpu:host=a",
+            "CRITICAL",
+            "cpu:host=a is CRITICAL",
+            "01 Jan 70 00:00 UTC"
+        )
+    );
+    assert_eq!(
+        ok(&daemon, &["show-topic-handler", "cpu", "log-crit"]),
+        format!(
+            "ID: log-crit\nTopic: cpu\nKind: log\nMatch: level() == CRITICAL\n\
+             Options: {{\"path\":\"{}\"}}\n",
+            handler_log.display()
+        )
+    );
+    // A bad handler is refused with what is wrong.
+    std::fs::write(&handler, "topic: cpu\nid: bad\nkind: nosuch\n").unwrap();
+    let (code, _, err) = verb(
+        &daemon,
+        &["define-topic-handler", &handler.display().to_string()],
+    );
+    assert_eq!(code, 3, "{err}");
+
+    drop(daemon);
+    daemon = Daemon::start_in(&dir, "");
+    let listed = ok(&daemon, &["list", "topic-handlers"]);
+    assert_eq!(
+        listed,
+        format!(
+            "{:<11}{:<11}{:<11}\n{:<11}{:<11}{:<11}\n",
+            "Topic", "ID", "Kind", "cpu", "log-crit", "log"
+        )
+    );
+    // The handler subscribed again at boot: the next critical event reaches it.
+    write(&daemon, "cpu,host=c v=99 2\n");
+    assert_eq!(events(&handler_log, 2)[1]["id"], "cpu:host=c");
+    let (status, body) = get(&daemon, "/kapacitor/v1/alerts/topics/cpu/handlers/log-crit");
+    assert_eq!(status, 200);
+    assert_eq!(body["kind"], "log");
+    ok(&daemon, &["delete", "topic-handlers", "cpu", "log-*"]);
+    assert_eq!(
+        get(&daemon, "/kapacitor/v1/alerts/topics/cpu/handlers/log-crit").0,
+        404
+    );
+}

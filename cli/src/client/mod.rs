@@ -1,12 +1,14 @@
 //! The client verbs of `condenser`, Kapacitor's (`define`, `list tasks|templates`, `show`,
 //! `enable`, `disable`, `reload`, `delete tasks|templates`, `define-template`,
-//! `show-template`): they speak the daemon's gRPC control plane
+//! `show-template`, and the topic verbs: `list topics|topic-handlers`, `show-topic`,
+//! `show-topic-handler`, `define-topic-handler`, `delete topics|topic-handlers`): they speak the daemon's gRPC control plane
 //! (`condenser.v1.Control`, on the daemon's one port: `--url`, `CONDENSER_URL`, by default
 //! the local daemon) and print what Kapacitor's own `kapacitor` prints, byte for byte.
 //!
 //! A verb that fails prints `Error: <why>` on standard error and exits 3, as Kapacitor's;
 //! a misused one prints its usage and exits 2.
 
+pub(crate) mod alerts;
 pub(crate) mod tasks;
 pub(crate) mod templates;
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+use super::alerts::{Alerts, AlertsError, event_proto, handler_proto, handler_spec, parse_level};
 use super::tasks::{
     DbrpRecord, TaskChange, TaskError, TaskKind, TaskStatus, Tasks, TemplateChange,
 };
@@ -12,14 +13,35 @@ use crate::control::proto;
 use crate::control::proto::control_server::{Control, ControlServer};
 
 /// The gRPC service, ready to be routed next to the HTTP APIs.
-pub(crate) fn server(tasks: Arc<Tasks>) -> ControlServer<ControlService> {
-    ControlServer::new(ControlService { tasks })
+pub(crate) fn server(tasks: Arc<Tasks>, alerts: Arc<Alerts>) -> ControlServer<ControlService> {
+    ControlServer::new(ControlService { tasks, alerts })
 }
 
-/// `condenser.v1.Control` over the daemon's tasks.
+/// `condenser.v1.Control` over the daemon's tasks, templates, topics and topic handlers.
 #[derive(Debug)]
 pub(crate) struct ControlService {
     tasks: Arc<Tasks>,
+    alerts: Arc<Alerts>,
+}
+
+/// The status of a refused alerts operation.
+fn alerts_status(error: AlertsError) -> Status {
+    let message = error.to_string();
+    match error {
+        AlertsError::NotFound(_) => Status::not_found(message),
+        AlertsError::Invalid(_) => Status::invalid_argument(message),
+        AlertsError::Store(_) => Status::internal(message),
+    }
+}
+
+/// Runs `work` off the async runtime (a handler that stops delivers what it holds first).
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AlertsError> + Send + 'static,
+) -> Result<T, Status> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Status::internal(e.to_string()))?
+        .map_err(alerts_status)
 }
 
 /// The status of a refused task operation: who must act, in Kapacitor's words.
@@ -226,5 +248,108 @@ impl Control for ControlService {
             .await
             .map_err(status)?;
         Ok(Response::new(proto::DeleteTemplateResponse {}))
+    }
+
+    async fn list_topics(
+        &self,
+        request: Request<proto::ListTopicsRequest>,
+    ) -> Result<Response<proto::ListTopicsResponse>, Status> {
+        let request = request.into_inner();
+        let min_level = parse_level(&request.min_level).map_err(alerts_status)?;
+        Ok(Response::new(proto::ListTopicsResponse {
+            topics: self
+                .alerts
+                .topics(&request.pattern, min_level)
+                .iter()
+                .map(|t| t.to_proto())
+                .collect(),
+        }))
+    }
+
+    async fn get_topic(
+        &self,
+        request: Request<proto::GetTopicRequest>,
+    ) -> Result<Response<proto::Topic>, Status> {
+        let request = request.into_inner();
+        let min_level = parse_level(&request.min_level).map_err(alerts_status)?;
+        let mut topic = self
+            .alerts
+            .topic(&request.id)
+            .map_err(alerts_status)?
+            .to_proto();
+        topic.events = self
+            .alerts
+            .events(&request.id, min_level)
+            .map_err(alerts_status)?
+            .iter()
+            .map(|(id, state)| event_proto(id, state))
+            .collect();
+        topic.handler_ids = self
+            .alerts
+            .topic_handlers(&request.id, "")
+            .into_iter()
+            .map(|spec| spec.id)
+            .collect();
+        Ok(Response::new(topic))
+    }
+
+    async fn delete_topic(
+        &self,
+        request: Request<proto::DeleteTopicRequest>,
+    ) -> Result<Response<proto::DeleteTopicResponse>, Status> {
+        self.alerts.delete_topic(&request.into_inner().id);
+        Ok(Response::new(proto::DeleteTopicResponse {}))
+    }
+
+    async fn list_topic_handlers(
+        &self,
+        request: Request<proto::ListTopicHandlersRequest>,
+    ) -> Result<Response<proto::ListTopicHandlersResponse>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(proto::ListTopicHandlersResponse {
+            handlers: self
+                .alerts
+                .topic_handlers(&request.topic, &request.pattern)
+                .iter()
+                .map(handler_proto)
+                .collect(),
+        }))
+    }
+
+    async fn get_topic_handler(
+        &self,
+        request: Request<proto::GetTopicHandlerRequest>,
+    ) -> Result<Response<proto::TopicHandler>, Status> {
+        let request = request.into_inner();
+        let spec = self
+            .alerts
+            .topic_handler(&request.topic, &request.id)
+            .map_err(alerts_status)?;
+        Ok(Response::new(handler_proto(&spec)))
+    }
+
+    async fn define_topic_handler(
+        &self,
+        request: Request<proto::TopicHandler>,
+    ) -> Result<Response<proto::TopicHandler>, Status> {
+        let alerts = Arc::clone(&self.alerts);
+        let handler = request.into_inner();
+        let spec = blocking(move || {
+            let spec = handler_spec(handler)?;
+            let exists = alerts.topic_handler(&spec.topic, &spec.id).is_ok();
+            alerts.define_handler(spec, exists)
+        })
+        .await?;
+        Ok(Response::new(handler_proto(&spec)))
+    }
+
+    async fn delete_topic_handler(
+        &self,
+        request: Request<proto::DeleteTopicHandlerRequest>,
+    ) -> Result<Response<proto::DeleteTopicHandlerResponse>, Status> {
+        let alerts = Arc::clone(&self.alerts);
+        let request = request.into_inner();
+        blocking(move || alerts.delete_handler(&request.topic, &request.id)).await?;
+        Ok(Response::new(proto::DeleteTopicHandlerResponse {}))
     }
 }

@@ -26,8 +26,16 @@ impl Collection {
     /// The task templates ([`crate::daemon::tasks::TemplateRecord`]).
     pub(crate) const TEMPLATES: Collection = Collection(TableDefinition::new("templates"));
 
+    /// The topic handlers ([`condenser_handlers::TopicHandlerSpec`]), by `<topic>/<id>`.
+    pub(crate) const TOPIC_HANDLERS: Collection =
+        Collection(TableDefinition::new("topic_handlers"));
+
     /// Every collection.
-    const ALL: [Collection; 2] = [Collection::TASKS, Collection::TEMPLATES];
+    const ALL: [Collection; 3] = [
+        Collection::TASKS,
+        Collection::TEMPLATES,
+        Collection::TOPIC_HANDLERS,
+    ];
 }
 
 /// Why the store could not read or write.

@@ -221,9 +221,10 @@ impl AlertOperator {
         }
     }
 
-    /// The topic of the node's own handlers: `<task>:<node>`.
+    /// The topic of the node's own handlers, as Kapacitor names it: `main:<task>:<node>`
+    /// (`main` is Kapacitor's task master).
     pub fn own_topic(task: &str, node: &str) -> String {
-        format!("{task}:{node}")
+        format!("main:{task}:{node}")
     }
 
     /// The index of `group`'s state. A new group's is made with its inhibitors, and resumes

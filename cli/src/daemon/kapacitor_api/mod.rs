@@ -5,7 +5,8 @@
 //! `dot-view`), `POST /tasks` (from a template with `template-id` and `vars`),
 //! `GET|PATCH|DELETE /tasks/<id>`, and the httpOut results of running tasks at
 //! `GET /tasks/<id>/<name>`. Templates: `GET|POST /templates`, `GET|PATCH|DELETE
-//! /templates/<id>`. An error is `{"error": …, "message": …}`.
+//! /templates/<id>`. Alert topics, their events and handlers under `/alerts/topics` (in
+//! `alerts.rs`). An error is `{"error": …, "message": …}`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,8 +25,10 @@ use super::tasks::{
 };
 use crate::control::{task_fields, task_json, template_fields};
 
-/// Kapacitor's routes over `tasks`.
-pub(crate) fn router(tasks: Arc<Tasks>) -> Router {
+mod alerts;
+
+/// Kapacitor's routes over `tasks` and `alerts`.
+pub(crate) fn router(tasks: Arc<Tasks>, alerts: Arc<crate::daemon::alerts::Alerts>) -> Router {
     Router::new()
         .route("/kapacitor/v1/ping", get(ping).head(ping))
         .route("/kapacitor/v1/tasks", get(list_tasks).post(create_task))
@@ -45,6 +48,7 @@ pub(crate) fn router(tasks: Arc<Tasks>) -> Router {
                 .delete(delete_template),
         )
         .with_state(tasks)
+        .merge(alerts::routes().with_state(alerts))
         .layer(axum::middleware::map_response(kapacitor_version))
 }
 
