@@ -59,6 +59,34 @@ pub(crate) struct Config {
     pub(crate) deadman: DeadmanSection,
     /// `[auth]`: the credentials every request must carry (none: no authentication).
     pub(crate) auth: AuthSection,
+    /// `[engine]`: how tasks keep their groups.
+    pub(crate) engine: EngineSection,
+}
+
+/// The `[engine]` table (Condenser's own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct EngineSection {
+    /// Forget a task's group that saw no data for this long (wall clock), so that memory
+    /// follows the live groups (kapacitor#1157); `0s` keeps every group, as Kapacitor does.
+    pub(crate) group_expiry: String,
+}
+
+impl Default for EngineSection {
+    fn default() -> Self {
+        Self {
+            group_expiry: "0s".into(),
+        }
+    }
+}
+
+impl EngineSection {
+    /// The group expiry; `None` when off.
+    pub(crate) fn group_expiry(&self) -> anyhow::Result<Option<Duration>> {
+        let expiry = parse_duration(&self.group_expiry)
+            .with_context(|| format!("engine.group_expiry {:?}", self.group_expiry))?;
+        Ok((!expiry.is_zero()).then_some(expiry))
+    }
 }
 
 /// The `[auth]` table: a shared token (`Authorization: Bearer …` or `Token …`), or a user
@@ -120,6 +148,7 @@ impl Default for Config {
             zenoss: ZenossConfig::default(),
             deadman: DeadmanSection::default(),
             auth: AuthSection::default(),
+            engine: EngineSection::default(),
         }
     }
 }
@@ -229,6 +258,7 @@ impl Config {
         };
         config.apply_env(|name| std::env::var(name).ok())?;
         config.http.write_timeout()?;
+        config.engine.group_expiry()?;
         config.deadman.planner()?;
         config.services().validate()?;
         Ok(config)
@@ -279,6 +309,9 @@ impl Config {
             self.http.write_queue = queue
                 .parse()
                 .with_context(|| format!("CONDENSER_HTTP_WRITE_QUEUE={queue:?}"))?;
+        }
+        if let Some(expiry) = var("CONDENSER_ENGINE_GROUP_EXPIRY") {
+            self.engine.group_expiry = expiry;
         }
         if let Some(token) = var("CONDENSER_AUTH_TOKEN") {
             self.auth.token = token;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use condenser_engine::alerts::{AlertContext, AlertSink, ServerInfo};
 use condenser_engine::{
-    EngineService, EngineStats, QueueConfig, QueueStatistics, Refused, TaskRouter,
+    EngineConfig, EngineService, EngineStats, QueueStatistics, Refused, TaskRouter,
 };
 use condenser_ingest::http::{HttpApiConfig, MetricsSource};
 use condenser_ingest::metrics::IngestMetrics;
@@ -75,7 +75,7 @@ impl MetricsSource for EngineMetrics {
         }
         let queues = self.router.queues();
         type Column = fn(&QueueStatistics) -> String;
-        let columns: [(&str, &str, &str, Column); 7] = [
+        let columns: [(&str, &str, &str, Column); 8] = [
             (
                 "condenser_task_queue_depth",
                 "gauge",
@@ -117,6 +117,12 @@ impl MetricsSource for EngineMetrics {
                 "counter",
                 "Writes refused because the task's queue stayed full.",
                 |q| q.refused.to_string(),
+            ),
+            (
+                "condenser_task_expired_groups_total",
+                "counter",
+                "Groups the task forgot as idle past [engine] group_expiry.",
+                |q| q.expired_groups.to_string(),
             ),
         ];
         for (name, kind, help, value) in columns {
@@ -191,9 +197,10 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
     };
     let engine = EngineService::start(
         alerts,
-        QueueConfig {
-            capacity: config.http.write_queue.max(1),
+        EngineConfig {
+            queue_capacity: config.http.write_queue.max(1),
             write_back_timeout: write_timeout,
+            group_expiry: config.engine.group_expiry()?,
         },
     );
     let router = engine.router();

@@ -111,6 +111,8 @@ impl Engine {
         let env = TaskEnv {
             name: id.to_owned(),
             alerts: self.alerts.clone(),
+            // Offline, the wall clock says nothing of a group's life.
+            group_expiry: None,
         };
         let task = Task::build(plan, &env)?;
         let registered = Registered {

@@ -41,7 +41,7 @@ pub mod task;
 pub use engine::{Dbrp, Engine, Route};
 pub use error::{Error, Result};
 pub use service::{
-    EngineHandle, EngineService, EngineStats, QueueConfig, QueueStatistics, Refused, RunningTask,
+    EngineConfig, EngineHandle, EngineService, EngineStats, QueueStatistics, Refused, RunningTask,
     TaskHandlers, TaskRouter,
 };
 pub use task::{Task, TaskEnv};

@@ -728,3 +728,29 @@ fn topic_handlers_defined_with_the_cli_see_their_topic_s_events_and_outlive_a_re
         404
     );
 }
+
+#[test]
+fn groups_idle_past_the_configured_expiry_are_forgotten_and_counted() {
+    let daemon = Daemon::start("tasks-expiry", "[engine]\ngroup_expiry = \"500ms\"\n");
+    let response = client()
+        .post(daemon.at("/kapacitor/v1/tasks"))
+        .json(&json!({"id": "by_host", "status": "enabled",
+                      "script": "stream|from().measurement('cpu').groupBy('host')\
+                                 |window().period(1h).every(1h)|count('v')|httpOut('out')",
+                      "dbrps": [{"db": "telegraf", "rp": "autogen"}]}))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    write(&daemon, "cpu,host=a v=1 0\ncpu,host=b v=1 0\n");
+    let series = "condenser_task_expired_groups_total{task=\"by_host\"}";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while daemon.metric(series) < 2 {
+        assert!(Instant::now() < deadline, "the idle groups were never forgotten");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, task) = get(&daemon, "/kapacitor/v1/tasks/by_host");
+    assert_eq!(
+        task["stats"]["node-stats"]["window2"]["working_cardinality"],
+        0
+    );
+}

@@ -166,6 +166,11 @@ impl Operator for FromOperator {
         if let Some(predicate) = &mut self.predicate {
             predicate.forget_group(&group.id);
         }
+        self.grouper.forget(&group.id);
+    }
+
+    fn assigns_groups(&self) -> bool {
+        true
     }
 }
 

@@ -29,6 +29,8 @@ pub struct Grouper {
     dimensions: Dimensions,
     groups: HashMap<String, Arc<Group>>,
     keyers: Vec<Keyer>,
+    /// Groups forgotten since the keyers' caches were last cleared.
+    forgotten: usize,
 }
 
 /// The groups of one set of grouping columns (and the measurement when grouping by it), by
@@ -52,6 +54,15 @@ struct Keyer {
 }
 
 impl Keyer {
+    /// Clears what the keyer learned, so that it holds no forgotten group or value.
+    fn reset(&mut self) {
+        self.values.iter_mut().for_each(FastMap::clear);
+        self.last_dictionary.iter_mut().for_each(|d| *d = None);
+        self.groups.clear();
+        self.last_ids.clear();
+        self.last_groups = Vec::new().into();
+    }
+
     /// The id of every row's value in `column`, the keyer's column `index`.
     fn value_ids(&mut self, index: usize, column: &ArrayRef) -> Vec<u32> {
         let (values, last) = (&mut self.values[index], &mut self.last_dictionary[index]);
@@ -106,6 +117,19 @@ impl Grouper {
     /// Whether it has seen no group yet.
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
+    }
+
+    /// Forgets group `id` (it expired): its memory goes once enough groups are forgotten
+    /// (the value caches are then cleared and learn the live groups again).
+    pub fn forget(&mut self, id: &str) {
+        if self.groups.remove(id).is_none() {
+            return;
+        }
+        self.forgotten += 1;
+        if self.forgotten > self.groups.len() / 2 + 64 {
+            self.forgotten = 0;
+            self.keyers.iter_mut().for_each(Keyer::reset);
+        }
     }
 
     /// A grouper by `dimensions`.
@@ -351,6 +375,11 @@ impl Operator for GroupByOperator {
 
     fn forget_group(&mut self, group: &Group) {
         self.pending.retain(|p| p.group.id != group.id);
+        self.grouper.forget(&group.id);
+    }
+
+    fn assigns_groups(&self) -> bool {
+        true
     }
 }
 

@@ -151,6 +151,12 @@ pub trait Operator: Send + fmt::Display {
         Ok(())
     }
 
+    /// Whether the node gives the points it emits their groups (`from()`, `groupBy()`): the
+    /// groups an expiry forgets are those such nodes emitted.
+    fn assigns_groups(&self) -> bool {
+        false
+    }
+
     /// Forgets the state the node keeps for `group`. Most nodes keep none.
     fn forget_group(&mut self, group: &Group) {
         let _ = group;

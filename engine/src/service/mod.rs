@@ -77,21 +77,25 @@ impl EngineStats {
     }
 }
 
-/// How the engine's task queues behave.
+/// How the engine's tasks run: their queues, and the expiry of their idle groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QueueConfig {
+pub struct EngineConfig {
     /// Writes each task's input queue holds before writers wait.
-    pub capacity: usize,
+    pub queue_capacity: usize,
     /// How long what a task's influxDBOut nodes write may wait for room in another task's
     /// queue before it is dropped (and counted in [`EngineStats::errors`]).
     pub write_back_timeout: Duration,
+    /// Forget a group of a task no `from()` or `groupBy()` emitted for this long (`None`:
+    /// keep every group, as Kapacitor does).
+    pub group_expiry: Option<Duration>,
 }
 
-impl Default for QueueConfig {
+impl Default for EngineConfig {
     fn default() -> Self {
         Self {
-            capacity: 256,
+            queue_capacity: 256,
             write_back_timeout: Duration::from_secs(5),
+            group_expiry: None,
         }
     }
 }
@@ -102,14 +106,14 @@ pub struct EngineService;
 
 impl EngineService {
     /// An engine without tasks, its alert nodes sending events as `alerts` says and its
-    /// task queues as `queues` says.
-    pub fn start(alerts: AlertContext, queues: QueueConfig) -> EngineHandle {
+    /// tasks running as `config` says.
+    pub fn start(alerts: AlertContext, config: EngineConfig) -> EngineHandle {
         let stats = Arc::new(EngineStats::default());
         EngineHandle {
             router: TaskRouter::new(Arc::clone(&stats)),
             tasks: Mutex::new(Vec::new()),
             alerts,
-            queues,
+            config,
             stats,
         }
     }
@@ -148,7 +152,7 @@ pub struct EngineHandle {
     /// so that changes happen one at a time.
     tasks: Mutex<Vec<TaskThread>>,
     alerts: AlertContext,
-    queues: QueueConfig,
+    config: EngineConfig,
     stats: Arc<EngineStats>,
 }
 
@@ -168,20 +172,23 @@ impl EngineHandle {
         dbrps: Vec<Dbrp>,
     ) -> Result<TaskHandlers> {
         let mut tasks = self.tasks.lock().await;
-        let (queue, inputs) = mpsc::channel(self.queues.capacity.max(1));
+        let (queue, inputs) = mpsc::channel(self.config.queue_capacity.max(1));
         let (commands, commands_receiver) = mpsc::unbounded_channel();
         let (ready, built) = oneshot::channel();
+        let counters = Arc::new(QueueCounters::default());
         let start = Start {
             plan: Box::new(plan),
             env: TaskEnv {
                 name: id.to_owned(),
                 alerts: self.alerts.clone(),
+                group_expiry: self.config.group_expiry,
             },
             dbrps,
             inputs,
             commands: commands_receiver,
             router: self.router.clone(),
-            write_back_timeout: self.queues.write_back_timeout,
+            write_back_timeout: self.config.write_back_timeout,
+            counters: Arc::clone(&counters),
             ready,
         };
         let thread = thread::Builder::new()
@@ -203,7 +210,7 @@ impl EngineHandle {
             id: id.into(),
             route,
             queue: queue.clone(),
-            counters: Arc::new(QueueCounters::default()),
+            counters,
         });
         let started = TaskThread {
             id: id.to_owned(),
@@ -360,7 +367,7 @@ mod tests {
 
     #[tokio::test]
     async fn writes_reach_every_task_that_selects_them() {
-        let engine = EngineService::start(AlertContext::default(), QueueConfig::default());
+        let engine = EngineService::start(AlertContext::default(), EngineConfig::default());
         let router = engine.router();
         engine
             .define(
@@ -427,7 +434,7 @@ mod tests {
 
     #[tokio::test]
     async fn influxdb_out_writes_come_back_to_other_tasks_and_loops_are_cut() {
-        let engine = EngineService::start(AlertContext::default(), QueueConfig::default());
+        let engine = EngineService::start(AlertContext::default(), EngineConfig::default());
         engine
             .define(
                 "double",
@@ -477,9 +484,9 @@ mod tests {
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let engine = EngineService::start(
             AlertContext::default(),
-            QueueConfig {
-                capacity: 1,
-                ..QueueConfig::default()
+            EngineConfig {
+                queue_capacity: 1,
+                ..EngineConfig::default()
             },
         );
         engine

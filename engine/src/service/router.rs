@@ -37,6 +37,8 @@ pub(crate) struct QueueCounters {
     waits: AtomicU64,
     wait_nanos: AtomicU64,
     refused: AtomicU64,
+    /// Groups the task forgot as idle (set by the task's thread).
+    pub(crate) expired_groups: AtomicU64,
 }
 
 /// A task's input queue, as `/metrics` shows it.
@@ -58,6 +60,8 @@ pub struct QueueStatistics {
     pub wait_seconds: f64,
     /// Writes refused because the queue stayed full.
     pub refused: u64,
+    /// Groups the task forgot because they were idle past the engine's group expiry.
+    pub expired_groups: u64,
 }
 
 /// A running task as the router sees it: what it takes and its queue.
@@ -198,6 +202,7 @@ impl TaskRouter {
                     waits: counters.waits.load(Ordering::Relaxed),
                     wait_seconds: counters.wait_nanos.load(Ordering::Relaxed) as f64 / 1e9,
                     refused: counters.refused.load(Ordering::Relaxed),
+                    expired_groups: counters.expired_groups.load(Ordering::Relaxed),
                 }
             })
             .collect()

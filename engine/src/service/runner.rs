@@ -9,7 +9,7 @@ use condenser_model::WriteBatch;
 use datafusion_expr::LogicalPlan;
 use tokio::sync::{mpsc, oneshot};
 
-use super::router::TaskRouter;
+use super::router::{QueueCounters, TaskRouter};
 use super::{RunningTask, TaskHandlers};
 use crate::engine::{Dbrp, MAX_WRITE_BACK_GENERATIONS, Route};
 use crate::error::Result;
@@ -57,6 +57,8 @@ pub(crate) struct Start {
     /// How long what the task's influxDBOut nodes write may wait for room in other tasks'
     /// queues before it is dropped (and counted).
     pub(crate) write_back_timeout: Duration,
+    /// The task's queue counters, where it tells how many groups it forgot.
+    pub(crate) counters: Arc<QueueCounters>,
     /// Told the task's alert handlers and route once it is built, or why it cannot be.
     pub(crate) ready: oneshot::Sender<Result<(TaskHandlers, Route)>>,
 }
@@ -79,6 +81,7 @@ pub(crate) fn run(start: Start) {
         mut commands,
         router,
         write_back_timeout,
+        counters,
         ready,
     } = start;
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -153,6 +156,9 @@ pub(crate) fn run(start: Start) {
         if ticks && Instant::now() >= next_tick {
             runner.task.tick(crate::clock::system_now());
             runner.write_back(0);
+            counters
+                .expired_groups
+                .store(runner.task.expired_groups(), Ordering::Relaxed);
             next_tick = Instant::now() + TICK;
         }
     }

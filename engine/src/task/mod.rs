@@ -19,7 +19,7 @@ use datafusion_expr::LogicalPlan;
 
 use crate::alerts::AlertContext;
 use crate::error::Result;
-use crate::message::{Data, Message};
+use crate::message::{Data, Group, Message};
 use crate::operators::Context;
 use crate::operators::from::FromSelection;
 use crate::operators::http_out::HttpOutResult;
@@ -34,6 +34,76 @@ struct TaskNode {
     children: Vec<usize>,
     quiet: bool,
     stats: NodeStatistics,
+    /// Whether it gives the points it emits their groups (`from()`, `groupBy()`).
+    assigns_groups: bool,
+}
+
+/// The groups the grouping nodes emitted and when, to forget those idle for too long.
+#[derive(Debug)]
+struct GroupExpiry {
+    /// How long a group may be idle, in nanoseconds.
+    after: i64,
+    /// By grouping node: each group it emitted, and when (wall clock) it last did.
+    seen: std::collections::HashMap<usize, crate::message::FastMap<String, (Arc<Group>, i64)>>,
+    /// When the groups are next looked over.
+    next_sweep: i64,
+    /// Groups forgotten so far.
+    expired: u64,
+}
+
+impl GroupExpiry {
+    /// Notes the groups of `message`, emitted by node `from` at `now`.
+    fn saw(&mut self, from: usize, message: &Message, now: i64) {
+        let seen = self.seen.entry(from).or_default();
+        let mut note = |group: &Arc<Group>| match seen.get_mut(&group.id) {
+            Some(entry) => entry.1 = now,
+            None => {
+                seen.insert(group.id.clone(), (Arc::clone(group), now));
+            }
+        };
+        match message {
+            Message::Points(points) => {
+                let mut last: Option<&Arc<Group>> = None;
+                for group in points.groups.iter() {
+                    if last.is_none_or(|l| !Arc::ptr_eq(l, group)) {
+                        note(group);
+                        last = Some(group);
+                    }
+                }
+            }
+            Message::Batch(batch) => note(&batch.group),
+            Message::Batches(batches) => batches.spans.iter().for_each(|s| note(&s.group)),
+            Message::Barrier(_) => {}
+            Message::DeleteGroup(group) => {
+                seen.remove(&group.id);
+            }
+        }
+    }
+
+    /// The groups idle since before `now` less the expiry, by the node that emitted them;
+    /// `None` when it is not yet time to look.
+    fn due(&mut self, now: i64) -> Vec<(usize, Arc<Group>)> {
+        if now < self.next_sweep {
+            return Vec::new();
+        }
+        // Looking over every group costs; a tenth of the expiry (at most a second) apart
+        // is soon enough.
+        self.next_sweep = now + (self.after / 10).clamp(1, 1_000_000_000);
+        let cutoff = now - self.after;
+        let mut due = Vec::new();
+        for (&node, seen) in &mut self.seen {
+            seen.retain(|_, (group, last)| {
+                let idle = *last < cutoff;
+                if idle {
+                    due.push((node, Arc::clone(group)));
+                }
+                !idle
+            });
+        }
+        due.sort_by_key(|(node, _)| *node);
+        self.expired += due.len() as u64;
+        due
+    }
 }
 
 /// The writes a task takes: those some `from()` of it selects, or every one when a node is
@@ -60,6 +130,10 @@ pub struct TaskEnv {
     pub name: String,
     /// Where its alert events go, who the server is, and the engine's inhibitors.
     pub alerts: AlertContext,
+    /// Forget a group that no `from()` or `groupBy()` emitted for this long (wall clock):
+    /// every node below forgets its state, so a task's memory follows its live groups
+    /// (kapacitor#1157). `None`: groups are kept, as in Kapacitor.
+    pub group_expiry: Option<std::time::Duration>,
 }
 
 impl Default for TaskEnv {
@@ -67,6 +141,7 @@ impl Default for TaskEnv {
         Self {
             name: "task".to_owned(),
             alerts: AlertContext::default(),
+            group_expiry: None,
         }
     }
 }
@@ -80,6 +155,8 @@ pub struct Task {
     from_measurements: Vec<Option<String>>,
     /// The handlers of each alert node's own topic.
     alert_handlers: Vec<(String, Vec<condenser_model::handler::HandlerSpec>)>,
+    /// The expiry of idle groups, when the task has one.
+    expiry: Option<GroupExpiry>,
 }
 
 impl std::fmt::Debug for Task {
@@ -116,6 +193,11 @@ impl Task {
             .into_iter()
             .zip(children)
             .map(|(node, children)| TaskNode {
+                assigns_groups: match &node.runner {
+                    Runner::From(_) => true,
+                    Runner::Operator(operator) => operator.assigns_groups(),
+                    Runner::Source => false,
+                },
                 runner: node.runner,
                 parents: node.parents,
                 children,
@@ -133,6 +215,12 @@ impl Task {
             write_back: built.write_back,
             from_measurements: built.from_measurements,
             alert_handlers: built.alert_handlers,
+            expiry: env.group_expiry.map(|after| GroupExpiry {
+                after: i64::try_from(after.as_nanos()).unwrap_or(i64::MAX).max(1),
+                seen: std::collections::HashMap::new(),
+                next_sweep: 0,
+                expired: 0,
+            }),
         })
     }
 
@@ -244,6 +332,7 @@ impl Task {
     /// Lets the nodes that act on the wall clock (barrier, stats) emit what is due at `now`
     /// (nanoseconds since the epoch); whoever runs the task calls it as time goes by.
     pub fn tick(&mut self, now: i64) {
+        self.expire(now);
         for id in 0..self.nodes.len() {
             let node = &mut self.nodes[id];
             let Runner::Operator(operator) = &mut node.runner else {
@@ -264,6 +353,28 @@ impl Task {
                 self.deliver(id, message, now);
             }
         }
+    }
+
+    /// Forgets the groups idle past the task's expiry: the node that emitted each forgets
+    /// it, and its delete goes down to every node below.
+    fn expire(&mut self, now: i64) {
+        let Some(expiry) = &mut self.expiry else {
+            return;
+        };
+        for (node, group) in expiry.due(now) {
+            let operator: &mut dyn crate::operators::Operator = match &mut self.nodes[node].runner {
+                Runner::Operator(operator) => operator.as_mut(),
+                Runner::From(from) => from.as_mut(),
+                Runner::Source => continue,
+            };
+            operator.forget_group(&group);
+            self.deliver(node, Message::DeleteGroup(group), now);
+        }
+    }
+
+    /// Groups the task forgot because they were idle past its expiry.
+    pub fn expired_groups(&self) -> u64 {
+        self.expiry.as_ref().map_or(0, |e| e.expired)
     }
 
     /// Tells every node whose parents' output ended that its input has ended, parents
@@ -295,6 +406,11 @@ impl Task {
 
     /// Hands `message`, emitted by node `from`, to each of its children.
     fn deliver(&mut self, from: usize, message: Message, now: i64) {
+        if self.nodes[from].assigns_groups
+            && let Some(expiry) = &mut self.expiry
+        {
+            expiry.saw(from, &message, now);
+        }
         let children = self.nodes[from].children.clone();
         let count = message.count();
         let mut message = Some(message);
@@ -434,10 +550,11 @@ impl Task {
 
     /// Whether the task acts on the wall clock, so that whoever runs it must tick it.
     pub fn ticks(&self) -> bool {
-        self.nodes.iter().any(|node| match &node.runner {
-            Runner::Operator(operator) => operator.ticks(),
-            _ => false,
-        })
+        self.expiry.is_some()
+            || self.nodes.iter().any(|node| match &node.runner {
+                Runner::Operator(operator) => operator.ticks(),
+                _ => false,
+            })
     }
 
     /// The result of the httpOut node named `name`.

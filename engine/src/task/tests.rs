@@ -410,6 +410,7 @@ fn deadman_alerts_when_a_node_emits_no_more_than_its_threshold_per_interval() {
             sink: crate::alerts::AlertSink::waiting(sender),
             ..Default::default()
         },
+        group_expiry: None,
     };
     let mut t = Task::build(&plan, &env).unwrap();
     // Kapacitor's nodes: the stats node, then a noop under from() (it had no children),
@@ -624,4 +625,55 @@ fn groups_follow_tag_values_whatever_the_order_of_rows_from_write_to_write() {
         .map(|&(h, d, v)| (h.to_owned(), d.to_owned(), v))
         .collect();
     assert_eq!(sums, expected);
+}
+
+#[test]
+fn groups_idle_past_the_expiry_are_forgotten_by_every_node_below() {
+    let checked = check(
+        "stream|from().measurement('cpu').groupBy('host')|window().period(1h).every(1h)\
+         |count('v')|httpOut('out')",
+        TaskType::Stream,
+        None,
+    )
+    .unwrap();
+    let plan = condenser_planner::plan::lower(&checked.pipeline).unwrap();
+    let env = super::TaskEnv {
+        group_expiry: Some(std::time::Duration::from_secs(10)),
+        ..super::TaskEnv::default()
+    };
+    let mut t = Task::build(&plan, &env).unwrap();
+    assert!(t.ticks(), "a task with an expiry is ticked");
+    let second = 1_000_000_000;
+    write_at(&mut t, "cpu,host=a v=1 0\ncpu,host=b v=1 1", 0);
+    write_at(&mut t, "cpu,host=b v=2 5", 8 * second);
+    let window = |t: &Task| {
+        t.statistics()
+            .into_iter()
+            .find(|n| n.name == "window2")
+            .unwrap()
+            .working_cardinality
+    };
+    assert_eq!(window(&t), 2);
+    // At 12 s host a has been idle 12 s, past the expiry; host b only 4 s.
+    t.tick(12 * second);
+    assert_eq!((window(&t), t.expired_groups()), (1, 1));
+    // A forgotten group that comes back starts afresh: its window counts from its return.
+    write_at(&mut t, "cpu,host=a v=1 3600", 13 * second);
+    write_at(
+        &mut t,
+        "cpu,host=a v=1 7200\ncpu,host=b v=1 7200",
+        14 * second,
+    );
+    let counts: Vec<Value> = result(&t)["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| json!([s["tags"]["host"], s["values"][0][1]]))
+        .collect();
+    assert_eq!(counts, [json!(["a", 1]), json!(["b", 2])]);
+    // Without an expiry nothing is forgotten.
+    let mut kept = Task::build(&plan, &super::TaskEnv::default()).unwrap();
+    write_at(&mut kept, "cpu,host=a v=1 0", 0);
+    kept.tick(100 * second);
+    assert_eq!((window(&kept), kept.expired_groups()), (1, 0));
 }
