@@ -100,6 +100,15 @@ enum Command {
         /// The handler's id
         id: String,
     },
+    /// Print the server's statistics: `stats general` or `stats ingress`
+    Stats {
+        /// general or ingress
+        category: String,
+    },
+    /// Print the server's Kapacitor debug/vars document
+    Vars,
+    /// Print this command line's version
+    Version,
     /// Enable the tasks matching the patterns
     Enable {
         /// Ids or glob patterns
@@ -188,13 +197,17 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Fmt(args) => script::run_fmt(&args),
         Command::Explain(args) => script::run_explain(&args),
         Command::Test(args) => replay::run_test(&args),
+        Command::Version => {
+            client::stats::version();
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         verb => Ok(run_client(&cli.url, cli.json, verb)),
     }
 }
 
 /// Runs a client verb against the daemon at `url`.
 fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode {
-    use client::{ClientError, alerts, tasks, templates};
+    use client::{ClientError, alerts, stats, tasks, templates};
     let api = match client::Control::connect(url) {
         Ok(control) => control,
         Err(error) => return client::finish(Err(error)),
@@ -221,6 +234,8 @@ fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode
             alerts::show_topic_handler(&api, &topic, &id, as_json)
         }
         Command::DefineTopicHandler { file } => alerts::define_topic_handler(&api, &file),
+        Command::Stats { category } => stats::stats(&api, &category, as_json),
+        Command::Vars => stats::vars(&api),
         Command::Enable { patterns } => tasks::set_status(&api, &patterns, true),
         Command::Disable { patterns } => tasks::set_status(&api, &patterns, false),
         Command::Reload { patterns } => tasks::set_status(&api, &patterns, false)

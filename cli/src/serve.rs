@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::daemon::alerts::Alerts;
+use crate::daemon::stats::{Identity, ServerStats};
 use crate::daemon::store::Store;
 use crate::daemon::tasks::Tasks;
 use crate::daemon::{control_service, kapacitor_api};
@@ -169,6 +170,10 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let write_timeout = config.http.write_timeout()?;
+    // The defined tasks, templates and topic handlers, and who this server is.
+    let store =
+        Arc::new(Store::open(&config.data_dir.join(STORE_FILE)).context("opening the task store")?);
+    let identity = Identity::load(&store).context("reading the server's identity")?;
     // The handlers deliver from a durable outbox: what waited for a down endpoint when the
     // daemon stopped is delivered once it is back.
     let outbox = condenser_handlers::Outbox::open(&config.data_dir.join(OUTBOX_FILE))
@@ -190,8 +195,8 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
         globals,
         server: ServerInfo {
             hostname: hostname(),
-            cluster_id: crate::replay::random_id(),
-            server_id: crate::replay::random_id(),
+            cluster_id: identity.cluster_id.clone(),
+            server_id: identity.server_id.clone(),
         },
         ..AlertContext::default()
     };
@@ -206,8 +211,6 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
     let router = engine.router();
     let metrics_handlers = handlers.counters_handle();
     // The defined tasks come back from the store; the enabled ones start.
-    let store =
-        Arc::new(Store::open(&config.data_dir.join(STORE_FILE)).context("opening the task store")?);
     // The topic handlers subscribe before the tasks start publishing.
     let alerts = Arc::new(
         Alerts::load(Arc::clone(&store), Arc::clone(&handlers))
@@ -223,6 +226,7 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
         .await
         .context("loading the defined tasks")?,
     );
+    let stats = Arc::new(ServerStats::new(identity, hostname(), Arc::clone(&tasks)));
     let writer = Writer::new(
         EngineRoute(router.clone()),
         Arc::new(IngestMetrics::default()),
@@ -262,6 +266,7 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
     .merge(kapacitor_api::router(
         Arc::clone(&tasks),
         Arc::clone(&alerts),
+        Arc::clone(&stats),
     ))
     // The control plane: gRPC on the same port, under its own paths (`/condenser.v1.Control/…`,
     // content type application/grpc), over HTTP/2.
@@ -269,6 +274,7 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
         tonic::service::Routes::new(control_service::server(
             Arc::clone(&tasks),
             Arc::clone(&alerts),
+            stats,
         ))
         .prepare()
         .into_axum_router(),

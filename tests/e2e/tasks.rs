@@ -745,12 +745,61 @@ fn groups_idle_past_the_configured_expiry_are_forgotten_and_counted() {
     let series = "condenser_task_expired_groups_total{task=\"by_host\"}";
     let deadline = Instant::now() + Duration::from_secs(30);
     while daemon.metric(series) < 2 {
-        assert!(Instant::now() < deadline, "the idle groups were never forgotten");
+        assert!(
+            Instant::now() < deadline,
+            "the idle groups were never forgotten"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let (_, task) = get(&daemon, "/kapacitor/v1/tasks/by_host");
     assert_eq!(
         task["stats"]["node-stats"]["window2"]["working_cardinality"],
         0
+    );
+}
+
+#[test]
+fn stats_show_who_the_server_is_what_it_runs_and_what_it_took() {
+    let dir = scratch_dir("tasks-stats");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut daemon = Daemon::start_in(&dir, "");
+    let response = client()
+        .post(daemon.at("/kapacitor/v1/tasks"))
+        .json(
+            &json!({"id": "t", "status": "enabled", "script": "stream|from()|httpOut('x')",
+                      "dbrps": [{"db": "telegraf", "rp": "autogen"}]}),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    write(&daemon, "cpu v=1 0\ncpu v=2 1\nmem v=1 1\n");
+    let general = |daemon: &Daemon| verb(daemon, &["stats", "general"]).1;
+    let before = general(&daemon);
+    let lines: Vec<&str> = before.lines().collect();
+    assert_eq!(lines.len(), 8, "{before}");
+    assert!(
+        lines[0].starts_with("ClusterID:                    "),
+        "{before}"
+    );
+    assert_eq!(lines[3], format!("{:<30}{:<30}", "Tasks:", 1));
+    assert_eq!(lines[4], format!("{:<30}{:<30}", "Enabled Tasks:", 1));
+    assert_eq!(
+        verb(&daemon, &["stats", "ingress"]).1,
+        "Database Retention Policy Measurement Points Received\n\
+         telegraf autogen          cpu                       2\n\
+         telegraf autogen          mem                       1\n"
+    );
+    let vars: Value = serde_json::from_str(&verb(&daemon, &["vars"]).1).unwrap();
+    assert_eq!(
+        (vars["num_tasks"].as_u64(), vars["product"].as_str()),
+        (Some(1), Some("kapacitor"))
+    );
+    // The server keeps its ids across a restart.
+    drop(daemon);
+    daemon = Daemon::start_in(&dir, "");
+    let after = general(&daemon);
+    assert_eq!(
+        before.lines().take(2).collect::<Vec<_>>(),
+        after.lines().take(2).collect::<Vec<_>>()
     );
 }

@@ -1,7 +1,8 @@
 //! The client verbs of `condenser`, Kapacitor's (`define`, `list tasks|templates`, `show`,
 //! `enable`, `disable`, `reload`, `delete tasks|templates`, `define-template`,
 //! `show-template`, and the topic verbs: `list topics|topic-handlers`, `show-topic`,
-//! `show-topic-handler`, `define-topic-handler`, `delete topics|topic-handlers`): they speak the daemon's gRPC control plane
+//! `show-topic-handler`, `define-topic-handler`, `delete topics|topic-handlers`; `stats`,
+//! `vars`, `version`): they speak the daemon's gRPC control plane
 //! (`condenser.v1.Control`, on the daemon's one port: `--url`, `CONDENSER_URL`, by default
 //! the local daemon) and print what Kapacitor's own `kapacitor` prints, byte for byte.
 //!
@@ -9,6 +10,7 @@
 //! a misused one prints its usage and exits 2.
 
 pub(crate) mod alerts;
+pub(crate) mod stats;
 pub(crate) mod tasks;
 pub(crate) mod templates;
 

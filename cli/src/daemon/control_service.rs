@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::alerts::{Alerts, AlertsError, event_proto, handler_proto, handler_spec, parse_level};
+use super::stats::ServerStats;
 use super::tasks::{
     DbrpRecord, TaskChange, TaskError, TaskKind, TaskStatus, Tasks, TemplateChange,
 };
@@ -13,8 +14,16 @@ use crate::control::proto;
 use crate::control::proto::control_server::{Control, ControlServer};
 
 /// The gRPC service, ready to be routed next to the HTTP APIs.
-pub(crate) fn server(tasks: Arc<Tasks>, alerts: Arc<Alerts>) -> ControlServer<ControlService> {
-    ControlServer::new(ControlService { tasks, alerts })
+pub(crate) fn server(
+    tasks: Arc<Tasks>,
+    alerts: Arc<Alerts>,
+    stats: Arc<ServerStats>,
+) -> ControlServer<ControlService> {
+    ControlServer::new(ControlService {
+        tasks,
+        alerts,
+        stats,
+    })
 }
 
 /// `condenser.v1.Control` over the daemon's tasks, templates, topics and topic handlers.
@@ -22,6 +31,7 @@ pub(crate) fn server(tasks: Arc<Tasks>, alerts: Arc<Alerts>) -> ControlServer<Co
 pub(crate) struct ControlService {
     tasks: Arc<Tasks>,
     alerts: Arc<Alerts>,
+    stats: Arc<ServerStats>,
 }
 
 /// The status of a refused alerts operation.
@@ -351,5 +361,21 @@ impl Control for ControlService {
         let request = request.into_inner();
         blocking(move || alerts.delete_handler(&request.topic, &request.id)).await?;
         Ok(Response::new(proto::DeleteTopicHandlerResponse {}))
+    }
+
+    async fn get_stats(
+        &self,
+        _request: Request<proto::GetStatsRequest>,
+    ) -> Result<Response<proto::Stats>, Status> {
+        Ok(Response::new(self.stats.stats().await))
+    }
+
+    async fn get_vars(
+        &self,
+        _request: Request<proto::GetVarsRequest>,
+    ) -> Result<Response<proto::Vars>, Status> {
+        Ok(Response::new(proto::Vars {
+            json: self.stats.debug_vars().await,
+        }))
     }
 }

@@ -7,5 +7,6 @@ pub(crate) mod alerts;
 pub(crate) mod auth;
 pub(crate) mod control_service;
 pub(crate) mod kapacitor_api;
+pub(crate) mod stats;
 pub(crate) mod store;
 pub(crate) mod tasks;

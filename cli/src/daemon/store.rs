@@ -30,11 +30,15 @@ impl Collection {
     pub(crate) const TOPIC_HANDLERS: Collection =
         Collection(TableDefinition::new("topic_handlers"));
 
+    /// Who the server is ([`crate::daemon::stats::Identity`]), under `identity`.
+    pub(crate) const SERVER: Collection = Collection(TableDefinition::new("server"));
+
     /// Every collection.
-    const ALL: [Collection; 3] = [
+    const ALL: [Collection; 4] = [
         Collection::TASKS,
         Collection::TEMPLATES,
         Collection::TOPIC_HANDLERS,
+        Collection::SERVER,
     ];
 }
 

@@ -763,6 +763,17 @@ impl Tasks {
         Ok(())
     }
 
+    /// How many tasks there are, and how many of them are enabled.
+    pub(crate) async fn counts(&self) -> (u64, u64) {
+        let state = self.state.lock().await;
+        let enabled = state
+            .tasks
+            .values()
+            .filter(|t| t.status == TaskStatus::Enabled)
+            .count();
+        (state.tasks.len() as u64, enabled as u64)
+    }
+
     /// Task `id` as `show` sees it.
     pub(crate) async fn get(&self, id: &str) -> Result<TaskView, TaskError> {
         let record = self

@@ -45,13 +45,19 @@ pub struct RunningTask {
     pub throughput: f64,
 }
 
-/// Counters of what the engine has taken from ingest; read by `/metrics`.
+/// A database, retention policy and measurement.
+type Series = (Arc<str>, Arc<str>, Arc<str>);
+
+/// Counters of what the engine has taken from ingest; read by `/metrics` and Kapacitor's
+/// `debug/vars`.
 #[derive(Debug, Default)]
 pub struct EngineStats {
     writes: AtomicU64,
     batches: AtomicU64,
     points: AtomicU64,
     errors: AtomicU64,
+    /// Points taken by database, retention policy and measurement (Kapacitor's `ingress`).
+    ingress: std::sync::Mutex<std::collections::BTreeMap<Series, u64>>,
 }
 
 impl EngineStats {
@@ -74,6 +80,37 @@ impl EngineStats {
     /// back without end.
     pub fn errors(&self) -> u64 {
         self.errors.load(Ordering::Relaxed)
+    }
+
+    /// Points taken, by database, retention policy and measurement, in that order.
+    pub fn ingress(&self) -> Vec<(String, String, String, u64)> {
+        self.ingress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|((db, rp, m), &points)| (db.to_string(), rp.to_string(), m.to_string(), points))
+            .collect()
+    }
+
+    /// Counts the points of `batches`, one write taken.
+    pub(crate) fn took(&self, batches: &[Arc<condenser_model::WriteBatch>]) {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        self.batches
+            .fetch_add(batches.len() as u64, Ordering::Relaxed);
+        let mut ingress = self
+            .ingress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for batch in batches {
+            let points = batch.num_points() as u64;
+            self.points.fetch_add(points, Ordering::Relaxed);
+            let key = (
+                Arc::clone(&batch.db),
+                Arc::clone(&batch.rp),
+                Arc::clone(&batch.measurement),
+            );
+            *ingress.entry(key).or_default() += points;
+        }
     }
 }
 

@@ -116,13 +116,7 @@ impl TaskRouter {
         }
         let batches: Vec<Arc<WriteBatch>> = batches.into_iter().map(Arc::new).collect();
         self.route(&batches, 0, None, timeout).await?;
-        let stats = &self.inner.stats;
-        stats.writes.fetch_add(1, Ordering::Relaxed);
-        stats
-            .batches
-            .fetch_add(batches.len() as u64, Ordering::Relaxed);
-        let points: usize = batches.iter().map(|b| b.num_points()).sum();
-        stats.points.fetch_add(points as u64, Ordering::Relaxed);
+        self.inner.stats.took(&batches);
         Ok(())
     }
 

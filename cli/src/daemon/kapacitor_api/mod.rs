@@ -5,7 +5,7 @@
 //! `dot-view`), `POST /tasks` (from a template with `template-id` and `vars`),
 //! `GET|PATCH|DELETE /tasks/<id>`, and the httpOut results of running tasks at
 //! `GET /tasks/<id>/<name>`. Templates: `GET|POST /templates`, `GET|PATCH|DELETE
-//! /templates/<id>`. Alert topics, their events and handlers under `/alerts/topics` (in
+//! /templates/<id>`. `GET /debug/vars`. Alert topics, their events and handlers under `/alerts/topics` (in
 //! `alerts.rs`). An error is `{"error": …, "message": …}`.
 
 use std::collections::HashMap;
@@ -24,11 +24,16 @@ use super::tasks::{
     TemplateView,
 };
 use crate::control::{task_fields, task_json, template_fields};
+use crate::daemon::stats::ServerStats;
 
 mod alerts;
 
 /// Kapacitor's routes over `tasks` and `alerts`.
-pub(crate) fn router(tasks: Arc<Tasks>, alerts: Arc<crate::daemon::alerts::Alerts>) -> Router {
+pub(crate) fn router(
+    tasks: Arc<Tasks>,
+    alerts: Arc<crate::daemon::alerts::Alerts>,
+    stats: Arc<ServerStats>,
+) -> Router {
     Router::new()
         .route("/kapacitor/v1/ping", get(ping).head(ping))
         .route("/kapacitor/v1/tasks", get(list_tasks).post(create_task))
@@ -49,6 +54,11 @@ pub(crate) fn router(tasks: Arc<Tasks>, alerts: Arc<crate::daemon::alerts::Alert
         )
         .with_state(tasks)
         .merge(alerts::routes().with_state(alerts))
+        .merge(
+            Router::new()
+                .route("/kapacitor/v1/debug/vars", get(debug_vars))
+                .with_state(stats),
+        )
         .layer(axum::middleware::map_response(kapacitor_version))
 }
 
@@ -69,6 +79,16 @@ async fn kapacitor_version(mut response: Response) -> Response {
 struct ApiError {
     status: StatusCode,
     message: String,
+}
+
+/// `/debug/vars`: Kapacitor's statistics document.
+async fn debug_vars(State(stats): State<Arc<ServerStats>>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        stats.debug_vars().await,
+    )
+        .into_response()
 }
 
 /// `/ping`: 204, as Kapacitor (its version is in the header every response carries).
