@@ -109,6 +109,24 @@ enum Command {
     Vars,
     /// Print this command line's version
     Version,
+    /// Save a copy of the daemon's store (tasks, templates, topic handlers) to a file
+    Backup {
+        /// The file to write
+        file: Option<PathBuf>,
+    },
+    /// Print the daemon's log lines from now on, as logfmt, until interrupted: those that
+    /// pass every `KEY=VALUE` filter (`lvl=info+`, `task=cpu_alert`, `msg=…`)
+    Logs {
+        /// Filters
+        filters: Vec<String>,
+    },
+    /// Print a task's log lines from now on (its log nodes' too) until interrupted
+    Watch {
+        /// The task's id
+        task: String,
+        /// More filters
+        filters: Vec<String>,
+    },
     /// Enable the tasks matching the patterns
     Enable {
         /// Ids or glob patterns
@@ -170,13 +188,41 @@ impl ServeArgs {
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse_from(client::normalize_flags(std::env::args()));
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CONDENSER_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+    // Standard error shows what `CONDENSER_LOG` lets through (`info`); the daemon's log
+    // stream (`condenser logs`, `watch`) gets its lines while someone listens.
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::{EnvFilter, Layer as _};
+    let logs = daemon::logs::LogStream::default();
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_filter(
+                    EnvFilter::try_from_env("CONDENSER_LOG")
+                        .unwrap_or_else(|_| EnvFilter::new("info")),
+                ),
         )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with(
+            // Condenser's own lines from debug up, the libraries' from info up (the HTTP/2
+            // library's debug lines about sending the stream would feed the stream itself).
+            logs.layer().with_filter(
+                tracing_subscriber::filter::Targets::new()
+                    .with_default(tracing::Level::INFO)
+                    .with_targets(
+                        [
+                            "condenser",
+                            "condenser_engine",
+                            "condenser_handlers",
+                            "condenser_ingest",
+                            "condenser_planner",
+                            "condenser_model",
+                        ]
+                        .map(|target| (target, tracing::Level::DEBUG)),
+                    ),
+            ),
+        )
         .init();
     match cli.command {
         Command::Serve(args) => {
@@ -184,7 +230,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?
-                .block_on(serve::run(config, args.insecure_no_auth))?;
+                .block_on(serve::run(config, args.insecure_no_auth, logs))?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Config(args) => {
@@ -236,6 +282,9 @@ fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode
         Command::DefineTopicHandler { file } => alerts::define_topic_handler(&api, &file),
         Command::Stats { category } => stats::stats(&api, &category, as_json),
         Command::Vars => stats::vars(&api),
+        Command::Backup { file } => stats::backup(&api, file.as_deref()),
+        Command::Logs { filters } => client::logs::logs(&api, &filters),
+        Command::Watch { task, filters } => client::logs::watch(&api, &task, &filters),
         Command::Enable { patterns } => tasks::set_status(&api, &patterns, true),
         Command::Disable { patterns } => tasks::set_status(&api, &patterns, false),
         Command::Reload { patterns } => tasks::set_status(&api, &patterns, false)

@@ -17,7 +17,9 @@ use condenser_model::WriteBatch;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::daemon::Daemon;
 use crate::daemon::alerts::Alerts;
+use crate::daemon::logs::LogStream;
 use crate::daemon::stats::{Identity, ServerStats};
 use crate::daemon::store::Store;
 use crate::daemon::tasks::Tasks;
@@ -158,8 +160,13 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "localhost".to_owned())
 }
 
-/// Runs the daemon until SIGINT or SIGTERM.
-pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Result<()> {
+/// Runs the daemon until SIGINT or SIGTERM, its log lines (as the tracing subscriber's
+/// [`crate::daemon::logs::LogLayer`] gives them) streamed to whoever asks on `logs`.
+pub(crate) async fn run(
+    config: Config,
+    insecure_no_auth: bool,
+    logs: LogStream,
+) -> anyhow::Result<()> {
     if !config.bind.ip().is_loopback() && !config.auth.enabled() && !insecure_no_auth {
         anyhow::bail!(
             "refusing to serve {} without authentication: set [auth] token (or username and \
@@ -218,7 +225,7 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
     );
     let tasks = Arc::new(
         Tasks::load(
-            store,
+            Arc::clone(&store),
             engine,
             Arc::clone(&handlers),
             config.deadman.planner()?,
@@ -226,7 +233,13 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
         .await
         .context("loading the defined tasks")?,
     );
-    let stats = Arc::new(ServerStats::new(identity, hostname(), Arc::clone(&tasks)));
+    let daemon = Daemon {
+        tasks: Arc::clone(&tasks),
+        alerts: Arc::clone(&alerts),
+        stats: Arc::new(ServerStats::new(identity, hostname(), Arc::clone(&tasks))),
+        logs,
+        store: Arc::clone(&store),
+    };
     let writer = Writer::new(
         EngineRoute(router.clone()),
         Arc::new(IngestMetrics::default()),
@@ -263,22 +276,15 @@ pub(crate) async fn run(config: Config, insecure_no_auth: bool) -> anyhow::Resul
             Arc::new(HandlerMetrics(metrics_handlers)),
         ],
     )
-    .merge(kapacitor_api::router(
-        Arc::clone(&tasks),
-        Arc::clone(&alerts),
-        Arc::clone(&stats),
-    ))
+    .merge(kapacitor_api::router(&daemon))
     // The control plane: gRPC on the same port, under its own paths (`/condenser.v1.Control/…`,
     // content type application/grpc), over HTTP/2.
     .merge(
-        tonic::service::Routes::new(control_service::server(
-            Arc::clone(&tasks),
-            Arc::clone(&alerts),
-            stats,
-        ))
-        .prepare()
-        .into_axum_router(),
+        tonic::service::Routes::new(control_service::server(&daemon))
+            .prepare()
+            .into_axum_router(),
     );
+    drop(daemon);
     let api = if config.auth.enabled() {
         api.layer(axum::middleware::from_fn_with_state(
             Arc::new(config.auth.clone()),

@@ -802,4 +802,78 @@ fn stats_show_who_the_server_is_what_it_runs_and_what_it_took() {
         before.lines().take(2).collect::<Vec<_>>(),
         after.lines().take(2).collect::<Vec<_>>()
     );
+
+    // A backup is the store of a data directory: a daemon started on it has the task.
+    let restored = scratch_dir("tasks-stats-restored");
+    std::fs::create_dir_all(restored.join("data")).unwrap();
+    let file = restored.join("data/condenser.redb");
+    let (code, _, err) = verb(&daemon, &["backup", &file.display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = verb(&daemon, &["backup"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (3, "Error: must provide file path for backup.\n")
+    );
+    let http = client()
+        .get(daemon.at("/kapacitor/v1/storage/backup"))
+        .send()
+        .unwrap();
+    assert_eq!(http.headers()["content-type"], "application/octet-stream");
+    drop(daemon);
+    let daemon = Daemon::start_in(&restored, "");
+    assert!(verb(&daemon, &["list", "tasks"]).1.contains("\nt "));
+}
+
+#[test]
+fn watch_streams_a_task_s_log_lines_until_interrupted() {
+    let daemon = Daemon::start("tasks-watch", "");
+    let response = client()
+        .post(daemon.at("/kapacitor/v1/tasks"))
+        .json(&json!({"id": "logged", "status": "enabled",
+                      "script": "stream|from().measurement('cpu')|log().prefix('P')",
+                      "dbrps": [{"db": "telegraf", "rp": "autogen"}]}))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut watch = condenser()
+        .args(["-url", &daemon.url, "watch", "logged"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kapacitor's HTTP stream too, with a filter of the level.
+    let mut http = client()
+        .get(daemon.at("/kapacitor/v1preview/logs?task=logged&lvl=info%2B"))
+        .send()
+        .unwrap();
+    assert_eq!(http.headers()["content-type"], "application/logfmt");
+    // Write until the watcher has subscribed and seen a line.
+    let stdout = watch.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut first = String::new();
+        let mut stdout = std::io::BufReader::new(stdout);
+        std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+        first
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !reader.is_finished() {
+        assert!(Instant::now() < deadline, "watch printed nothing");
+        write(&daemon, "cpu,host=a v=1 0\n");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let first = reader.join().unwrap();
+    assert!(
+        first.contains(" lvl=info msg=\"log node\" ") && first.contains(" task=logged prefix=P "),
+        "{first}"
+    );
+    let mut line = String::new();
+    let mut body = std::io::BufReader::new(&mut http);
+    std::io::BufRead::read_line(&mut body, &mut line).unwrap();
+    assert!(line.contains(" task=logged "), "{line}");
+    // Interrupted, watch ends quietly.
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &watch.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    assert!(watch.wait().unwrap().success());
 }

@@ -2,7 +2,7 @@
 //! `enable`, `disable`, `reload`, `delete tasks|templates`, `define-template`,
 //! `show-template`, and the topic verbs: `list topics|topic-handlers`, `show-topic`,
 //! `show-topic-handler`, `define-topic-handler`, `delete topics|topic-handlers`; `stats`,
-//! `vars`, `version`): they speak the daemon's gRPC control plane
+//! `vars`, `version`, `logs`, `watch`): they speak the daemon's gRPC control plane
 //! (`condenser.v1.Control`, on the daemon's one port: `--url`, `CONDENSER_URL`, by default
 //! the local daemon) and print what Kapacitor's own `kapacitor` prints, byte for byte.
 //!
@@ -10,6 +10,7 @@
 //! a misused one prints its usage and exits 2.
 
 pub(crate) mod alerts;
+pub(crate) mod logs;
 pub(crate) mod stats;
 pub(crate) mod tasks;
 pub(crate) mod templates;
@@ -105,6 +106,20 @@ impl Control {
             runtime,
             client: ControlClient::with_interceptor(channel, Token(token)),
         })
+    }
+
+    /// Runs `work` with the client, waiting for it to end; its status, if it failed, is
+    /// the error.
+    pub(crate) fn run<F>(
+        &self,
+        work: impl FnOnce(ControlClient<InterceptedService<Channel, Token>>) -> F,
+    ) -> Result<(), ClientError>
+    where
+        F: Future<Output = Result<(), tonic::Status>>,
+    {
+        self.runtime
+            .block_on(work(self.client.clone()))
+            .map_err(ClientError::from)
     }
 
     /// Makes one call with the client, waiting for its answer.

@@ -94,3 +94,11 @@ pub(crate) fn version() {
         crate::daemon::kapacitor_api::KAPACITOR_VERSION
     );
 }
+
+/// `backup FILE`: writes a copy of the daemon's store to `FILE` (a new file).
+pub(crate) fn backup(control: &Control, path: Option<&std::path::Path>) -> Result<(), ClientError> {
+    let path = path.ok_or_else(|| ClientError("must provide file path for backup.".to_owned()))?;
+    let backup = control.call(|mut c| async move { c.backup(proto::BackupRequest {}).await })?;
+    std::fs::write(path, backup.store)
+        .map_err(|e| ClientError(format!("failed to save backup: {e}")))
+}

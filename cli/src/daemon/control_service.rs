@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+use super::Daemon;
 use super::alerts::{Alerts, AlertsError, event_proto, handler_proto, handler_spec, parse_level};
+use super::logs::LogStream;
 use super::stats::ServerStats;
 use super::tasks::{
     DbrpRecord, TaskChange, TaskError, TaskKind, TaskStatus, Tasks, TemplateChange,
@@ -13,25 +15,26 @@ use super::tasks::{
 use crate::control::proto;
 use crate::control::proto::control_server::{Control, ControlServer};
 
-/// The gRPC service, ready to be routed next to the HTTP APIs.
-pub(crate) fn server(
-    tasks: Arc<Tasks>,
-    alerts: Arc<Alerts>,
-    stats: Arc<ServerStats>,
-) -> ControlServer<ControlService> {
+/// The gRPC service over `daemon`, ready to be routed next to the HTTP APIs.
+pub(crate) fn server(daemon: &Daemon) -> ControlServer<ControlService> {
     ControlServer::new(ControlService {
-        tasks,
-        alerts,
-        stats,
+        tasks: Arc::clone(&daemon.tasks),
+        alerts: Arc::clone(&daemon.alerts),
+        stats: Arc::clone(&daemon.stats),
+        logs: daemon.logs.clone(),
+        daemon: daemon.clone(),
     })
 }
 
-/// `condenser.v1.Control` over the daemon's tasks, templates, topics and topic handlers.
+/// `condenser.v1.Control` over the daemon's tasks, templates, topics and topic handlers,
+/// its stats and its log lines.
 #[derive(Debug)]
 pub(crate) struct ControlService {
     tasks: Arc<Tasks>,
     alerts: Arc<Alerts>,
     stats: Arc<ServerStats>,
+    logs: LogStream,
+    daemon: Daemon,
 }
 
 /// The status of a refused alerts operation.
@@ -377,5 +380,32 @@ impl Control for ControlService {
         Ok(Response::new(proto::Vars {
             json: self.stats.debug_vars().await,
         }))
+    }
+
+    type StreamLogsStream = std::pin::Pin<
+        Box<dyn tokio_stream::Stream<Item = Result<proto::LogLine, Status>> + Send + 'static>,
+    >;
+
+    async fn stream_logs(
+        &self,
+        request: Request<proto::StreamLogsRequest>,
+    ) -> Result<Response<Self::StreamLogsStream>, Status> {
+        let pairs = request
+            .into_inner()
+            .filters
+            .into_iter()
+            .map(|f| (f.key, f.value))
+            .collect();
+        let filters = super::logs::filters(pairs).map_err(Status::invalid_argument)?;
+        let lines = super::logs::lines(&self.logs, filters, |line| Ok(line.to_proto()));
+        Ok(Response::new(Box::pin(lines)))
+    }
+
+    async fn backup(
+        &self,
+        _request: Request<proto::BackupRequest>,
+    ) -> Result<Response<proto::BackupResponse>, Status> {
+        let store = self.daemon.backup().await.map_err(Status::internal)?;
+        Ok(Response::new(proto::BackupResponse { store }))
     }
 }

@@ -119,6 +119,27 @@ impl Store {
         Ok(existed)
     }
 
+    /// A consistent copy of every collection, as of one moment, written to a new store at
+    /// `path` (which must not exist): the store of a backup, ready to be the
+    /// `condenser.redb` of a data directory.
+    pub(crate) fn backup(&self, path: &Path) -> Result<(), StoreError> {
+        let copy = Database::builder()
+            .create(path)
+            .map_err(|e| self.error(format!("backup {}: {e}", path.display())))?;
+        let read = self.db.begin_read().map_err(|e| self.error(e))?;
+        let write = copy.begin_write().map_err(|e| self.error(e))?;
+        for collection in Collection::ALL {
+            let from = read.open_table(collection.0).map_err(|e| self.error(e))?;
+            let mut to = write.open_table(collection.0).map_err(|e| self.error(e))?;
+            for entry in from.iter().map_err(|e| self.error(e))? {
+                let (id, record) = entry.map_err(|e| self.error(e))?;
+                to.insert(id.value(), record.value())
+                    .map_err(|e| self.error(e))?;
+            }
+        }
+        write.commit().map_err(|e| self.error(e))
+    }
+
     /// Every record of `collection`, by id in id order. A record that no longer decodes is
     /// an error naming it (never skipped).
     pub(crate) fn all<T: DeserializeOwned>(
@@ -141,6 +162,27 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_backup_is_a_store_with_every_record() {
+        let dir =
+            std::env::temp_dir().join(format!("condenser-store-backup-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir.join("a.redb")).unwrap();
+        store.put(Collection::TASKS, "t", &vec![1]).unwrap();
+        store.put(Collection::TEMPLATES, "m", &vec![2]).unwrap();
+        store.backup(&dir.join("copy.redb")).unwrap();
+        drop(store);
+        let copy = Store::open(&dir.join("copy.redb")).unwrap();
+        let tasks: Vec<(String, Vec<i32>)> = copy.all(Collection::TASKS).unwrap();
+        let templates: Vec<(String, Vec<i32>)> = copy.all(Collection::TEMPLATES).unwrap();
+        assert_eq!(
+            (tasks, templates),
+            (vec![("t".into(), vec![1])], vec![("m".into(), vec![2])])
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn records_survive_reopening_and_deletes_are_kept() {

@@ -98,6 +98,10 @@ pub(crate) fn run(start: Start) {
         }
     };
     let id = env.name.clone();
+    // Everything the task logs says which task (and, in Kapacitor's words, which master).
+    let _span =
+        tracing::info_span!("task", service = "kapacitor", task_master = "main", task = %id)
+            .entered();
     let task = match Task::build(&plan, &env) {
         Ok(task) => task,
         Err(error) => {

@@ -5,7 +5,7 @@
 //! `dot-view`), `POST /tasks` (from a template with `template-id` and `vars`),
 //! `GET|PATCH|DELETE /tasks/<id>`, and the httpOut results of running tasks at
 //! `GET /tasks/<id>/<name>`. Templates: `GET|POST /templates`, `GET|PATCH|DELETE
-//! /templates/<id>`. `GET /debug/vars`. Alert topics, their events and handlers under `/alerts/topics` (in
+//! /templates/<id>`. `GET /debug/vars`, the log lines at `GET /kapacitor/v1preview/logs`, `GET /storage/backup`. Alert topics, their events and handlers under `/alerts/topics` (in
 //! `alerts.rs`). An error is `{"error": …, "message": …}`.
 
 use std::collections::HashMap;
@@ -24,16 +24,14 @@ use super::tasks::{
     TemplateView,
 };
 use crate::control::{task_fields, task_json, template_fields};
+use crate::daemon::Daemon;
+use crate::daemon::logs::LogStream;
 use crate::daemon::stats::ServerStats;
 
 mod alerts;
 
-/// Kapacitor's routes over `tasks` and `alerts`.
-pub(crate) fn router(
-    tasks: Arc<Tasks>,
-    alerts: Arc<crate::daemon::alerts::Alerts>,
-    stats: Arc<ServerStats>,
-) -> Router {
+/// Kapacitor's routes over `daemon`.
+pub(crate) fn router(daemon: &Daemon) -> Router {
     Router::new()
         .route("/kapacitor/v1/ping", get(ping).head(ping))
         .route("/kapacitor/v1/tasks", get(list_tasks).post(create_task))
@@ -52,12 +50,22 @@ pub(crate) fn router(
                 .patch(update_template)
                 .delete(delete_template),
         )
-        .with_state(tasks)
-        .merge(alerts::routes().with_state(alerts))
+        .with_state(Arc::clone(&daemon.tasks))
+        .merge(alerts::routes().with_state(Arc::clone(&daemon.alerts)))
         .merge(
             Router::new()
                 .route("/kapacitor/v1/debug/vars", get(debug_vars))
-                .with_state(stats),
+                .with_state(Arc::clone(&daemon.stats)),
+        )
+        .merge(
+            Router::new()
+                .route("/kapacitor/v1preview/logs", get(logs))
+                .with_state(daemon.logs.clone()),
+        )
+        .merge(
+            Router::new()
+                .route("/kapacitor/v1/storage/backup", get(backup))
+                .with_state(daemon.clone()),
         )
         .layer(axum::middleware::map_response(kapacitor_version))
 }
@@ -89,6 +97,56 @@ async fn debug_vars(State(stats): State<Arc<ServerStats>>) -> Response {
         stats.debug_vars().await,
     )
         .into_response()
+}
+
+/// `/kapacitor/v1preview/logs`: the log lines from now on that pass the query's filters,
+/// streamed as logfmt (JSON when asked for with `Accept: application/json`).
+async fn logs(
+    State(logs): State<LogStream>,
+    headers: axum::http::HeaderMap,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let filters = match crate::daemon::logs::filters(pairs) {
+        Ok(filters) => filters,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message).into_response(),
+    };
+    let json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let lines = crate::daemon::logs::lines(&logs, filters, move |line| {
+        Ok::<_, std::convert::Infallible>(if json { line.json() } else { line.logfmt() })
+    });
+    let content_type = if json {
+        "application/json"
+    } else {
+        "application/logfmt"
+    };
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, content_type)],
+        axum::body::Body::from_stream(lines),
+    )
+        .into_response()
+}
+
+/// `/storage/backup`: a consistent copy of the store, as a file to download.
+async fn backup(State(daemon): State<Daemon>) -> Response {
+    match daemon.backup().await {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"condenser.redb\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(message) => error(StatusCode::INTERNAL_SERVER_ERROR, &message).into_response(),
+    }
 }
 
 /// `/ping`: 204, as Kapacitor (its version is in the header every response carries).
