@@ -225,3 +225,48 @@ pub(crate) fn handler_json(handler: &proto::TopicHandler) -> Json {
         "match": handler.r#match,
     })
 }
+
+/// `recording` as Kapacitor's `GET /recordings/<id>` writes it.
+pub(crate) fn recording_fields(recording: &proto::Recording) -> Vec<(&'static str, Json)> {
+    vec![
+        (
+            "link",
+            link(
+                "self",
+                format!("{KAPACITOR_BASE}/recordings/{}", recording.id),
+            ),
+        ),
+        ("id", json!(recording.id)),
+        ("type", json!(recording.r#type)),
+        ("size", json!(recording.size)),
+        ("date", time_json(recording.date)),
+        ("error", json!(recording.error)),
+        ("status", json!(recording.status)),
+        ("progress", json!(recording.progress)),
+    ]
+}
+
+/// `replay` as Kapacitor's `GET /replays/<id>` writes it.
+pub(crate) fn replay_fields(replay: &proto::ReplayStatus) -> Vec<(&'static str, Json)> {
+    vec![
+        (
+            "link",
+            link("self", format!("{KAPACITOR_BASE}/replays/{}", replay.id)),
+        ),
+        ("id", json!(replay.id)),
+        ("task", json!(replay.task)),
+        ("recording", json!(replay.recording)),
+        ("recording-time", json!(replay.recording_time)),
+        ("clock", json!(replay.clock)),
+        ("date", time_json(replay.date)),
+        ("error", json!(replay.error)),
+        ("status", json!(replay.status)),
+        ("progress", json!(replay.progress)),
+        ("stats", json!({})),
+    ]
+}
+
+/// An object of `fields`.
+pub(crate) fn object(fields: Vec<(&'static str, Json)>) -> Json {
+    Json::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}

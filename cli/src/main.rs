@@ -70,7 +70,7 @@ enum Command {
     /// List what the daemon holds: `list tasks|templates|topics [PATTERN…]`,
     /// `list topic-handlers [TOPIC-PATTERN] [HANDLER-PATTERN…]`
     List {
-        /// What to list: tasks, templates, topics or topic-handlers
+        /// What to list: tasks, templates, recordings, replays, topics or topic-handlers
         kind: String,
         /// Glob patterns of ids (all when none)
         patterns: Vec<String>,
@@ -109,6 +109,10 @@ enum Command {
     Vars,
     /// Print this command line's version
     Version,
+    /// Record what a task takes: `record stream --task T --duration D`
+    Record(client::recordings::RecordArgs),
+    /// Replay a recording against a task: `replay --recording R --task T`
+    Replay(client::recordings::ReplayArgs),
     /// Save a copy of the daemon's store (tasks, templates, topic handlers) to a file
     Backup {
         /// The file to write
@@ -148,7 +152,7 @@ enum Command {
     /// Delete what the daemon holds: `delete tasks|templates|topics PATTERN…`,
     /// `delete topic-handlers TOPIC PATTERN…`
     Delete {
-        /// What to delete: tasks, templates, topics or topic-handlers
+        /// What to delete: tasks, templates, recordings, replays, topics or topic-handlers
         kind: String,
         /// Ids or glob patterns
         #[arg(required = true)]
@@ -253,14 +257,14 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
 
 /// Runs a client verb against the daemon at `url`.
 fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode {
-    use client::{ClientError, alerts, stats, tasks, templates};
+    use client::{ClientError, alerts, recordings, stats, tasks, templates};
     let api = match client::Control::connect(url) {
         Ok(control) => control,
         Err(error) => return client::finish(Err(error)),
     };
     let unknown = |what: &str, kind: &str| {
         Err(ClientError(format!(
-            "cannot {what} '{kind}' did you mean 'tasks', 'templates', 'topics' or 'topic-handlers'?"
+            "cannot {what} '{kind}' did you mean 'tasks', 'templates', 'recordings', 'replays', 'topics' or 'topic-handlers'?"
         )))
     };
     client::finish(match verb {
@@ -271,6 +275,8 @@ fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode
             "templates" => templates::list_templates(&api, &patterns, as_json),
             "topics" => alerts::list_topics(&api, &patterns, as_json),
             "topic-handlers" => alerts::list_topic_handlers(&api, &patterns, as_json),
+            "recordings" => recordings::list_recordings(&api, &patterns, as_json),
+            "replays" => recordings::list_replays(&api, &patterns, as_json),
             _ => unknown("list", &kind),
         },
         Command::Show { id, dot } => tasks::show(&api, &id, dot, as_json),
@@ -282,6 +288,8 @@ fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode
         Command::DefineTopicHandler { file } => alerts::define_topic_handler(&api, &file),
         Command::Stats { category } => stats::stats(&api, &category, as_json),
         Command::Vars => stats::vars(&api),
+        Command::Record(args) => recordings::record(&api, &args),
+        Command::Replay(args) => recordings::replay(&api, &args),
         Command::Backup { file } => stats::backup(&api, file.as_deref()),
         Command::Logs { filters } => client::logs::logs(&api, &filters),
         Command::Watch { task, filters } => client::logs::watch(&api, &task, &filters),
@@ -294,6 +302,8 @@ fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode
             "templates" => templates::delete(&api, &patterns),
             "topics" => alerts::delete_topics(&api, &patterns),
             "topic-handlers" => alerts::delete_topic_handlers(&api, &patterns),
+            "recordings" => recordings::delete_recordings(&api, &patterns),
+            "replays" => recordings::delete_replays(&api, &patterns),
             _ => unknown("delete", &kind),
         },
         _ => Err(ClientError("not a client verb".to_owned())),

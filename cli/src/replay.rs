@@ -157,7 +157,7 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
         }
     }
     for recording in &args.data {
-        for write in read_stream_recording(recording)? {
+        for write in read_stream_recording(recording, Precision::Second, Some(REPLAY_START))? {
             engine.write(Arc::new(write), condenser_engine::clock::system_now())?;
             // The wall clock moves on while the replay runs, as Kapacitor's does.
             engine.tick(condenser_engine::clock::system_now())?;
@@ -198,10 +198,15 @@ pub(crate) fn random_id() -> String {
 }
 
 /// Reads a stream recording: records of three lines (database, retention policy, one point
-/// in line protocol with a timestamp in seconds). Consecutive points of one database,
-/// retention policy and measurement become one write; times are shifted so that the first
-/// record's point is at 1971-01-01T00:00:00Z.
-fn read_stream_recording(path: &Path) -> anyhow::Result<Vec<WriteBatch>> {
+/// in line protocol with a timestamp in `precision`). Consecutive points of one database,
+/// retention policy and measurement become one write; with `first_at`, times are shifted
+/// so that the first record's point is at `first_at` (Kapacitor's recordings of its tests start
+/// at 1971-01-01T00:00:00Z), else kept.
+pub(crate) fn read_stream_recording(
+    path: &Path,
+    precision: Precision,
+    first_at: Option<i64>,
+) -> anyhow::Result<Vec<WriteBatch>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read recording {}: {e}", path.display()))?;
     let lines: Vec<&str> = text
@@ -239,7 +244,7 @@ fn read_stream_recording(path: &Path) -> anyhow::Result<Vec<WriteBatch>> {
                 .iter()
                 .map(|(_, _, l)| format!("{l}\n"))
                 .collect();
-            parse(body.as_bytes(), ParseOptions::new(Precision::Second, 0))
+            parse(body.as_bytes(), ParseOptions::new(precision, 0))
         };
         let mut parsed = parse_records(end)?;
         // A recording may give a field another type point by point (Kapacitor keeps no
@@ -254,9 +259,14 @@ fn read_stream_recording(path: &Path) -> anyhow::Result<Vec<WriteBatch>> {
             anyhow::bail!("{}: {error}", path.display());
         }
         for table in parsed.tables {
-            let first_time = first_time(&table.batch)?;
-            let shift = *shift.get_or_insert(REPLAY_START - first_time);
-            let batch = shift_times(&table.batch, shift)?;
+            let batch = match first_at {
+                Some(first_at) => {
+                    let first_time = first_time(&table.batch)?;
+                    let shift = *shift.get_or_insert(first_at - first_time);
+                    shift_times(&table.batch, shift)?
+                }
+                None => table.batch,
+            };
             writes.push(WriteBatch::try_new(
                 db.into(),
                 rp.into(),

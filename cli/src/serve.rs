@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::daemon::Daemon;
 use crate::daemon::alerts::Alerts;
 use crate::daemon::logs::LogStream;
+use crate::daemon::recordings::Recordings;
 use crate::daemon::stats::{Identity, ServerStats};
 use crate::daemon::store::Store;
 use crate::daemon::tasks::Tasks;
@@ -207,6 +208,7 @@ pub(crate) async fn run(
         },
         ..AlertContext::default()
     };
+    let replay_alerts = alerts.clone();
     let engine = EngineService::start(
         alerts,
         EngineConfig {
@@ -238,6 +240,16 @@ pub(crate) async fn run(
         alerts: Arc::clone(&alerts),
         stats: Arc::new(ServerStats::new(identity, hostname(), Arc::clone(&tasks))),
         logs,
+        recordings: Arc::new(
+            Recordings::load(
+                Arc::clone(&store),
+                config.data_dir.join("recordings"),
+                Arc::clone(&tasks),
+                Arc::clone(&handlers),
+                replay_alerts,
+            )
+            .context("loading the recordings")?,
+        ),
         store: Arc::clone(&store),
     };
     let writer = Writer::new(

@@ -203,4 +203,14 @@ pub struct AlertContext {
     pub inhibitors: Inhibitors,
     /// The handlers of services configured `global`, added to every alert node.
     pub globals: condenser_model::handler::GlobalHandlers,
+    /// The task master the tasks run in, the first part of their alert nodes' own topics
+    /// (`None`: Kapacitor's `main`; a replay runs in its own).
+    pub task_master: Option<String>,
+}
+
+impl AlertContext {
+    /// The name of the task master the tasks run in.
+    pub fn task_master(&self) -> &str {
+        self.task_master.as_deref().unwrap_or("main")
+    }
 }

@@ -42,6 +42,6 @@ pub use engine::{Dbrp, Engine, Route};
 pub use error::{Error, Result};
 pub use service::{
     EngineConfig, EngineHandle, EngineService, EngineStats, QueueStatistics, Refused, RunningTask,
-    TaskHandlers, TaskRouter,
+    TapHandle, TaskHandlers, TaskRouter,
 };
 pub use task::{Task, TaskEnv};

@@ -877,3 +877,109 @@ fn watch_streams_a_task_s_log_lines_until_interrupted() {
     assert!(interrupted.success());
     assert!(watch.wait().unwrap().success());
 }
+
+#[test]
+fn a_stream_recording_replays_against_a_task_whose_alerts_reach_its_handlers() {
+    let dir = scratch_dir("tasks-record");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("alerts.log");
+    let tick = dir.join("cpu.tick");
+    std::fs::write(
+        &tick,
+        format!(
+            "dbrp \"telegraf\".\"autogen\"\nstream\n    |from().measurement('cpu').groupBy('host')\n    \
+             |alert()\n        .crit(lambda: \"v\" > 90)\n        .log('{}')\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let daemon = Daemon::start_in(&dir, "");
+    let ok = |args: &[&str]| {
+        let (code, out, err) = verb(&daemon, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    // The task need not run to be recorded for.
+    ok(&["define", "cpu", "-tick", &tick.display().to_string()]);
+    // Meanwhile, writes: what the task takes is recorded, the rest is not.
+    let writer = std::thread::scope(|scope| {
+        let recording = scope.spawn(|| {
+            condenser()
+                .args(["-url", &daemon.url, "record", "stream", "-task", "cpu"])
+                .args(["-duration", "1500ms", "-recording-id", "rec1"])
+                .output()
+                .unwrap()
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        write(
+            &daemon,
+            "cpu,host=a v=95 0\nmem v=1 0\ncpu,host=a v=50 10\n",
+        );
+        recording.join().unwrap()
+    });
+    assert!(
+        writer.status.success(),
+        "{}",
+        String::from_utf8_lossy(&writer.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&writer.stdout), "rec1\n");
+    let data = std::fs::read_to_string(daemon.data_dir.join("recordings/rec1.srpl")).unwrap();
+    assert_eq!(
+        data,
+        "telegraf\nautogen\ncpu,host=a v=95.0 0\ntelegraf\nautogen\ncpu,host=a v=50.0 10000000000\n"
+    );
+    let listed = ok(&["list", "recordings"]);
+    assert!(
+        listed.starts_with(&format!(
+            "{:<5}{:<8}{:<10}{:<10}{:<23}\nrec1 stream  finished  {:<10}",
+            "ID", "Type", "Status", "Size", "Date", "84 B"
+        )),
+        "{listed}"
+    );
+
+    // The replay keeps the recorded times; its alerts reach the task's log handler.
+    assert_eq!(
+        ok(&[
+            "replay",
+            "-recording",
+            "rec1",
+            "-task",
+            "cpu",
+            "-replay-id",
+            "r1",
+            "-rec-time"
+        ]),
+        "r1\n"
+    );
+    let events = events(&log, 2);
+    assert_eq!(
+        (events[0]["level"].as_str(), events[1]["level"].as_str()),
+        (Some("CRITICAL"), Some("OK"))
+    );
+    assert_eq!(events[0]["time"], "1970-01-01T00:00:00Z");
+    let replays = ok(&["list", "replays"]);
+    assert!(
+        replays.contains("\nr1 cpu  rec1      finished fast    "),
+        "{replays}"
+    );
+    let (status, body) = get(&daemon, "/kapacitor/v1/replays/r1");
+    assert_eq!((status, body["status"].as_str()), (200, Some("finished")));
+    // What cannot be done says why.
+    let (code, _, err) = verb(&daemon, &["replay", "-recording", "nosuch", "-task", "cpu"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (3, "Error: recording not found: no recording exists\n")
+    );
+    let (code, _, err) = verb(&daemon, &["record", "batch", "-task", "cpu"]);
+    assert_eq!(code, 3, "{err}");
+    ok(&["delete", "recordings", "rec*"]);
+    ok(&["delete", "replays", "r1"]);
+    assert!(!daemon.data_dir.join("recordings/rec1.srpl").exists());
+    assert_eq!(
+        ok(&["list", "replays"]),
+        format!(
+            "{:<3}{:<5}{:<10}{:<9}{:<8}{:<23}\n",
+            "ID", "Task", "Recording", "Status", "Clock", "Date"
+        )
+    );
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use super::{ClientError, Control, rfc822};
+use super::{ClientError, Control, patterns_or_all, rfc822};
 use crate::control::{event_json, handler_json, proto, topic_json};
 
 /// The topics matching `pattern` (every one when empty), by id.
@@ -71,15 +71,6 @@ pub(crate) fn list_topics(
         row(&topic.id, &topic.level, &topic.collected.to_string());
     }
     Ok(())
-}
-
-/// The patterns given, or the one that takes everything.
-fn patterns_or_all(patterns: &[String]) -> Vec<&str> {
-    if patterns.is_empty() {
-        vec![""]
-    } else {
-        patterns.iter().map(String::as_str).collect()
-    }
 }
 
 /// `show-topic ID`: the topic's level, collected count, handlers and events by time.

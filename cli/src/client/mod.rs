@@ -2,7 +2,8 @@
 //! `enable`, `disable`, `reload`, `delete tasks|templates`, `define-template`,
 //! `show-template`, and the topic verbs: `list topics|topic-handlers`, `show-topic`,
 //! `show-topic-handler`, `define-topic-handler`, `delete topics|topic-handlers`; `stats`,
-//! `vars`, `version`, `logs`, `watch`): they speak the daemon's gRPC control plane
+//! `vars`, `version`, `logs`, `watch`, `backup`; `record stream`, `replay`,
+//! `list|delete recordings|replays`): they speak the daemon's gRPC control plane
 //! (`condenser.v1.Control`, on the daemon's one port: `--url`, `CONDENSER_URL`, by default
 //! the local daemon) and print what Kapacitor's own `kapacitor` prints, byte for byte.
 //!
@@ -11,6 +12,7 @@
 
 pub(crate) mod alerts;
 pub(crate) mod logs;
+pub(crate) mod recordings;
 pub(crate) mod stats;
 pub(crate) mod tasks;
 pub(crate) mod templates;
@@ -133,6 +135,15 @@ impl Control {
         self.runtime
             .block_on(call(self.client.clone()))
             .map(tonic::Response::into_inner)
+    }
+}
+
+/// The patterns given, or the one that takes everything.
+pub(crate) fn patterns_or_all(patterns: &[String]) -> Vec<&str> {
+    if patterns.is_empty() {
+        vec![""]
+    } else {
+        patterns.iter().map(String::as_str).collect()
     }
 }
 

@@ -238,11 +238,7 @@ pub(crate) fn list_tasks(
     patterns: &[String],
     as_json: bool,
 ) -> Result<(), ClientError> {
-    let patterns: Vec<&str> = if patterns.is_empty() {
-        vec![""]
-    } else {
-        patterns.iter().map(String::as_str).collect()
-    };
+    let patterns = super::patterns_or_all(patterns);
     let mut tasks = Vec::new();
     for pattern in patterns {
         tasks.extend(list(control, pattern)?);

@@ -81,11 +81,7 @@ pub(crate) fn list_templates(
     patterns: &[String],
     as_json: bool,
 ) -> Result<(), ClientError> {
-    let patterns: Vec<&str> = if patterns.is_empty() {
-        vec![""]
-    } else {
-        patterns.iter().map(String::as_str).collect()
-    };
+    let patterns = super::patterns_or_all(patterns);
     let mut templates = Vec::new();
     for pattern in patterns {
         templates.extend(list(control, pattern)?);

@@ -8,6 +8,7 @@ use tonic::{Request, Response, Status};
 use super::Daemon;
 use super::alerts::{Alerts, AlertsError, event_proto, handler_proto, handler_spec, parse_level};
 use super::logs::LogStream;
+use super::recordings::RecordingError;
 use super::stats::ServerStats;
 use super::tasks::{
     DbrpRecord, TaskChange, TaskError, TaskKind, TaskStatus, Tasks, TemplateChange,
@@ -44,6 +45,16 @@ fn alerts_status(error: AlertsError) -> Status {
         AlertsError::NotFound(_) => Status::not_found(message),
         AlertsError::Invalid(_) => Status::invalid_argument(message),
         AlertsError::Store(_) => Status::internal(message),
+    }
+}
+
+/// The status of a refused recording or replay operation.
+fn recording_status(error: RecordingError) -> Status {
+    let message = error.to_string();
+    match error {
+        RecordingError::NotFound(_) => Status::not_found(message),
+        RecordingError::Invalid(_) => Status::invalid_argument(message),
+        RecordingError::Io(_) => Status::internal(message),
     }
 }
 
@@ -407,5 +418,111 @@ impl Control for ControlService {
     ) -> Result<Response<proto::BackupResponse>, Status> {
         let store = self.daemon.backup().await.map_err(Status::internal)?;
         Ok(Response::new(proto::BackupResponse { store }))
+    }
+
+    async fn record_stream(
+        &self,
+        request: Request<proto::RecordStreamRequest>,
+    ) -> Result<Response<proto::Recording>, Status> {
+        let request = request.into_inner();
+        let record = self
+            .daemon
+            .recordings
+            .record_stream(&request.id, &request.task, request.stop)
+            .await
+            .map_err(recording_status)?;
+        Ok(Response::new(record.to_proto()))
+    }
+
+    async fn get_recording(
+        &self,
+        request: Request<proto::GetRecordingRequest>,
+    ) -> Result<Response<proto::Recording>, Status> {
+        let record = self
+            .daemon
+            .recordings
+            .recording(&request.into_inner().id)
+            .map_err(recording_status)?;
+        Ok(Response::new(record.to_proto()))
+    }
+
+    async fn list_recordings(
+        &self,
+        request: Request<proto::ListRecordingsRequest>,
+    ) -> Result<Response<proto::ListRecordingsResponse>, Status> {
+        let recordings = self
+            .daemon
+            .recordings
+            .recordings(&request.into_inner().pattern);
+        Ok(Response::new(proto::ListRecordingsResponse {
+            recordings: recordings.iter().map(|r| r.to_proto()).collect(),
+        }))
+    }
+
+    async fn delete_recording(
+        &self,
+        request: Request<proto::DeleteRecordingRequest>,
+    ) -> Result<Response<proto::DeleteRecordingResponse>, Status> {
+        self.daemon
+            .recordings
+            .delete_recording(&request.into_inner().id)
+            .map_err(recording_status)?;
+        Ok(Response::new(proto::DeleteRecordingResponse {}))
+    }
+
+    async fn replay(
+        &self,
+        request: Request<proto::ReplayRequest>,
+    ) -> Result<Response<proto::ReplayStatus>, Status> {
+        let request = request.into_inner();
+        let replay = self
+            .daemon
+            .recordings
+            .replay(
+                &request.id,
+                &request.task,
+                &request.recording,
+                request.recording_time,
+                request.real_clock,
+            )
+            .await
+            .map_err(recording_status)?;
+        Ok(Response::new(replay.to_proto()))
+    }
+
+    async fn get_replay(
+        &self,
+        request: Request<proto::GetReplayRequest>,
+    ) -> Result<Response<proto::ReplayStatus>, Status> {
+        let replay = self
+            .daemon
+            .recordings
+            .replay_status(&request.into_inner().id)
+            .map_err(recording_status)?;
+        Ok(Response::new(replay.to_proto()))
+    }
+
+    async fn list_replays(
+        &self,
+        request: Request<proto::ListReplaysRequest>,
+    ) -> Result<Response<proto::ListReplaysResponse>, Status> {
+        let replays = self
+            .daemon
+            .recordings
+            .replays(&request.into_inner().pattern);
+        Ok(Response::new(proto::ListReplaysResponse {
+            replays: replays.iter().map(|r| r.to_proto()).collect(),
+        }))
+    }
+
+    async fn delete_replay(
+        &self,
+        request: Request<proto::DeleteReplayRequest>,
+    ) -> Result<Response<proto::DeleteReplayResponse>, Status> {
+        self.daemon
+            .recordings
+            .delete_replay(&request.into_inner().id)
+            .map_err(recording_status)?;
+        Ok(Response::new(proto::DeleteReplayResponse {}))
     }
 }

@@ -8,6 +8,7 @@ pub(crate) mod auth;
 pub(crate) mod control_service;
 pub(crate) mod kapacitor_api;
 pub(crate) mod logs;
+pub(crate) mod recordings;
 pub(crate) mod stats;
 pub(crate) mod store;
 pub(crate) mod tasks;
@@ -25,6 +26,8 @@ pub(crate) struct Daemon {
     pub(crate) stats: Arc<stats::ServerStats>,
     /// The log lines.
     pub(crate) logs: logs::LogStream,
+    /// The recordings and replays.
+    pub(crate) recordings: Arc<recordings::Recordings>,
     /// The durable records (for backups).
     pub(crate) store: Arc<store::Store>,
 }

@@ -33,12 +33,20 @@ impl Collection {
     /// Who the server is ([`crate::daemon::stats::Identity`]), under `identity`.
     pub(crate) const SERVER: Collection = Collection(TableDefinition::new("server"));
 
+    /// The recordings ([`crate::daemon::recordings::RecordingRecord`]; their data are
+    /// files).
+    pub(crate) const RECORDINGS: Collection = Collection(TableDefinition::new("recordings"));
+    /// The replays ([`crate::daemon::recordings::ReplayRecord`]).
+    pub(crate) const REPLAYS: Collection = Collection(TableDefinition::new("replays"));
+
     /// Every collection.
-    const ALL: [Collection; 4] = [
+    const ALL: [Collection; 6] = [
         Collection::TASKS,
         Collection::TEMPLATES,
         Collection::TOPIC_HANDLERS,
         Collection::SERVER,
+        Collection::RECORDINGS,
+        Collection::REPLAYS,
     ];
 }
 

@@ -763,6 +763,35 @@ impl Tasks {
         Ok(())
     }
 
+    /// Task `id`'s record and plan, with its dbrps, to run elsewhere (a replay).
+    pub(crate) async fn plan_of(
+        &self,
+        id: &str,
+    ) -> Result<(TaskRecord, datafusion_expr::LogicalPlan, Vec<Dbrp>), TaskError> {
+        let record = self
+            .state
+            .lock()
+            .await
+            .tasks
+            .get(id)
+            .cloned()
+            .ok_or_else(|| TaskError::NotFound("no task exists".to_owned()))?;
+        let (plan, dbrps) = self.plan(&record)?;
+        Ok((record, plan, dbrps))
+    }
+
+    /// The writes task `id` takes (whether or not it runs), for a recording.
+    pub(crate) async fn route_of(&self, id: &str) -> Result<condenser_engine::Route, TaskError> {
+        let (record, plan, dbrps) = self.plan_of(id).await?;
+        let env = condenser_engine::TaskEnv {
+            name: record.id.clone(),
+            ..condenser_engine::TaskEnv::default()
+        };
+        let task = condenser_engine::Task::build(&plan, &env)
+            .map_err(|e| TaskError::Invalid(e.to_string()))?;
+        Ok(condenser_engine::Route::new(&task, dbrps))
+    }
+
     /// How many tasks there are, and how many of them are enabled.
     pub(crate) async fn counts(&self) -> (u64, u64) {
         let state = self.state.lock().await;

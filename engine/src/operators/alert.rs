@@ -221,10 +221,11 @@ impl AlertOperator {
         }
     }
 
-    /// The topic of the node's own handlers, as Kapacitor names it: `main:<task>:<node>`
-    /// (`main` is Kapacitor's task master).
-    pub fn own_topic(task: &str, node: &str) -> String {
-        format!("main:{task}:{node}")
+    /// The topic of the node's own handlers, as Kapacitor names it:
+    /// `<task master>:<task>:<node>` (`main:cpu_alert:alert2`; a replay's task master is
+    /// the replay's id).
+    pub fn own_topic(alerts: &AlertContext, task: &str, node: &str) -> String {
+        format!("{}:{task}:{node}", alerts.task_master())
     }
 
     /// The index of `group`'s state. A new group's is made with its inhibitors, and resumes
@@ -273,7 +274,8 @@ impl AlertOperator {
         first: FirstMessage<'_>,
         node: &str,
     ) -> Result<()> {
-        let own = (!self.spec.handlers.is_empty()).then(|| Self::own_topic(&self.task, node));
+        let own = (!self.spec.handlers.is_empty())
+            .then(|| Self::own_topic(&self.alerts, &self.task, node));
         if own.is_none() && self.spec.topic.is_none() {
             return Ok(());
         }
@@ -539,7 +541,7 @@ impl AlertOperator {
         self.triggered.set(triggered);
         let mut topics = Vec::new();
         if !self.spec.handlers.is_empty() {
-            topics.push(Self::own_topic(&self.task, node));
+            topics.push(Self::own_topic(&self.alerts, &self.task, node));
         }
         topics.extend(self.spec.topic.iter().cloned());
         if topics.is_empty() {

@@ -22,7 +22,7 @@ use datafusion_expr::LogicalPlan;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use router::{QueueCounters, RouteEntry};
-pub use router::{QueueStatistics, Refused, TaskRouter};
+pub use router::{QueueStatistics, Refused, TapHandle, TaskRouter};
 use runner::{Start, TaskCommand, TaskInput};
 
 use crate::alerts::AlertContext;

@@ -73,8 +73,37 @@ pub(crate) struct RouteEntry {
     pub(crate) counters: Arc<QueueCounters>,
 }
 
+/// A copy of the writes a route takes, for a recording.
+#[derive(Debug)]
+struct Tap {
+    id: u64,
+    route: Route,
+    sender: std::sync::mpsc::Sender<Arc<WriteBatch>>,
+}
+
+/// While kept, the writes a route takes are copied to its receiver (a recording); dropped,
+/// the copying stops.
+#[derive(Debug)]
+pub struct TapHandle {
+    router: TaskRouter,
+    id: u64,
+}
+
+impl Drop for TapHandle {
+    fn drop(&mut self) {
+        let mut taps = match self.router.inner.taps.write() {
+            Ok(taps) => taps,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        taps.retain(|t| t.id != self.id);
+    }
+}
+
 #[derive(Debug, Default)]
 struct RouterInner {
+    /// The recordings' copies.
+    taps: RwLock<Vec<Tap>>,
+    next_tap: AtomicU64,
     /// The running tasks in the order they were defined; replaced whole on a change, so a
     /// write routes over one consistent set without holding the lock.
     routes: RwLock<Arc<Vec<RouteEntry>>>,
@@ -117,7 +146,39 @@ impl TaskRouter {
         let batches: Vec<Arc<WriteBatch>> = batches.into_iter().map(Arc::new).collect();
         self.route(&batches, 0, None, timeout).await?;
         self.inner.stats.took(&batches);
+        self.copy_to_taps(&batches);
         Ok(())
+    }
+
+    /// Copies, from now on, the writes to ingest that `route` takes (batch by batch) to the
+    /// receiver, for as long as the handle is kept.
+    pub fn tap(&self, route: Route) -> (TapHandle, std::sync::mpsc::Receiver<Arc<WriteBatch>>) {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let id = self.inner.next_tap.fetch_add(1, Ordering::Relaxed);
+        let mut taps = match self.inner.taps.write() {
+            Ok(taps) => taps,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        taps.push(Tap { id, route, sender });
+        (
+            TapHandle {
+                router: self.clone(),
+                id,
+            },
+            receiver,
+        )
+    }
+
+    fn copy_to_taps(&self, batches: &[Arc<WriteBatch>]) {
+        let taps = match self.inner.taps.read() {
+            Ok(taps) => taps,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for tap in taps.iter() {
+            for batch in batches.iter().filter(|b| tap.route.takes(b)) {
+                let _ = tap.sender.send(Arc::clone(batch));
+            }
+        }
     }
 
     /// Hands `batches`, `hops` influxDBOut generations away from the write that caused

@@ -214,7 +214,7 @@ fn runner(node: &TickNode, parents: &[usize], shared: &mut Shared) -> Result<Run
             let spec = &spec;
             if !spec.handlers.is_empty() {
                 shared.alert_handlers.push((
-                    AlertOperator::own_topic(&env.name, &node.name()),
+                    AlertOperator::own_topic(&env.alerts, &env.name, &node.name()),
                     spec.handlers.clone(),
                 ));
             }

@@ -25,11 +25,13 @@ pub mod error;
 pub mod escape;
 mod parser;
 mod table_builder;
+mod write;
 
 use arrow::record_batch::RecordBatch;
 use condenser_model::Precision;
 
 pub use error::{LineError, LineErrorKind};
+pub use write::write_lines;
 
 use crate::{Error, Result};
 

@@ -6,7 +6,7 @@
 //! `GET|PATCH|DELETE /tasks/<id>`, and the httpOut results of running tasks at
 //! `GET /tasks/<id>/<name>`. Templates: `GET|POST /templates`, `GET|PATCH|DELETE
 //! /templates/<id>`. `GET /debug/vars`, the log lines at `GET /kapacitor/v1preview/logs`, `GET /storage/backup`. Alert topics, their events and handlers under `/alerts/topics` (in
-//! `alerts.rs`). An error is `{"error": …, "message": …}`.
+//! `alerts.rs`); recordings and replays (in `recordings.rs`). An error is `{"error": …, "message": …}`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +29,7 @@ use crate::daemon::logs::LogStream;
 use crate::daemon::stats::ServerStats;
 
 mod alerts;
+mod recordings;
 
 /// Kapacitor's routes over `daemon`.
 pub(crate) fn router(daemon: &Daemon) -> Router {
@@ -52,6 +53,7 @@ pub(crate) fn router(daemon: &Daemon) -> Router {
         )
         .with_state(Arc::clone(&daemon.tasks))
         .merge(alerts::routes().with_state(Arc::clone(&daemon.alerts)))
+        .merge(recordings::routes().with_state(Arc::clone(&daemon.recordings)))
         .merge(
             Router::new()
                 .route("/kapacitor/v1/debug/vars", get(debug_vars))

@@ -1,0 +1,568 @@
+//! [`Recordings`]: Kapacitor's recordings and replays on the daemon. A stream recording
+//! copies, until its stop time, the writes a task takes into a file of the data directory
+//! (`recordings/<id>.srpl`: database, retention policy and a line of line protocol per
+//! point, as Kapacitor's test recordings, at nanosecond precision). A replay runs a task on
+//! a recording in an engine of its own, its alert nodes' topics those of the replay's task
+//! master (`<replay id>:<task>:<node>`), their handlers the task's.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use condenser_engine::Engine;
+use condenser_engine::alerts::{AlertContext, AlertSink};
+use condenser_handlers::HandlerService;
+use serde::{Deserialize, Serialize};
+
+use super::store::{Collection, Store, StoreError};
+use super::tasks::{TaskError, Tasks, glob_match};
+use crate::control::proto;
+
+/// Where a recording or a replay is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Progress {
+    /// It goes on.
+    Running,
+    /// It ended well.
+    Finished,
+    /// It ended with an error.
+    Failed,
+}
+
+impl Progress {
+    fn as_str(self) -> &'static str {
+        match self {
+            Progress::Running => "running",
+            Progress::Finished => "finished",
+            Progress::Failed => "failed",
+        }
+    }
+}
+
+/// A recording, as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RecordingRecord {
+    /// Its id.
+    pub(crate) id: String,
+    /// Bytes of data.
+    pub(crate) size: u64,
+    /// When it started; once done, when it ended.
+    pub(crate) date: i64,
+    /// Why it failed.
+    pub(crate) error: String,
+    /// Where it is.
+    pub(crate) status: Progress,
+}
+
+impl RecordingRecord {
+    /// The recording as the control plane's message.
+    pub(crate) fn to_proto(&self) -> proto::Recording {
+        proto::Recording {
+            id: self.id.clone(),
+            r#type: "stream".to_owned(),
+            size: self.size,
+            date: self.date,
+            error: self.error.clone(),
+            status: self.status.as_str().to_owned(),
+            progress: if self.status == Progress::Running {
+                0.0
+            } else {
+                1.0
+            },
+        }
+    }
+}
+
+/// A replay, as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ReplayRecord {
+    /// Its id.
+    pub(crate) id: String,
+    /// The task replayed.
+    pub(crate) task: String,
+    /// The recording replayed.
+    pub(crate) recording: String,
+    /// Whether points keep their recorded times.
+    pub(crate) recording_time: bool,
+    /// Whether points are paced as recorded.
+    pub(crate) real_clock: bool,
+    /// When it started; once done, when it ended.
+    pub(crate) date: i64,
+    /// Why it failed.
+    pub(crate) error: String,
+    /// Where it is.
+    pub(crate) status: Progress,
+    /// How much of the recording it replayed, 0 to 1.
+    pub(crate) progress: f64,
+}
+
+impl ReplayRecord {
+    /// The replay as the control plane's message.
+    pub(crate) fn to_proto(&self) -> proto::ReplayStatus {
+        proto::ReplayStatus {
+            id: self.id.clone(),
+            task: self.task.clone(),
+            recording: self.recording.clone(),
+            recording_time: self.recording_time,
+            clock: if self.real_clock { "real" } else { "fast" }.to_owned(),
+            date: self.date,
+            error: self.error.clone(),
+            status: self.status.as_str().to_owned(),
+            progress: self.progress,
+        }
+    }
+}
+
+/// Why a recording or replay operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RecordingError {
+    /// No recording, replay or task of that id (the message says which).
+    #[error("{0}")]
+    NotFound(String),
+    /// What was asked for is not valid.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store or the data directory failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl From<StoreError> for RecordingError {
+    fn from(error: StoreError) -> Self {
+        RecordingError::Io(error.to_string())
+    }
+}
+
+/// Kapacitor's rule for ids.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// The id asked for, or a random one; refused when not an id.
+fn id_or_random(id: &str, what: &str) -> Result<String, RecordingError> {
+    if id.is_empty() {
+        return Ok(crate::replay::random_id());
+    }
+    if !valid_id(id) {
+        return Err(RecordingError::Invalid(format!(
+            "{what} ID must contain only letters, numbers, '-', '.' and '_'. {id:?}"
+        )));
+    }
+    Ok(id.to_owned())
+}
+
+fn now() -> i64 {
+    condenser_engine::clock::system_now()
+}
+
+#[derive(Debug, Default)]
+struct State {
+    recordings: BTreeMap<String, RecordingRecord>,
+    replays: BTreeMap<String, ReplayRecord>,
+}
+
+/// What the recording and replay threads share.
+struct Shared {
+    store: Arc<Store>,
+    dir: PathBuf,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn save_recording(&self, record: RecordingRecord) {
+        if let Err(error) = self.store.put(Collection::RECORDINGS, &record.id, &record) {
+            tracing::error!(recording = %record.id, %error, "a recording's state is not stored");
+        }
+        self.state().recordings.insert(record.id.clone(), record);
+    }
+
+    fn save_replay(&self, record: ReplayRecord) {
+        if let Err(error) = self.store.put(Collection::REPLAYS, &record.id, &record) {
+            tracing::error!(replay = %record.id, %error, "a replay's state is not stored");
+        }
+        self.state().replays.insert(record.id.clone(), record);
+    }
+
+    fn path(&self, recording: &str) -> PathBuf {
+        self.dir.join(format!("{recording}.srpl"))
+    }
+}
+
+/// The daemon's recordings and replays.
+pub(crate) struct Recordings {
+    shared: Arc<Shared>,
+    tasks: Arc<Tasks>,
+    handlers: Arc<HandlerService>,
+    alerts: AlertContext,
+}
+
+impl std::fmt::Debug for Recordings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recordings")
+            .field("dir", &self.shared.dir)
+            .finish()
+    }
+}
+
+impl Recordings {
+    /// The recordings and replays of `store`, their data under `dir`; those that were running
+    /// when the daemon stopped are failed. Replays' alerts go as `alerts` says (what the
+    /// daemon's tasks share), to `handlers`.
+    pub(crate) fn load(
+        store: Arc<Store>,
+        dir: PathBuf,
+        tasks: Arc<Tasks>,
+        handlers: Arc<HandlerService>,
+        alerts: AlertContext,
+    ) -> Result<Self, RecordingError> {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| RecordingError::Io(format!("creating {}: {e}", dir.display())))?;
+        let mut state = State::default();
+        let stopped = "the daemon stopped before it ended";
+        for (id, mut record) in store.all::<RecordingRecord>(Collection::RECORDINGS)? {
+            if record.status == Progress::Running {
+                record.status = Progress::Failed;
+                stopped.clone_into(&mut record.error);
+                store.put(Collection::RECORDINGS, &id, &record)?;
+            }
+            state.recordings.insert(id, record);
+        }
+        for (id, mut record) in store.all::<ReplayRecord>(Collection::REPLAYS)? {
+            if record.status == Progress::Running {
+                record.status = Progress::Failed;
+                stopped.clone_into(&mut record.error);
+                store.put(Collection::REPLAYS, &id, &record)?;
+            }
+            state.replays.insert(id, record);
+        }
+        Ok(Self {
+            shared: Arc::new(Shared {
+                store,
+                dir,
+                state: Mutex::new(state),
+            }),
+            tasks,
+            handlers,
+            alerts,
+        })
+    }
+
+    /// Starts recording what stream task `task` takes until `stop` (nanoseconds since the
+    /// epoch), as recording `id` (a random one when empty).
+    pub(crate) async fn record_stream(
+        &self,
+        id: &str,
+        task: &str,
+        stop: i64,
+    ) -> Result<RecordingRecord, RecordingError> {
+        let id = id_or_random(id, "recording")?;
+        let route = self.tasks.route_of(task).await.map_err(|e| match e {
+            TaskError::NotFound(message) => RecordingError::NotFound(message),
+            other => RecordingError::Invalid(other.to_string()),
+        })?;
+        if self.shared.state().recordings.contains_key(&id) {
+            return Err(RecordingError::Invalid(format!(
+                "recording {id} already exists"
+            )));
+        }
+        let path = self.shared.path(&id);
+        let file = std::fs::File::create(&path)
+            .map_err(|e| RecordingError::Io(format!("creating {}: {e}", path.display())))?;
+        let record = RecordingRecord {
+            id: id.clone(),
+            size: 0,
+            date: now(),
+            error: String::new(),
+            status: Progress::Running,
+        };
+        self.shared.save_recording(record.clone());
+        let (tap, writes) = self.tasks.engine().router().tap(route);
+        let shared = Arc::clone(&self.shared);
+        let mut running = record.clone();
+        std::thread::Builder::new()
+            .name(format!("recording {id}"))
+            .spawn(move || {
+                let recorded = record_until(file, &writes, stop);
+                drop(tap);
+                match recorded {
+                    Ok(size) => {
+                        running.size = size;
+                        running.status = Progress::Finished;
+                    }
+                    Err(error) => {
+                        running.status = Progress::Failed;
+                        running.error = error.to_string();
+                    }
+                }
+                running.date = now();
+                shared.save_recording(running);
+            })
+            .map_err(|e| RecordingError::Io(e.to_string()))?;
+        Ok(record)
+    }
+
+    /// Recording `id`.
+    pub(crate) fn recording(&self, id: &str) -> Result<RecordingRecord, RecordingError> {
+        self.shared
+            .state()
+            .recordings
+            .get(id)
+            .cloned()
+            .ok_or_else(|| {
+                RecordingError::NotFound("error finding recording: no recording exists".to_owned())
+            })
+    }
+
+    /// The recordings whose ids match `pattern` (every one when empty), newest first.
+    pub(crate) fn recordings(&self, pattern: &str) -> Vec<RecordingRecord> {
+        let mut listed: Vec<RecordingRecord> = self
+            .shared
+            .state()
+            .recordings
+            .values()
+            .filter(|r| pattern.is_empty() || glob_match(pattern, &r.id))
+            .cloned()
+            .collect();
+        listed.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+        listed
+    }
+
+    /// Deletes recording `id` and its data (nothing to do when there is none).
+    pub(crate) fn delete_recording(&self, id: &str) -> Result<(), RecordingError> {
+        if self.shared.state().recordings.remove(id).is_some() {
+            self.shared.store.delete(Collection::RECORDINGS, id)?;
+            let _ = std::fs::remove_file(self.shared.path(id));
+        }
+        Ok(())
+    }
+
+    /// Starts replaying recording `recording` against task `task`, as replay `id` (a
+    /// random one when empty).
+    pub(crate) async fn replay(
+        &self,
+        id: &str,
+        task: &str,
+        recording: &str,
+        recording_time: bool,
+        real_clock: bool,
+    ) -> Result<ReplayRecord, RecordingError> {
+        let id = id_or_random(id, "replay")?;
+        let (record, plan, dbrps) = self.tasks.plan_of(task).await.map_err(|e| match e {
+            TaskError::NotFound(message) => {
+                RecordingError::NotFound(format!("task load: {message}"))
+            }
+            other => RecordingError::Invalid(other.to_string()),
+        })?;
+        let found = self.shared.state().recordings.get(recording).cloned();
+        let Some(found) = found else {
+            return Err(RecordingError::NotFound(
+                "recording not found: no recording exists".to_owned(),
+            ));
+        };
+        if found.status != Progress::Finished {
+            return Err(RecordingError::Invalid(format!(
+                "recording {recording} is {}, not finished",
+                found.status.as_str()
+            )));
+        }
+        let replay = ReplayRecord {
+            id: id.clone(),
+            task: record.id.clone(),
+            recording: recording.to_owned(),
+            recording_time,
+            real_clock,
+            date: now(),
+            error: String::new(),
+            status: Progress::Running,
+            progress: 0.0,
+        };
+        self.shared.save_replay(replay.clone());
+        let shared = Arc::clone(&self.shared);
+        let handlers = Arc::clone(&self.handlers);
+        // The replay's events wait for room rather than being dropped: a fast replay
+        // delivers every one.
+        let alerts = AlertContext {
+            sink: AlertSink::waiting(handlers.sender()),
+            task_master: Some(id.clone()),
+            ..self.alerts.clone()
+        };
+        let path = self.shared.path(recording);
+        let mut running = replay.clone();
+        std::thread::Builder::new()
+            .name(format!("replay {id}"))
+            .spawn(move || {
+                let replayed = replay_recording(
+                    &path,
+                    &record.id,
+                    &plan,
+                    dbrps,
+                    alerts,
+                    &handlers,
+                    (recording_time, real_clock),
+                    |progress| {
+                        running.progress = progress;
+                        shared
+                            .state()
+                            .replays
+                            .insert(running.id.clone(), running.clone());
+                    },
+                );
+                match replayed {
+                    Ok(()) => {
+                        running.status = Progress::Finished;
+                        running.progress = 1.0;
+                    }
+                    Err(error) => {
+                        running.status = Progress::Failed;
+                        running.error = error.to_string();
+                    }
+                }
+                running.date = now();
+                shared.save_replay(running);
+            })
+            .map_err(|e| RecordingError::Io(e.to_string()))?;
+        Ok(replay)
+    }
+
+    /// Replay `id`.
+    pub(crate) fn replay_status(&self, id: &str) -> Result<ReplayRecord, RecordingError> {
+        self.shared.state().replays.get(id).cloned().ok_or_else(|| {
+            RecordingError::NotFound("could not find replay: no replay exists".to_owned())
+        })
+    }
+
+    /// The replays whose ids match `pattern` (every one when empty), newest first.
+    pub(crate) fn replays(&self, pattern: &str) -> Vec<ReplayRecord> {
+        let mut listed: Vec<ReplayRecord> = self
+            .shared
+            .state()
+            .replays
+            .values()
+            .filter(|r| pattern.is_empty() || glob_match(pattern, &r.id))
+            .cloned()
+            .collect();
+        listed.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+        listed
+    }
+
+    /// Forgets replay `id` (a running one runs on, as in Kapacitor).
+    pub(crate) fn delete_replay(&self, id: &str) -> Result<(), RecordingError> {
+        if self.shared.state().replays.remove(id).is_some() {
+            self.shared.store.delete(Collection::REPLAYS, id)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes what `writes` brings to `file` until `stop`: per point its database, retention
+/// policy and line; the bytes written.
+fn record_until(
+    file: std::fs::File,
+    writes: &std::sync::mpsc::Receiver<Arc<condenser_model::WriteBatch>>,
+    stop: i64,
+) -> std::io::Result<u64> {
+    let mut out = std::io::BufWriter::new(file);
+    let mut size = 0u64;
+    let mut lines = String::new();
+    loop {
+        let left = stop - now();
+        if left <= 0 {
+            break;
+        }
+        let wait = Duration::from_nanos(left as u64).min(Duration::from_millis(100));
+        let batch = match writes.recv_timeout(wait) {
+            Ok(batch) => batch,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        lines.clear();
+        condenser_ingest::line_protocol::write_lines(&batch.measurement, &batch.batch, &mut lines);
+        for line in lines.lines() {
+            let record = format!("{}\n{}\n{line}\n", batch.db, batch.rp);
+            out.write_all(record.as_bytes())?;
+            size += record.len() as u64;
+        }
+    }
+    out.flush()?;
+    Ok(size)
+}
+
+/// Runs task `task` (its plan and dbrps) on the recording at `path` in an engine of its own
+/// whose alerts go as `alerts` says, its handlers subscribed to the replay's topics for as
+/// long as it runs; `progress` hears how far it got.
+#[allow(clippy::too_many_arguments)]
+fn replay_recording(
+    path: &std::path::Path,
+    task: &str,
+    plan: &datafusion_expr::LogicalPlan,
+    dbrps: Vec<condenser_engine::Dbrp>,
+    alerts: AlertContext,
+    handlers: &HandlerService,
+    (recording_time, real_clock): (bool, bool),
+    mut progress: impl FnMut(f64),
+) -> anyhow::Result<()> {
+    let first_at = (!recording_time).then(now);
+    let writes = crate::replay::read_stream_recording(
+        path,
+        condenser_model::Precision::Nanosecond,
+        first_at,
+    )?;
+    let mut engine = Engine::with_alerts(alerts);
+    engine.define(task, plan, dbrps)?;
+    let topics: Vec<String> = match engine.task(task) {
+        Some(running) => {
+            let mut topics = Vec::new();
+            for (topic, specs) in running.alert_handlers() {
+                handlers.register(topic, specs)?;
+                topics.push(topic.clone());
+            }
+            topics
+        }
+        None => Vec::new(),
+    };
+    let started = std::time::Instant::now();
+    let first_time = writes.first().and_then(|w| batch_time(&w.batch));
+    let count = writes.len().max(1);
+    let mut result = Ok(());
+    for (index, write) in writes.into_iter().enumerate() {
+        if real_clock && let (Some(first), Some(time)) = (first_time, batch_time(&write.batch)) {
+            let due = Duration::from_nanos(time.saturating_sub(first).max(0) as u64);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        if let Err(error) = engine.write(Arc::new(write), now()) {
+            result = Err(error.into());
+            break;
+        }
+        let _ = engine.tick(now());
+        if index % 1000 == 0 {
+            progress(index as f64 / count as f64);
+        }
+    }
+    let finished = engine.finish();
+    drop(engine);
+    for topic in &topics {
+        handlers.deregister(topic);
+        handlers.forget_topic(topic);
+    }
+    result.and(finished.map_err(Into::into))
+}
+
+/// The time of a batch's first point.
+fn batch_time(batch: &arrow::array::RecordBatch) -> Option<i64> {
+    use arrow::array::AsArray as _;
+    let times = batch.column_by_name(condenser_model::schema::TIME_COLUMN)?;
+    let times = times.as_primitive::<arrow::datatypes::TimestampNanosecondType>();
+    (!times.is_empty()).then(|| times.value(0))
+}
