@@ -243,15 +243,115 @@ pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
         .context("a duration may not be negative")
 }
 
+/// The sections of kapacitor.conf Condenser has no counterpart for.
+const KAPACITOR_ONLY_SECTIONS: [&str; 36] = [
+    "auth-kapacitor",
+    "azure",
+    "collectd",
+    "config-override",
+    "consul",
+    "dns",
+    "ec2",
+    "file-discovery",
+    "fluxtask",
+    "gce",
+    "hipchat",
+    "httppost",
+    "influxdb",
+    "kafka",
+    "kubernetes",
+    "load",
+    "logging",
+    "marathon",
+    "mqtt",
+    "nerve",
+    "opentsdb",
+    "opsgenie",
+    "pagerduty",
+    "replay",
+    "reporting",
+    "scraper",
+    "serverset",
+    "snmptrap",
+    "static-discovery",
+    "stats",
+    "storage",
+    "swarm",
+    "talk",
+    "task",
+    "triton",
+    "udf",
+];
+
+/// The top-level keys of kapacitor.conf Condenser has no counterpart for.
+const KAPACITOR_ONLY_KEYS: [&str; 3] = [
+    "hostname",
+    "skip-config-overrides",
+    "default-retention-policy",
+];
+
+/// The keys of kapacitor.conf's `[http]` Condenser has no counterpart for (its own
+/// `[http]` keys, and the top-level `bind`, are Condenser's).
+const KAPACITOR_ONLY_HTTP_KEYS: [&str; 13] = [
+    "bind-address",
+    "auth-enabled",
+    "log-enabled",
+    "write-tracing",
+    "pprof-enabled",
+    "https-enabled",
+    "https-certificate",
+    "https-private-key",
+    "shared-secret",
+    "realm",
+    "max-body-size",
+    "max-concurrent-write-limit",
+    "max-enqueued-write-limit",
+];
+
+/// Removes from a configuration file's `table` the settings of kapacitor.conf that
+/// Condenser does not have (so that a user's kapacitor.conf carries over), naming each; a
+/// key neither has stays, for the strict reading to refuse by name.
+fn drop_kapacitor_only(table: &mut toml::Table) -> Vec<String> {
+    let mut dropped = Vec::new();
+    for section in KAPACITOR_ONLY_SECTIONS {
+        if table.remove(section).is_some() {
+            dropped.push(format!("[{section}]"));
+        }
+    }
+    for key in KAPACITOR_ONLY_KEYS {
+        if table.remove(key).is_some() {
+            dropped.push(key.to_owned());
+        }
+    }
+    if let Some(toml::Value::Table(http)) = table.get_mut("http") {
+        for key in KAPACITOR_ONLY_HTTP_KEYS {
+            if http.remove(key).is_some() {
+                dropped.push(format!("http.{key}"));
+            }
+        }
+    }
+    dropped
+}
+
 impl Config {
-    /// The defaults, overridden by `file` when given, then by `CONDENSER_*` variables.
+    /// The defaults, overridden by `file` when given, then by `CONDENSER_*` variables. A
+    /// setting of kapacitor.conf Condenser does not have is a warning naming it; any other
+    /// unknown key is an error naming it.
     pub(crate) fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut config = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path).with_context(|| {
                     format!("reading the configuration file {}", path.display())
                 })?;
-                toml::from_str(&text)
+                let mut table: toml::Table = toml::from_str(&text)
+                    .with_context(|| format!("in the configuration file {}", path.display()))?;
+                for key in drop_kapacitor_only(&mut table) {
+                    tracing::warn!(
+                        file = %path.display(),
+                        "{key} is a setting of Kapacitor that Condenser does not have; it is ignored"
+                    );
+                }
+                Config::deserialize(table)
                     .with_context(|| format!("in the configuration file {}", path.display()))?
             }
             None => Config::default(),
@@ -351,6 +451,29 @@ mod tests {
             .apply_env(|name| (name == "CONDENSER_BIND").then(|| "127.0.0.1:1234".to_owned()))
             .unwrap();
         assert_eq!(config.bind.port(), 1234);
+    }
+
+    #[test]
+    fn kapacitor_s_settings_condenser_lacks_are_dropped_by_name() {
+        let mut table: toml::Table = toml::from_str(
+            "hostname = \"k\"\ndata_dir = \"/d\"\n[http]\nbind-address = \":9092\"\n\
+             write_timeout = \"1s\"\n[logging]\nlevel = \"INFO\"\n[[influxdb]]\nname = \"x\"\n\
+             [smtp]\nenabled = true\n",
+        )
+        .unwrap();
+        let dropped = drop_kapacitor_only(&mut table);
+        assert_eq!(
+            dropped,
+            ["[influxdb]", "[logging]", "hostname", "http.bind-address"]
+        );
+        let config = Config::deserialize(table).unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/d"));
+        assert_eq!(config.http.write_timeout, "1s");
+        // What neither has is still refused by name.
+        let mut table: toml::Table = toml::from_str("[http]\nnosuch = 1\n").unwrap();
+        assert!(drop_kapacitor_only(&mut table).is_empty());
+        let error = Config::deserialize(table).unwrap_err().to_string();
+        assert!(error.contains("nosuch"), "{error}");
     }
 
     #[test]
