@@ -257,6 +257,11 @@ pub(crate) async fn run(
         Arc::new(IngestMetrics::default()),
         write_timeout,
     );
+    // Arrow Flight's DoPut takes batches into the same write path.
+    let flight = condenser_ingest::flight::FlightIngest::new(
+        writer.clone(),
+        config.http.default_retention_policy.as_str().into(),
+    );
 
     let mut udp_tasks = Vec::new();
     for udp in &config.udp {
@@ -289,10 +294,12 @@ pub(crate) async fn run(
         ],
     )
     .merge(kapacitor_api::router(&daemon))
-    // The control plane: gRPC on the same port, under its own paths (`/condenser.v1.Control/…`,
-    // content type application/grpc), over HTTP/2.
+    // The control plane and Arrow Flight: gRPC on the same port, under their own paths
+    // (`/condenser.v1.Control/…`, `/arrow.flight.protocol.FlightService/…`, content type
+    // application/grpc), over HTTP/2.
     .merge(
         tonic::service::Routes::new(control_service::server(&daemon))
+            .add_service(flight.server())
             .prepare()
             .into_axum_router(),
     );

@@ -122,6 +122,28 @@ impl Writer {
         &self.metrics
     }
 
+    /// Hands `batches` (built elsewhere: Arrow Flight's `DoPut`) over as one write to
+    /// database `db`, counted as a body's points are; the points handed over.
+    pub async fn write_batches(
+        &self,
+        db: &str,
+        batches: Vec<WriteBatch>,
+    ) -> Result<usize, WriteRefused> {
+        let counters = self.metrics.database(db);
+        let points: usize = batches.iter().map(WriteBatch::num_points).sum();
+        if points == 0 {
+            return Ok(0);
+        }
+        if let Err(refused) = self.route.hand_over(batches, self.handoff_timeout).await {
+            if let WriteRefused::Busy { .. } = refused {
+                counters.add_refused();
+            }
+            return Err(refused);
+        }
+        counters.add_points(points as u64);
+        Ok(points)
+    }
+
     /// Writes one line-protocol body received at `receive_time` (nanoseconds since the epoch).
     pub async fn write(
         &self,

@@ -277,3 +277,95 @@ fn udp_datagrams_are_written_to_their_database() {
         1
     );
 }
+
+#[test]
+fn arrow_flight_do_put_writes_into_the_same_path_and_names_a_bad_column() {
+    use std::sync::Arc;
+
+    use arrow::array::{Array, DictionaryArray, Float64Array, RecordBatch, TimestampSecondArray};
+    use arrow::datatypes::{DataType, Field, Int32Type, Schema, TimeUnit};
+    use arrow_flight::encode::FlightDataEncoderBuilder;
+    use arrow_flight::{FlightClient, FlightDescriptor};
+
+    let daemon = crate::daemon::Daemon::start("flight", "");
+    let response = crate::daemon::client()
+        .post(daemon.at("/kapacitor/v1/tasks"))
+        .json(&serde_json::json!({"id": "last", "status": "enabled",
+                      "script": "stream|from().measurement('cpu')|httpOut('out')",
+                      "dbrps": [{"db": "telegraf", "rp": "autogen"}]}))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let host: DictionaryArray<Int32Type> = vec!["a", "b"].into_iter().collect();
+    let good = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new("time", DataType::Timestamp(TimeUnit::Second, None), false),
+            Field::new("host", host.data_type().clone(), true),
+            Field::new("usage", DataType::Float64, true),
+        ])),
+        vec![
+            Arc::new(TimestampSecondArray::from(vec![1, 2])),
+            Arc::new(host),
+            Arc::new(Float64Array::from(vec![10.0, 20.0])),
+        ],
+    )
+    .unwrap();
+    let bad = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new("time", DataType::Timestamp(TimeUnit::Second, None), false),
+            Field::new("raw", DataType::Binary, true),
+        ])),
+        vec![
+            Arc::new(TimestampSecondArray::from(vec![3])),
+            Arc::new(arrow::array::BinaryArray::from(vec![b"x".as_ref()])),
+        ],
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = daemon.url.clone();
+    let put = |batch: RecordBatch| {
+        runtime.block_on(async {
+            let channel = tonic::transport::Endpoint::from_shared(url.clone())
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            let mut client = FlightClient::new(channel);
+            let descriptor =
+                FlightDescriptor::new_path(vec!["telegraf".into(), "autogen".into(), "cpu".into()]);
+            let data = FlightDataEncoderBuilder::new()
+                .with_flight_descriptor(Some(descriptor))
+                .build(tokio_stream::iter(vec![Ok(batch)]));
+            let mut answers = client.do_put(data).await?;
+            let mut results = Vec::new();
+            while let Some(answer) = tokio_stream::StreamExt::next(&mut answers).await {
+                results.push(answer?);
+            }
+            Ok::<_, arrow_flight::error::FlightError>(results)
+        })
+    };
+    let results = put(good).unwrap();
+    assert_eq!(results[0].app_metadata, "{\"points\":2}");
+    let error = put(bad).unwrap_err().to_string();
+    assert!(
+        error.contains("invalid argument") && error.contains("raw") && error.contains("is Binary"),
+        "{error}"
+    );
+    let out: serde_json::Value = crate::daemon::client()
+        .get(daemon.at("/kapacitor/v1/tasks/last/out"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        out["series"][0]["values"],
+        serde_json::json!([["1970-01-01T00:00:02Z", "b", 20]])
+    );
+    assert_eq!(
+        daemon.metric("condenser_points_accepted_total{db=\"telegraf\"}"),
+        2
+    );
+}
