@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use super::{ClientError, Control, patterns_or_all, rfc822};
+use super::{ClientError, Control, patterns_or_all, print_json, rfc822};
 use crate::control::{event_json, handler_json, proto, topic_json};
 
 /// The topics matching `pattern` (every one when empty), by id.
@@ -34,11 +34,6 @@ fn handlers(
     Ok(control
         .call(|mut c| async move { c.list_topic_handlers(request).await })?
         .handlers)
-}
-
-/// Prints `items` as a JSON array.
-fn print_json(items: impl Iterator<Item = Json>) {
-    println!("{}", Json::Array(items.collect()));
 }
 
 /// `list topics [PATTERN…]`: Kapacitor's table of ids, levels and collected counts.

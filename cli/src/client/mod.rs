@@ -147,6 +147,23 @@ pub(crate) fn patterns_or_all(patterns: &[String]) -> Vec<&str> {
     }
 }
 
+/// What `fetch` gives for each pattern (every item for none), one pattern after another.
+pub(crate) fn gather<T>(
+    patterns: &[String],
+    mut fetch: impl FnMut(&str) -> Result<Vec<T>, ClientError>,
+) -> Result<Vec<T>, ClientError> {
+    let mut all = Vec::new();
+    for pattern in patterns_or_all(patterns) {
+        all.extend(fetch(pattern)?);
+    }
+    Ok(all)
+}
+
+/// Prints `items` as a JSON array.
+pub(crate) fn print_json(items: impl Iterator<Item = serde_json::Value>) {
+    println!("{}", serde_json::Value::Array(items.collect()));
+}
+
 /// Go's `time.RFC822` of an RFC 3339 time as the daemon writes it (`02 Jan 06 15:04 UTC`);
 /// the text itself when it is not one.
 pub(crate) fn rfc822(text: &str) -> String {

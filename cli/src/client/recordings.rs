@@ -4,9 +4,7 @@
 
 use std::time::Duration;
 
-use serde_json::Value as Json;
-
-use super::{ClientError, Control, patterns_or_all, rfc822};
+use super::{ClientError, Control, gather, print_json, rfc822};
 use crate::control::{object, proto, recording_fields, replay_fields};
 
 /// `record`'s arguments.
@@ -188,20 +186,9 @@ pub(crate) fn list_recordings(
     patterns: &[String],
     as_json: bool,
 ) -> Result<(), ClientError> {
-    let mut listed = Vec::new();
-    for pattern in patterns_or_all(patterns) {
-        let request = proto::ListRecordingsRequest {
-            pattern: pattern.to_owned(),
-        };
-        listed.extend(
-            control
-                .call(|mut c| async move { c.list_recordings(request).await })?
-                .recordings,
-        );
-    }
+    let listed = gather(patterns, |pattern| recordings(control, pattern))?;
     if as_json {
-        let rows: Vec<Json> = listed.iter().map(|r| object(recording_fields(r))).collect();
-        println!("{}", Json::Array(rows));
+        print_json(listed.iter().map(|r| object(recording_fields(r))));
         return Ok(());
     }
     let width = listed.iter().map(|r| r.id.len()).max().unwrap_or(0) + 1;
@@ -227,20 +214,9 @@ pub(crate) fn list_replays(
     patterns: &[String],
     as_json: bool,
 ) -> Result<(), ClientError> {
-    let mut listed = Vec::new();
-    for pattern in patterns_or_all(patterns) {
-        let request = proto::ListReplaysRequest {
-            pattern: pattern.to_owned(),
-        };
-        listed.extend(
-            control
-                .call(|mut c| async move { c.list_replays(request).await })?
-                .replays,
-        );
-    }
+    let listed = gather(patterns, |pattern| replays(control, pattern))?;
     if as_json {
-        let rows: Vec<Json> = listed.iter().map(|r| object(replay_fields(r))).collect();
-        println!("{}", Json::Array(rows));
+        print_json(listed.iter().map(|r| object(replay_fields(r))));
         return Ok(());
     }
     let id = listed.iter().map(|r| r.id.len()).max().unwrap_or(0).max(2) + 1;
@@ -277,32 +253,40 @@ pub(crate) fn list_replays(
 
 /// `delete recordings PATTERN…`.
 pub(crate) fn delete_recordings(control: &Control, patterns: &[String]) -> Result<(), ClientError> {
-    for pattern in patterns {
-        let request = proto::ListRecordingsRequest {
-            pattern: pattern.clone(),
-        };
-        let listed = control.call(|mut c| async move { c.list_recordings(request).await })?;
-        for recording in listed.recordings {
-            let request = proto::DeleteRecordingRequest { id: recording.id };
-            control.call(|mut c| async move { c.delete_recording(request).await })?;
-        }
+    for recording in gather(patterns, |pattern| recordings(control, pattern))? {
+        let request = proto::DeleteRecordingRequest { id: recording.id };
+        control.call(|mut c| async move { c.delete_recording(request).await })?;
     }
     Ok(())
 }
 
 /// `delete replays PATTERN…`.
 pub(crate) fn delete_replays(control: &Control, patterns: &[String]) -> Result<(), ClientError> {
-    for pattern in patterns {
-        let request = proto::ListReplaysRequest {
-            pattern: pattern.clone(),
-        };
-        let listed = control.call(|mut c| async move { c.list_replays(request).await })?;
-        for replay in listed.replays {
-            let request = proto::DeleteReplayRequest { id: replay.id };
-            control.call(|mut c| async move { c.delete_replay(request).await })?;
-        }
+    for replay in gather(patterns, |pattern| replays(control, pattern))? {
+        let request = proto::DeleteReplayRequest { id: replay.id };
+        control.call(|mut c| async move { c.delete_replay(request).await })?;
     }
     Ok(())
+}
+
+/// The recordings matching `pattern`, newest first.
+fn recordings(control: &Control, pattern: &str) -> Result<Vec<proto::Recording>, ClientError> {
+    let request = proto::ListRecordingsRequest {
+        pattern: pattern.to_owned(),
+    };
+    Ok(control
+        .call(|mut c| async move { c.list_recordings(request).await })?
+        .recordings)
+}
+
+/// The replays matching `pattern`, newest first.
+fn replays(control: &Control, pattern: &str) -> Result<Vec<proto::ReplayStatus>, ClientError> {
+    let request = proto::ListReplaysRequest {
+        pattern: pattern.to_owned(),
+    };
+    Ok(control
+        .call(|mut c| async move { c.list_replays(request).await })?
+        .replays)
 }
 
 #[cfg(test)]
