@@ -165,6 +165,16 @@ pub(crate) struct HttpConfig {
     pub(crate) write_queue: usize,
     /// The retention policy of writes that name none.
     pub(crate) default_retention_policy: String,
+    /// Serve HTTPS (and gRPC over TLS) with the certificate and key below, as
+    /// kapacitor.conf's `https-enabled`.
+    #[serde(rename = "https-enabled")]
+    pub(crate) https_enabled: bool,
+    /// The PEM file of the certificate chain.
+    #[serde(rename = "https-certificate")]
+    pub(crate) https_certificate: PathBuf,
+    /// The PEM file of the private key (the certificate's file when empty, as Kapacitor).
+    #[serde(rename = "https-private-key")]
+    pub(crate) https_private_key: PathBuf,
 }
 
 /// The `[deadman]` table, as kapacitor.conf's.
@@ -222,6 +232,9 @@ impl Default for HttpConfig {
             write_timeout: "5s".into(),
             write_queue: 256,
             default_retention_policy: "autogen".into(),
+            https_enabled: false,
+            https_certificate: PathBuf::new(),
+            https_private_key: PathBuf::new(),
         }
     }
 }
@@ -292,15 +305,12 @@ const KAPACITOR_ONLY_KEYS: [&str; 3] = [
 
 /// The keys of kapacitor.conf's `[http]` Condenser has no counterpart for (its own
 /// `[http]` keys, and the top-level `bind`, are Condenser's).
-const KAPACITOR_ONLY_HTTP_KEYS: [&str; 13] = [
+const KAPACITOR_ONLY_HTTP_KEYS: [&str; 10] = [
     "bind-address",
     "auth-enabled",
     "log-enabled",
     "write-tracing",
     "pprof-enabled",
-    "https-enabled",
-    "https-certificate",
-    "https-private-key",
     "shared-secret",
     "realm",
     "max-body-size",

@@ -312,17 +312,30 @@ pub(crate) async fn run(
     } else {
         api
     };
+    let tls = match config.http.https_enabled {
+        true => Some(crate::daemon::tls::acceptor(
+            &config.http.https_certificate,
+            &config.http.https_private_key,
+        )?),
+        false => None,
+    };
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("listening on {}", config.bind))?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     // Tests and scripts read this line to find the port when binding port 0.
-    println!("Condenser listening on http://{addr}");
+    println!("Condenser listening on {scheme}://{addr}");
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "condenser started");
-    axum::serve(listener, api)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    match tls {
+        Some(acceptor) => crate::daemon::tls::serve(listener, acceptor, api, shutdown_signal())
+            .await
+            .context("serving HTTPS")?,
+        None => axum::serve(listener, api)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")?,
+    }
     for task in udp_tasks {
         task.abort();
     }

@@ -983,3 +983,126 @@ fn a_stream_recording_replays_against_a_task_whose_alerts_reach_its_handlers() {
         )
     );
 }
+
+#[test]
+fn https_serves_the_apis_and_the_control_plane_with_kapacitor_s_keys() {
+    let dir = scratch_dir("tasks-tls");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A certificate authority of the test's own, and the daemon's certificate it signs.
+    let (ca, cert, key) = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    let openssl = |args: &[&str]| {
+        let made = std::process::Command::new("openssl")
+            .current_dir(&dir)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("run openssl (apt-get install openssl)");
+        assert!(made.success(), "openssl {args:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=test CA",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.csr",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "cert.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca-key.pem",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "cert.pem",
+    ]);
+    let daemon = Daemon::start_in(
+        &dir,
+        &format!(
+            "[http]\nhttps-enabled = true\nhttps-certificate = {:?}\nhttps-private-key = {:?}\n",
+            cert.display().to_string(),
+            key.display().to_string()
+        ),
+    );
+    assert!(
+        daemon.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        daemon.url
+    );
+    let pem = std::fs::read(&ca).unwrap();
+    let tls = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let ping = tls.get(daemon.at("/kapacitor/v1/ping")).send().unwrap();
+    assert_eq!(ping.status(), 204);
+    let written = tls
+        .post(daemon.at("/write?db=telegraf"))
+        .body("cpu v=1")
+        .send()
+        .unwrap();
+    assert_eq!(written.status(), 204);
+    // The control plane over TLS, trusting the daemon's certificate.
+    let out = condenser()
+        .args(["-url", &daemon.url, "list", "tasks"])
+        .env("CONDENSER_CA", &ca)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Without trusting it, the CLI says it cannot reach the daemon.
+    let out = condenser()
+        .args(["-url", &daemon.url, "list", "tasks"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("Error: cannot reach the daemon at https://"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Plain HTTP to the TLS port is no request.
+    assert!(
+        client()
+            .get(daemon.at("/ping").replace("https://", "http://"))
+            .send()
+            .is_err()
+    );
+}

@@ -18,6 +18,7 @@ pub(crate) mod tasks;
 pub(crate) mod templates;
 
 use std::future::Future;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -74,6 +75,24 @@ impl Interceptor for Token {
     }
 }
 
+/// TLS for an `https://` daemon: the certificate authority in the PEM file
+/// `CONDENSER_CA` (a daemon's own self-signed certificate, say), else the web's roots.
+fn tls_config() -> Result<tonic::transport::ClientTlsConfig, ClientError> {
+    let config = tonic::transport::ClientTlsConfig::new();
+    match std::env::var_os("CONDENSER_CA") {
+        Some(path) => {
+            let pem = std::fs::read(&path).map_err(|e| {
+                ClientError(format!(
+                    "reading CONDENSER_CA {}: {e}",
+                    Path::new(&path).display()
+                ))
+            })?;
+            Ok(config.ca_certificate(tonic::transport::Certificate::from_pem(pem)))
+        }
+        None => Ok(config.with_webpki_roots()),
+    }
+}
+
 /// The control plane of one daemon, called from the client's synchronous verbs.
 pub(crate) struct Control {
     runtime: tokio::runtime::Runtime,
@@ -92,10 +111,15 @@ impl Control {
             .enable_all()
             .build()
             .map_err(|e| ClientError(e.to_string()))?;
-        let endpoint = Endpoint::from_shared(url.trim_end_matches('/').to_owned())
+        let mut endpoint = Endpoint::from_shared(url.trim_end_matches('/').to_owned())
             .map_err(|e| ClientError(format!("invalid address {url:?}: {e}")))?
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60));
+        if url.starts_with("https://") {
+            endpoint = endpoint
+                .tls_config(tls_config()?)
+                .map_err(|e| ClientError(format!("TLS for {url}: {e}")))?;
+        }
         let channel = runtime.block_on(endpoint.connect()).map_err(|e| {
             let why =
                 std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string());

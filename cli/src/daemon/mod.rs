@@ -12,6 +12,7 @@ pub(crate) mod recordings;
 pub(crate) mod stats;
 pub(crate) mod store;
 pub(crate) mod tasks;
+pub(crate) mod tls;
 
 use std::sync::Arc;
 
