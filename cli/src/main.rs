@@ -109,6 +109,12 @@ enum Command {
     Vars,
     /// Print this command line's version
     Version,
+    /// Send a test alert through each service matching the names or patterns (`slack`,
+    /// `smtp`, …) and print whether it got through
+    ServiceTests {
+        /// Service names or glob patterns
+        patterns: Vec<String>,
+    },
     /// Record what a task takes: `record stream --task T --duration D`
     Record(client::recordings::RecordArgs),
     /// Replay a recording against a task: `replay --recording R --task T`
@@ -277,6 +283,7 @@ fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode
             "topic-handlers" => alerts::list_topic_handlers(&api, &patterns, as_json),
             "recordings" => recordings::list_recordings(&api, &patterns, as_json),
             "replays" => recordings::list_replays(&api, &patterns, as_json),
+            "service-tests" => stats::list_service_tests(&api, &patterns),
             _ => unknown("list", &kind),
         },
         Command::Show { id, dot } => tasks::show(&api, &id, dot, as_json),
@@ -289,6 +296,7 @@ fn run_client(url: &str, as_json: bool, verb: Command) -> std::process::ExitCode
         Command::Stats { category } => stats::stats(&api, &category, as_json),
         Command::Vars => stats::vars(&api),
         Command::Record(args) => recordings::record(&api, &args),
+        Command::ServiceTests { patterns } => stats::run_service_tests(&api, &patterns),
         Command::Replay(args) => recordings::replay(&api, &args),
         Command::Backup { file } => stats::backup(&api, file.as_deref()),
         Command::Logs { filters } => client::logs::logs(&api, &filters),

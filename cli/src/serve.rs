@@ -251,6 +251,7 @@ pub(crate) async fn run(
             .context("loading the recordings")?,
         ),
         store: Arc::clone(&store),
+        services: Arc::new(config.services()),
     };
     let writer = Writer::new(
         EngineRoute(router.clone()),

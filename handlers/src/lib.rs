@@ -41,6 +41,7 @@ pub mod post;
 pub mod pushover;
 pub mod sensu;
 pub mod service;
+pub mod service_test;
 pub mod servicenow;
 pub mod slack;
 pub mod tcp;

@@ -1106,3 +1106,53 @@ fn https_serves_the_apis_and_the_control_plane_with_kapacitor_s_keys() {
             .is_err()
     );
 }
+
+#[test]
+fn service_tests_send_a_test_alert_through_each_configured_service() {
+    // A Slack-shaped receiver: it answers every request 200 and keeps what it got.
+    let receiver = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", receiver.local_addr().unwrap());
+    let got = std::thread::spawn(move || {
+        let (mut stream, _) = receiver.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0; 4096];
+        while let Ok(n) = std::io::Read::read(&mut stream, &mut buffer) {
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buffer[..n]);
+            if String::from_utf8_lossy(&request).contains("test slack message") {
+                break;
+            }
+        }
+        let _ = std::io::Write::write_all(
+            &mut stream,
+            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+        );
+        String::from_utf8_lossy(&request).into_owned()
+    });
+    let daemon = Daemon::start(
+        "tasks-service-tests",
+        &format!("[[slack]]\nenabled = true\nurl = {url:?}\n"),
+    );
+    let (code, out, err) = verb(&daemon, &["service-tests", "slack", "smtp"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "{:<20}{:<10}Message\n{:<20}{:<10}\n{:<20}{:<10}service is not enabled\n",
+            "Service", "Success", "slack", "true", "smtp", "false"
+        )
+    );
+    assert!(got.join().unwrap().contains("test slack message"));
+    let listed = verb(&daemon, &["list", "service-tests", "s*"]).1;
+    assert!(listed.starts_with("Service Name\nsensu\n"), "{listed}");
+    let (status, body) = get(&daemon, "/kapacitor/v1/service-tests/nosuch");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("service \"nosuch\" not found"))
+    );
+}

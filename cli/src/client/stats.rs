@@ -102,3 +102,49 @@ pub(crate) fn backup(control: &Control, path: Option<&std::path::Path>) -> Resul
     std::fs::write(path, backup.store)
         .map_err(|e| ClientError(format!("failed to save backup: {e}")))
 }
+
+/// The services matching `pattern` (`*` when empty, as Kapacitor's CLI sends).
+fn service_tests(control: &Control, pattern: &str) -> Result<Vec<proto::ServiceTest>, ClientError> {
+    let request = proto::ListServiceTestsRequest {
+        pattern: if pattern.is_empty() { "*" } else { pattern }.to_owned(),
+    };
+    Ok(control
+        .call(|mut c| async move { c.list_service_tests(request).await })?
+        .services)
+}
+
+/// `list service-tests [PATTERN…]`: the services a test alert can be sent through.
+pub(crate) fn list_service_tests(
+    control: &Control,
+    patterns: &[String],
+) -> Result<(), ClientError> {
+    println!("Service Name");
+    for service in super::gather(patterns, |pattern| service_tests(control, pattern))? {
+        println!("{}", service.name);
+    }
+    Ok(())
+}
+
+/// `service-tests NAME-OR-PATTERN…`: sends a test alert through each matching service and
+/// prints whether it got through, as Kapacitor's table.
+pub(crate) fn run_service_tests(control: &Control, patterns: &[String]) -> Result<(), ClientError> {
+    if patterns.is_empty() {
+        return Err(ClientError(
+            "must provide at least one service name or pattern.".to_owned(),
+        ));
+    }
+    let services = super::gather(patterns, |pattern| service_tests(control, pattern))?;
+    println!("{:<20}{:<10}Message", "Service", "Success");
+    for service in services {
+        let request = proto::TestServiceRequest {
+            name: service.name.clone(),
+            options_json: String::new(),
+        };
+        let tested = control.call(|mut c| async move { c.test_service(request).await })?;
+        println!(
+            "{:<20}{:<10}{}",
+            service.name, tested.success, tested.message
+        );
+    }
+    Ok(())
+}

@@ -525,4 +525,37 @@ impl Control for ControlService {
             .map_err(recording_status)?;
         Ok(Response::new(proto::DeleteReplayResponse {}))
     }
+
+    async fn list_service_tests(
+        &self,
+        request: Request<proto::ListServiceTestsRequest>,
+    ) -> Result<Response<proto::ListServiceTestsResponse>, Status> {
+        let pattern = request.into_inner().pattern;
+        Ok(Response::new(proto::ListServiceTestsResponse {
+            services: super::service_tests(&pattern)
+                .into_iter()
+                .map(|(name, options)| proto::ServiceTest {
+                    name: name.to_owned(),
+                    options_json: options.to_string(),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn test_service(
+        &self,
+        request: Request<proto::TestServiceRequest>,
+    ) -> Result<Response<proto::TestServiceResponse>, Status> {
+        let request = request.into_inner();
+        let options = match request.options_json.trim() {
+            "" | "null" => serde_json::Map::new(),
+            text => serde_json::from_str(text)
+                .map_err(|e| Status::invalid_argument(format!("failed to decode JSON body:{e}")))?,
+        };
+        let tested = self.daemon.test_service(&request.name, options).await;
+        Ok(Response::new(proto::TestServiceResponse {
+            success: tested.is_ok(),
+            message: tested.err().unwrap_or_default(),
+        }))
+    }
 }

@@ -29,6 +29,8 @@ pub(crate) struct Daemon {
     pub(crate) logs: logs::LogStream,
     /// The recordings and replays.
     pub(crate) recordings: Arc<recordings::Recordings>,
+    /// The handlers' services, for service tests.
+    pub(crate) services: Arc<condenser_handlers::ServicesConfig>,
     /// The durable records (for backups).
     pub(crate) store: Arc<store::Store>,
 }
@@ -48,6 +50,38 @@ impl Daemon {
             let bytes = copied.and_then(|()| std::fs::read(&path).map_err(|e| e.to_string()));
             let _ = std::fs::remove_file(&path);
             bytes
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+}
+
+/// The services matching `pattern` (every one when empty) with their default test options.
+pub(crate) fn service_tests(pattern: &str) -> Vec<(&'static str, serde_json::Value)> {
+    condenser_handlers::service_test::SERVICES
+        .into_iter()
+        .filter(|name| pattern.is_empty() || tasks::glob_match(pattern, name))
+        .map(|name| {
+            (
+                name,
+                condenser_handlers::service_test::default_options(name),
+            )
+        })
+        .collect()
+}
+
+impl Daemon {
+    /// Sends a test alert through service `name` with `options`, off the async runtime: an
+    /// empty message when it got through, else why not.
+    pub(crate) async fn test_service(
+        &self,
+        name: &str,
+        options: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), String> {
+        let services = Arc::clone(&self.services);
+        let name = name.to_owned();
+        tokio::task::spawn_blocking(move || {
+            condenser_handlers::service_test::test_service(&name, &options, &services)
         })
         .await
         .map_err(|e| e.to_string())?

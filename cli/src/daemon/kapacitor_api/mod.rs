@@ -5,7 +5,8 @@
 //! `dot-view`), `POST /tasks` (from a template with `template-id` and `vars`),
 //! `GET|PATCH|DELETE /tasks/<id>`, and the httpOut results of running tasks at
 //! `GET /tasks/<id>/<name>`. Templates: `GET|POST /templates`, `GET|PATCH|DELETE
-//! /templates/<id>`. `GET /debug/vars`, the log lines at `GET /kapacitor/v1preview/logs`, `GET /storage/backup`. Alert topics, their events and handlers under `/alerts/topics` (in
+//! /templates/<id>`. `GET /debug/vars`, the log lines at `GET /kapacitor/v1preview/logs`, `GET /storage/backup`, the service tests at `GET /service-tests`, `GET|POST
+//! /service-tests/<name>`. Alert topics, their events and handlers under `/alerts/topics` (in
 //! `alerts.rs`); recordings and replays (in `recordings.rs`). An error is `{"error": …, "message": …}`.
 
 use std::collections::HashMap;
@@ -29,6 +30,9 @@ use crate::daemon::logs::LogStream;
 use crate::daemon::stats::ServerStats;
 
 mod alerts;
+
+/// Kapacitor's API base path.
+const BASE_PATH: &str = crate::control::KAPACITOR_BASE;
 mod recordings;
 
 /// Kapacitor's routes over `daemon`.
@@ -67,6 +71,11 @@ pub(crate) fn router(daemon: &Daemon) -> Router {
         .merge(
             Router::new()
                 .route("/kapacitor/v1/storage/backup", get(backup))
+                .route("/kapacitor/v1/service-tests", get(list_service_tests))
+                .route(
+                    "/kapacitor/v1/service-tests/{name}",
+                    get(get_service_test).post(test_service),
+                )
                 .with_state(daemon.clone()),
         )
         .layer(axum::middleware::map_response(kapacitor_version))
@@ -130,6 +139,92 @@ async fn logs(
         axum::body::Body::from_stream(lines),
     )
         .into_response()
+}
+
+/// A service test as Kapacitor lists it.
+fn service_test_json(name: &str, options: &Json) -> Json {
+    json!({
+        "link": {"rel": "self", "href": format!("{BASE_PATH}/service-tests/{name}")},
+        "name": name,
+        "options": options,
+    })
+}
+
+/// Kapacitor's compact JSON and a newline, as its service tests answer.
+fn compact(status: StatusCode, value: &Json) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        format!("{value}\n"),
+    )
+        .into_response()
+}
+
+/// `GET /service-tests?pattern=`: the services a test alert can be sent through.
+async fn list_service_tests(Query(query): Query<HashMap<String, String>>) -> Response {
+    let pattern = query.get("pattern").map_or("*", String::as_str);
+    let services: Vec<Json> = crate::daemon::service_tests(pattern)
+        .iter()
+        .map(|(name, options)| service_test_json(name, options))
+        .collect();
+    let services = if services.is_empty() {
+        Json::Null
+    } else {
+        Json::Array(services)
+    };
+    compact(
+        StatusCode::OK,
+        &json!({"link": {"rel": "self", "href": format!("{BASE_PATH}/service-tests")}, "services": services}),
+    )
+}
+
+/// `GET /service-tests/<name>`.
+async fn get_service_test(Path(name): Path<String>) -> Response {
+    match crate::daemon::service_tests("")
+        .into_iter()
+        .find(|(service, _)| *service == name)
+    {
+        Some((service, options)) => compact(StatusCode::OK, &service_test_json(service, &options)),
+        None => error(
+            StatusCode::NOT_FOUND,
+            &format!("service {name:?} not found"),
+        )
+        .into_response(),
+    }
+}
+
+/// `POST /service-tests/<name>`: a test alert through the service; 200 whether it got
+/// through (`success`) or not (`message` says why).
+async fn test_service(
+    State(daemon): State<Daemon>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let options: Option<Map<String, Json>> = match serde_json::from_slice(&body) {
+        Ok(options) => options,
+        Err(_) if body.iter().all(u8::is_ascii_whitespace) => None,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("failed to decode JSON body:{e}"),
+            )
+            .into_response();
+        }
+    };
+    if !condenser_handlers::service_test::SERVICES.contains(&name.as_str()) {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("service {name:?} not found"),
+        )
+        .into_response();
+    }
+    let tested = daemon
+        .test_service(&name, options.unwrap_or_default())
+        .await;
+    compact(
+        StatusCode::OK,
+        &json!({"success": tested.is_ok(), "message": tested.err().unwrap_or_default()}),
+    )
 }
 
 /// `/storage/backup`: a consistent copy of the store, as a file to download.
