@@ -318,6 +318,73 @@ const KAPACITOR_ONLY_HTTP_KEYS: [&str; 10] = [
     "max-enqueued-write-limit",
 ];
 
+/// The sections Kapacitor's config API shows, each with its redacted options (shown as
+/// whether they are set) and the option that names its elements (empty: one element).
+const API_SECTIONS: [(&str, &[&str], &str); 14] = [
+    ("alerta", &["token"], ""),
+    ("bigpanda", &["token"], ""),
+    ("discord", &["url"], "workspace"),
+    ("opsgenie2", &["api-key"], ""),
+    ("pagerduty2", &["routing-key"], ""),
+    ("pushover", &["token", "user-key"], ""),
+    ("sensu", &[], ""),
+    ("servicenow", &["password"], ""),
+    ("slack", &["url", "token"], "workspace"),
+    ("smtp", &["password"], ""),
+    ("teams", &["channel-url"], ""),
+    ("telegram", &["token"], ""),
+    ("victorops", &["api-key"], ""),
+    ("zenoss", &["password"], ""),
+];
+
+/// One element of a section of the config API: its id (empty for a section of one), its
+/// options (redacted ones as whether they are set), and the names of the redacted ones.
+pub(crate) type ApiElement = (
+    String,
+    serde_json::Map<String, serde_json::Value>,
+    Vec<&'static str>,
+);
+
+impl Config {
+    /// The sections Kapacitor's config API shows, by name, with their elements.
+    pub(crate) fn api_sections(&self) -> Vec<(&'static str, Vec<ApiElement>)> {
+        let whole = serde_json::to_value(self).unwrap_or_default();
+        API_SECTIONS
+            .iter()
+            .map(|&(name, redacted, element_key)| {
+                let values = match whole.get(name) {
+                    Some(serde_json::Value::Array(items)) => items.clone(),
+                    Some(value) => vec![value.clone()],
+                    None => Vec::new(),
+                };
+                let elements = values
+                    .into_iter()
+                    .filter_map(|value| match value {
+                        serde_json::Value::Object(mut options) => {
+                            let mut hidden = Vec::new();
+                            for &key in redacted {
+                                if let Some(value) = options.get_mut(key) {
+                                    let set = value.as_str().is_some_and(|v| !v.is_empty());
+                                    *value = serde_json::Value::Bool(set);
+                                    hidden.push(key);
+                                }
+                            }
+                            let id = options
+                                .get(element_key)
+                                .and_then(serde_json::Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned();
+                            Some((id, options, hidden))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                (name, elements)
+            })
+            .collect()
+    }
+}
+
 /// Removes from a configuration file's `table` the settings of kapacitor.conf that
 /// Condenser does not have (so that a user's kapacitor.conf carries over), naming each; a
 /// key neither has stays, for the strict reading to refuse by name.

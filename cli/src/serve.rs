@@ -252,6 +252,7 @@ pub(crate) async fn run(
         ),
         store: Arc::clone(&store),
         services: Arc::new(config.services()),
+        config_sections: Arc::new(config.api_sections()),
     };
     let writer = Writer::new(
         EngineRoute(router.clone()),

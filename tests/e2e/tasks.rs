@@ -1156,3 +1156,33 @@ fn service_tests_send_a_test_alert_through_each_configured_service() {
         (404, Some("service \"nosuch\" not found"))
     );
 }
+
+#[test]
+fn kapacitor_s_config_api_reads_the_configuration_with_secrets_hidden() {
+    let daemon = Daemon::start(
+        "tasks-config-api",
+        "[smtp]\nenabled = true\nfrom = \"k@example.com\"\npassword = \"s3cret\"\n\
+         [[slack]]\nworkspace = \"ops\"\nurl = \"http://hooks.example.com/x\"\n",
+    );
+    let (status, smtp) = get(&daemon, "/kapacitor/v1/config/smtp");
+    assert_eq!(status, 200);
+    let element = &smtp["elements"][0];
+    assert_eq!(element["options"]["password"], true);
+    assert_eq!(element["options"]["from"], "k@example.com");
+    assert_eq!(element["redacted"], json!(["password"]));
+    let (status, slack) = get(&daemon, "/kapacitor/v1/config/slack/ops");
+    assert_eq!(status, 200);
+    assert_eq!(slack["options"]["url"], true);
+    assert_eq!(slack["link"]["href"], "/kapacitor/v1/config/slack/ops");
+    let (status, all) = get(&daemon, "/kapacitor/v1/config");
+    assert_eq!(status, 200);
+    assert!(all["sections"]["telegram"]["elements"].is_array());
+    assert!(!all.to_string().contains("s3cret"));
+    assert_eq!(get(&daemon, "/kapacitor/v1/config/nosuch").0, 404);
+    let refused = client()
+        .post(daemon.at("/kapacitor/v1/config/smtp"))
+        .body("{\"set\": {\"enabled\": false}}")
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+}

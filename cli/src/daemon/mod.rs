@@ -31,6 +31,8 @@ pub(crate) struct Daemon {
     pub(crate) recordings: Arc<recordings::Recordings>,
     /// The handlers' services, for service tests.
     pub(crate) services: Arc<condenser_handlers::ServicesConfig>,
+    /// The configuration's sections as Kapacitor's config API shows them.
+    pub(crate) config_sections: Arc<Vec<(&'static str, Vec<crate::config::ApiElement>)>>,
     /// The durable records (for backups).
     pub(crate) store: Arc<store::Store>,
 }

@@ -6,7 +6,7 @@
 //! `GET|PATCH|DELETE /tasks/<id>`, and the httpOut results of running tasks at
 //! `GET /tasks/<id>/<name>`. Templates: `GET|POST /templates`, `GET|PATCH|DELETE
 //! /templates/<id>`. `GET /debug/vars`, the log lines at `GET /kapacitor/v1preview/logs`, `GET /storage/backup`, the service tests at `GET /service-tests`, `GET|POST
-//! /service-tests/<name>`. Alert topics, their events and handlers under `/alerts/topics` (in
+//! /service-tests/<name>`, the configuration (read) at `GET /config` (in `config.rs`). Alert topics, their events and handlers under `/alerts/topics` (in
 //! `alerts.rs`); recordings and replays (in `recordings.rs`). An error is `{"error": …, "message": …}`.
 
 use std::collections::HashMap;
@@ -30,6 +30,7 @@ use crate::daemon::logs::LogStream;
 use crate::daemon::stats::ServerStats;
 
 mod alerts;
+mod config;
 
 /// Kapacitor's API base path.
 const BASE_PATH: &str = crate::control::KAPACITOR_BASE;
@@ -76,6 +77,7 @@ pub(crate) fn router(daemon: &Daemon) -> Router {
                     "/kapacitor/v1/service-tests/{name}",
                     get(get_service_test).post(test_service),
                 )
+                .merge(config::routes())
                 .with_state(daemon.clone()),
         )
         .layer(axum::middleware::map_response(kapacitor_version))
@@ -178,7 +180,7 @@ async fn list_service_tests(Query(query): Query<HashMap<String, String>>) -> Res
     )
 }
 
-/// `GET /service-tests/<name>`.
+/// `GET /service-tests/<name>`, the configuration (read) at `GET /config` (in `config.rs`).
 async fn get_service_test(Path(name): Path<String>) -> Response {
     match crate::daemon::service_tests("")
         .into_iter()
