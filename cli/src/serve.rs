@@ -235,6 +235,7 @@ pub(crate) async fn run(
         .await
         .context("loading the defined tasks")?,
     );
+    let services = Arc::new(config.services());
     let daemon = Daemon {
         tasks: Arc::clone(&tasks),
         alerts: Arc::clone(&alerts),
@@ -245,13 +246,13 @@ pub(crate) async fn run(
                 Arc::clone(&store),
                 config.data_dir.join("recordings"),
                 Arc::clone(&tasks),
-                Arc::clone(&handlers),
+                Arc::clone(&services),
                 replay_alerts,
             )
             .context("loading the recordings")?,
         ),
         store: Arc::clone(&store),
-        services: Arc::new(config.services()),
+        services,
         config_sections: Arc::new(config.api_sections()),
     };
     let writer = Writer::new(

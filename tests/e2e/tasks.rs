@@ -906,11 +906,16 @@ fn a_stream_recording_replays_against_a_task_whose_alerts_reach_its_handlers() {
         let recording = scope.spawn(|| {
             condenser()
                 .args(["-url", &daemon.url, "record", "stream", "-task", "cpu"])
-                .args(["-duration", "1500ms", "-recording-id", "rec1"])
+                .args(["-duration", "3s", "-recording-id", "rec1"])
                 .output()
                 .unwrap()
         });
-        std::thread::sleep(Duration::from_millis(500));
+        // Write once the recording runs (202 while it does).
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while get(&daemon, "/kapacitor/v1/recordings/rec1").0 != 202 {
+            assert!(Instant::now() < deadline, "the recording never started");
+            std::thread::sleep(Duration::from_millis(20));
+        }
         write(
             &daemon,
             "cpu,host=a v=95 0\nmem v=1 0\ncpu,host=a v=50 10\n",

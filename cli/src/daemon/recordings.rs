@@ -3,7 +3,8 @@
 //! (`recordings/<id>.srpl`: database, retention policy and a line of line protocol per
 //! point, as Kapacitor's test recordings, at nanosecond precision). A replay runs a task on
 //! a recording in an engine of its own, its alert nodes' topics those of the replay's task
-//! master (`<replay id>:<task>:<node>`), their handlers the task's.
+//! master (`<replay id>:<task>:<node>`), their handlers the task's, run by handlers of the
+//! replay's own that deliver every event before the replay is finished.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use condenser_engine::Engine;
 use condenser_engine::alerts::{AlertContext, AlertSink};
-use condenser_handlers::HandlerService;
+use condenser_handlers::{HandlerService, Outbox, ServiceConfig, ServicesConfig};
 use serde::{Deserialize, Serialize};
 
 use super::store::{Collection, Store, StoreError};
@@ -202,7 +203,7 @@ impl Shared {
 pub(crate) struct Recordings {
     shared: Arc<Shared>,
     tasks: Arc<Tasks>,
-    handlers: Arc<HandlerService>,
+    services: Arc<ServicesConfig>,
     alerts: AlertContext,
 }
 
@@ -216,13 +217,14 @@ impl std::fmt::Debug for Recordings {
 
 impl Recordings {
     /// The recordings and replays of `store`, their data under `dir`; those that were running
-    /// when the daemon stopped are failed. Replays' alerts go as `alerts` says (what the
-    /// daemon's tasks share), to `handlers`.
+    /// when the daemon stopped are failed. Replays' alert nodes share what `alerts` says
+    /// with the daemon's tasks (who the server is, the global handlers), their handlers
+    /// sending through `services`.
     pub(crate) fn load(
         store: Arc<Store>,
         dir: PathBuf,
         tasks: Arc<Tasks>,
-        handlers: Arc<HandlerService>,
+        services: Arc<ServicesConfig>,
         alerts: AlertContext,
     ) -> Result<Self, RecordingError> {
         std::fs::create_dir_all(&dir)
@@ -252,7 +254,7 @@ impl Recordings {
                 state: Mutex::new(state),
             }),
             tasks,
-            handlers,
+            services,
             alerts,
         })
     }
@@ -388,11 +390,8 @@ impl Recordings {
         };
         self.shared.save_replay(replay.clone());
         let shared = Arc::clone(&self.shared);
-        let handlers = Arc::clone(&self.handlers);
-        // The replay's events wait for room rather than being dropped: a fast replay
-        // delivers every one.
+        let services = Arc::clone(&self.services);
         let alerts = AlertContext {
-            sink: AlertSink::waiting(handlers.sender()),
             task_master: Some(id.clone()),
             ..self.alerts.clone()
         };
@@ -407,7 +406,7 @@ impl Recordings {
                     &plan,
                     dbrps,
                     alerts,
-                    &handlers,
+                    &services,
                     (recording_time, real_clock),
                     |progress| {
                         running.progress = progress;
@@ -498,8 +497,9 @@ fn record_until(
 }
 
 /// Runs task `task` (its plan and dbrps) on the recording at `path` in an engine of its own
-/// whose alerts go as `alerts` says, its handlers subscribed to the replay's topics for as
-/// long as it runs; `progress` hears how far it got.
+/// whose alerts go as `alerts` says, to handlers of its own on `services` (an outbox in
+/// memory, its topics the replay's): when it returns, they have delivered every event (or
+/// given up on it). `progress` hears how far it got.
 #[allow(clippy::too_many_arguments)]
 fn replay_recording(
     path: &std::path::Path,
@@ -507,9 +507,49 @@ fn replay_recording(
     plan: &datafusion_expr::LogicalPlan,
     dbrps: Vec<condenser_engine::Dbrp>,
     alerts: AlertContext,
-    handlers: &HandlerService,
+    services: &ServicesConfig,
     (recording_time, real_clock): (bool, bool),
     mut progress: impl FnMut(f64),
+) -> anyhow::Result<()> {
+    let topics = condenser_model::topic::TopicStates::default();
+    let handlers = HandlerService::start(
+        ServiceConfig::default(),
+        services.clone(),
+        topics.clone(),
+        Outbox::in_memory()?,
+    );
+    // The replay's events wait for room rather than being dropped: a fast replay delivers
+    // every one.
+    let alerts = AlertContext {
+        sink: AlertSink::waiting(handlers.sender()),
+        topics,
+        ..alerts
+    };
+    let replayed = replay_into(
+        path,
+        task,
+        plan,
+        dbrps,
+        alerts,
+        &handlers,
+        (recording_time, real_clock),
+        &mut progress,
+    );
+    handlers.close();
+    replayed
+}
+
+/// The replay itself, its handlers given.
+#[allow(clippy::too_many_arguments)]
+fn replay_into(
+    path: &std::path::Path,
+    task: &str,
+    plan: &datafusion_expr::LogicalPlan,
+    dbrps: Vec<condenser_engine::Dbrp>,
+    alerts: AlertContext,
+    handlers: &HandlerService,
+    (recording_time, real_clock): (bool, bool),
+    progress: &mut impl FnMut(f64),
 ) -> anyhow::Result<()> {
     let first_at = (!recording_time).then(now);
     let writes = crate::replay::read_stream_recording(
@@ -519,17 +559,11 @@ fn replay_recording(
     )?;
     let mut engine = Engine::with_alerts(alerts);
     engine.define(task, plan, dbrps)?;
-    let topics: Vec<String> = match engine.task(task) {
-        Some(running) => {
-            let mut topics = Vec::new();
-            for (topic, specs) in running.alert_handlers() {
-                handlers.register(topic, specs)?;
-                topics.push(topic.clone());
-            }
-            topics
+    if let Some(running) = engine.task(task) {
+        for (topic, specs) in running.alert_handlers() {
+            handlers.register(topic, specs)?;
         }
-        None => Vec::new(),
-    };
+    }
     let started = std::time::Instant::now();
     let first_time = writes.first().and_then(|w| batch_time(&w.batch));
     let count = writes.len().max(1);
@@ -551,11 +585,6 @@ fn replay_recording(
         }
     }
     let finished = engine.finish();
-    drop(engine);
-    for topic in &topics {
-        handlers.deregister(topic);
-        handlers.forget_topic(topic);
-    }
     result.and(finished.map_err(Into::into))
 }
 
