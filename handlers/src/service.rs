@@ -155,6 +155,8 @@ enum Route {
     Worker {
         wake: Sender<()>,
         worker: Option<JoinHandle<()>>,
+        /// Set when it is to stop at its first failure, leaving the rest in the outbox.
+        at_once: Arc<std::sync::atomic::AtomicBool>,
     },
     /// Published to these topics too.
     Publish(Vec<String>),
@@ -326,7 +328,7 @@ impl HandlerService {
             };
             subscribers.remove(index)
         };
-        join(removed);
+        stop_at_once(removed);
         true
     }
 
@@ -346,6 +348,7 @@ impl HandlerService {
         });
         counters.queued.store(waiting, Ordering::Relaxed);
         let (wake, woken) = crossbeam_channel::bounded::<()>(1);
+        let at_once = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let worker = Worker {
             name: name.clone(),
             handler,
@@ -353,6 +356,7 @@ impl HandlerService {
             woken,
             policy: self.config.retry,
             counters: Arc::clone(&counters),
+            at_once: Arc::clone(&at_once),
         };
         let worker = std::thread::Builder::new()
             .name(format!("alert-{kind}"))
@@ -361,7 +365,11 @@ impl HandlerService {
         Subscriber {
             name,
             filter,
-            route: Route::Worker { wake, worker },
+            route: Route::Worker {
+                wake,
+                worker,
+                at_once,
+            },
             counters,
         }
     }
@@ -375,7 +383,7 @@ impl HandlerService {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(topic);
         for subscriber in removed.into_iter().flatten() {
-            join(subscriber);
+            stop_at_once(subscriber);
         }
     }
 
@@ -460,11 +468,21 @@ impl HandlerService {
     }
 }
 
+/// Stops `subscriber` without waiting on a handler that is down: its worker finishes what
+/// it is sending and, at its first failure, stops, what it did not deliver kept in a durable
+/// outbox for its next start (a task enabled again, a topic handler defined again).
+fn stop_at_once(subscriber: Subscriber) {
+    if let Route::Worker { at_once, .. } = &subscriber.route {
+        at_once.store(true, Ordering::Relaxed);
+    }
+    join(subscriber);
+}
+
 /// Stops a subscriber's thread (closing the channel that wakes it or feeds it) and waits
 /// for it: a worker finishes what the outbox holds for it first.
 fn join(subscriber: Subscriber) {
     let thread = match subscriber.route {
-        Route::Worker { wake, worker } => {
+        Route::Worker { wake, worker, .. } => {
             drop(wake);
             worker
         }
@@ -679,6 +697,8 @@ struct Worker {
     woken: Receiver<()>,
     policy: RetryPolicy,
     counters: Arc<HandlerCounters>,
+    /// Once stopping, whether to stop at the first failure rather than retry.
+    at_once: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// What became of one event.
@@ -737,6 +757,10 @@ impl Worker {
                         %failure,
                         "alert not delivered yet: it waits in the outbox for the next start"
                     );
+                    if self.at_once.load(Ordering::Relaxed) {
+                        // The rest wait too, untried.
+                        return;
+                    }
                     from = seq + 1;
                     false
                 }
@@ -761,6 +785,10 @@ impl Worker {
                 Ok(()) => return Outcome::Sent,
                 Err(failure) if !failure.retry => return Outcome::Failed(failure),
                 Err(failure) => {
+                    if *stopping && self.at_once.load(Ordering::Relaxed) && self.outbox.is_durable()
+                    {
+                        return Outcome::Kept(failure);
+                    }
                     if attempt >= self.policy.retries {
                         if !self.outbox.is_durable() {
                             return Outcome::Failed(failure);
@@ -778,13 +806,14 @@ impl Worker {
                         }
                     }
                     let delay = self.policy.delay(attempt, crate::delivery::jitter());
+                    // Counted as it is scheduled, so a wait for it is visible.
+                    attempt = attempt.saturating_add(1);
+                    self.counters.retried.fetch_add(1, Ordering::Relaxed);
                     if *stopping {
                         std::thread::sleep(delay);
                     } else {
                         self.pause(delay, stopping);
                     }
-                    attempt = attempt.saturating_add(1);
-                    self.counters.retried.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }

@@ -135,3 +135,56 @@ fn an_event_for_a_down_endpoint_survives_a_kill_and_is_delivered_once() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn deregistering_a_handler_whose_endpoint_is_down_keeps_its_events_for_the_next_start() {
+    let dir = std::env::temp_dir().join(format!("condenser-deregister-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("alerts.redb");
+    let address = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().to_string()
+    };
+    // Retries an hour apart: were deregistering to wait for them, the test would hang.
+    let service = HandlerService::start(
+        ServiceConfig {
+            retry: RetryPolicy {
+                retries: 5,
+                initial: Duration::from_secs(3600),
+                max: Duration::from_secs(3600),
+            },
+            ..ServiceConfig::default()
+        },
+        ServicesConfig::default(),
+        TopicStates::default(),
+        Outbox::open(&path).expect("open the outbox"),
+    );
+    service.register("task:alert2", &post_to(&address)).unwrap();
+    service
+        .sender()
+        .send(event("cpu/serverA", Level::Critical))
+        .unwrap();
+    while service
+        .counters()
+        .iter()
+        .all(|(_, c)| c.retried.load(std::sync::atomic::Ordering::Relaxed) == 0)
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    service.deregister("task:alert2");
+    service.close();
+    // The event waits for the handler's next start, and is delivered then.
+    assert_eq!(
+        Outbox::open(&path)
+            .unwrap()
+            .pending("task:alert2/post0")
+            .unwrap(),
+        1
+    );
+    let receiver = HttpReceiver::start_at(&address);
+    let service = start_service(&path, &receiver.address);
+    assert_eq!(receiver.next().json()["id"], "cpu/serverA");
+    service.close();
+    let _ = std::fs::remove_dir_all(&dir);
+}
