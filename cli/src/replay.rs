@@ -65,9 +65,6 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
     crate::config::parse_duration(&args.duration)
         .map_err(|e| anyhow::anyhow!("invalid --duration {:?}: {e}", args.duration))?;
     let task_type: TaskType = args.task_type.into();
-    if task_type == TaskType::Batch {
-        anyhow::bail!("batch tasks cannot be replayed yet: only stream tasks run in this version");
-    }
     let config = match &args.config {
         Some(file) => Some(crate::config::Config::load(Some(file))?),
         None => None,
@@ -156,12 +153,19 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
             handlers.register(topic, specs)?;
         }
     }
-    for recording in &args.data {
-        for write in read_stream_recording(recording, Precision::Second, Some(REPLAY_START))? {
-            engine.write(Arc::new(write), condenser_engine::clock::system_now())?;
-            // The wall clock moves on while the replay runs, as Kapacitor's does.
-            engine.tick(condenser_engine::clock::system_now())?;
+    match task_type {
+        TaskType::Stream => {
+            for recording in &args.data {
+                for write in
+                    read_stream_recording(recording, Precision::Second, Some(REPLAY_START))?
+                {
+                    engine.write(Arc::new(write), condenser_engine::clock::system_now())?;
+                    // The wall clock moves on while the replay runs, as Kapacitor's does.
+                    engine.tick(condenser_engine::clock::system_now())?;
+                }
+            }
         }
+        TaskType::Batch => replay_batches(&mut engine, &name, &args.data)?,
     }
     engine.finish()?;
     let task = engine
@@ -188,6 +192,49 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
     handlers.close();
     println!("{result}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Replays batch recordings into batch task `name`: the i-th recording feeds its i-th query
+/// (in Kapacitor's order, [`condenser_engine::task::Task::queries`]), each shifted to start
+/// at the replay's start. Kapacitor reads the recordings concurrently, each in its order;
+/// here they are merged by their batches' last points' times (the replay clock's order),
+/// the earlier recording first on a tie.
+fn replay_batches(engine: &mut Engine, name: &str, recordings: &[PathBuf]) -> anyhow::Result<()> {
+    let queries = engine.task(name).map_or(0, |task| task.queries().len());
+    if recordings.len() != queries {
+        anyhow::bail!(
+            "the task has {queries} query node(s) but {} batch recording(s) were given: \
+             one a query, in Kapacitor's order",
+            recordings.len()
+        );
+    }
+    let mut files = Vec::new();
+    for recording in recordings {
+        let text = std::fs::read_to_string(recording)
+            .map_err(|e| anyhow::anyhow!("cannot read recording {}: {e}", recording.display()))?;
+        let read = condenser_engine::recording::read_batch_recording(&text, Some(REPLAY_START))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", recording.display()))?;
+        let mut timed = std::collections::VecDeque::new();
+        for batch in read {
+            let last = condenser_engine::points::times(&batch.data)?
+                .last()
+                .copied()
+                .unwrap_or(batch.tmax);
+            timed.push_back((last, batch));
+        }
+        files.push(timed);
+    }
+    // Each recording in its own order; between them, the earliest next batch first.
+    while let Some(query) = (0..files.len())
+        .filter(|&i| !files[i].is_empty())
+        .min_by_key(|&i| files[i].front().map(|(last, _)| *last))
+    {
+        if let Some((_, batch)) = files[query].pop_front() {
+            engine.take_batch(name, query, batch, condenser_engine::clock::system_now())?;
+            engine.tick(condenser_engine::clock::system_now())?;
+        }
+    }
+    Ok(())
 }
 
 /// A random id in the form of a UUID (the server's and cluster's ids a replay shows in

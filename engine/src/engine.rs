@@ -7,6 +7,7 @@ use datafusion_expr::LogicalPlan;
 
 use crate::alerts::AlertContext;
 use crate::error::{Error, Result};
+use crate::message::Batch;
 use crate::operators::http_out::HttpOutResult;
 use crate::task::{Selection, Task, TaskEnv};
 
@@ -176,6 +177,21 @@ impl Engine {
             "influxDBOut writes come back into the tasks without end \
              ({MAX_WRITE_BACK_GENERATIONS} generations from one write); the rest were dropped"
         )))
+    }
+
+    /// Hands `batch`, a result of query `query` (an index of its [`Task::queries`]) of
+    /// batch task `task`, to that query node at wall-clock time `now`; what influxDBOut
+    /// nodes write as a result is routed as writes are.
+    pub fn take_batch(&mut self, task: &str, query: usize, batch: Batch, now: i64) -> Result<()> {
+        let registered = self
+            .tasks
+            .iter_mut()
+            .find(|t| t.id == task)
+            .ok_or_else(|| Error::UnknownTask(task.to_owned()))?;
+        if !registered.task.take_batch(query, batch, now) {
+            return Err(Error::Data(format!("task {task:?} has no query {query}")));
+        }
+        self.route_write_back(now)
     }
 
     /// Lets every task's wall-clock nodes emit what is due at `now`; what influxDBOut nodes

@@ -34,6 +34,7 @@ pub mod go_time;
 pub mod message;
 pub mod operators;
 pub mod points;
+pub mod recording;
 mod service;
 pub mod statistics;
 pub mod task;

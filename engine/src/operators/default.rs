@@ -9,7 +9,9 @@ use arrow::array::{
 use arrow::compute::{cast, is_null, kernels::zip::zip};
 use arrow::datatypes::{DataType, Schema};
 use condenser_model::FieldType;
-use condenser_model::schema::{field_field, tag_data_type, tag_field};
+use condenser_model::schema::{
+    field_field, integers_field, integers_name, tag_data_type, tag_field,
+};
 use condenser_planner::nodes::{DefaultSpec, DefaultValue};
 
 use super::{Context, Operator};
@@ -47,6 +49,38 @@ impl DefaultOperator {
                 Some(i) if columns[i].logical_null_count() == rows => {
                     fields[i] = field;
                     columns[i] = default;
+                }
+                // Integers and floats in one field: a float column whose companion marks
+                // the integers, as ingest makes it.
+                Some(i) if numbers(columns[i].data_type(), default.data_type()) => {
+                    let absent: BooleanArray = is_null(&columns[i])?;
+                    let floats = cast(&columns[i], &DataType::Float64)?;
+                    let filled = zip(&absent, &cast(&default, &DataType::Float64)?, &floats)?;
+                    let companion = integers_name(name);
+                    let before = fields.iter().position(|f| *f.name() == companion);
+                    let integers: BooleanArray = (0..rows)
+                        .map(|row| {
+                            let was = if columns[i].data_type() == &DataType::Int64 {
+                                true
+                            } else {
+                                before.is_some_and(|c| {
+                                    let c = columns[c].as_boolean();
+                                    c.is_valid(row) && c.value(row)
+                                })
+                            };
+                            let defaulted = default.data_type() == &DataType::Int64;
+                            Some(if absent.value(row) { defaulted } else { was })
+                        })
+                        .collect();
+                    fields[i] = field_field(name, FieldType::Float);
+                    columns[i] = filled;
+                    match before {
+                        Some(c) => columns[c] = Arc::new(integers),
+                        None => {
+                            fields.push(integers_field(name));
+                            columns.push(Arc::new(integers));
+                        }
+                    }
                 }
                 Some(_) => {}
                 None => {
@@ -101,6 +135,15 @@ impl DefaultOperator {
             columns,
         )?)
     }
+}
+
+/// Whether a column of `column` type and a default of `default` type are an integer and a
+/// float.
+fn numbers(column: &DataType, default: &DataType) -> bool {
+    matches!(
+        (column, default),
+        (DataType::Float64, DataType::Int64) | (DataType::Int64, DataType::Float64)
+    )
 }
 
 impl DefaultOperator {

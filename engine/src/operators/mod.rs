@@ -27,6 +27,7 @@ pub mod influxql;
 pub mod join;
 pub mod log;
 pub mod noop;
+pub mod query;
 pub mod sample;
 pub mod shift;
 pub mod state_count;

@@ -27,6 +27,7 @@ use crate::operators::influxdb_out::{InfluxDbOutOperator, WriteBack};
 use crate::operators::join::JoinOperator;
 use crate::operators::log::LogOperator;
 use crate::operators::noop::NoOpOperator;
+use crate::operators::query::QueryOperator;
 use crate::operators::sample::SampleOperator;
 use crate::operators::shift::ShiftOperator;
 use crate::operators::state_count::StateCountOperator;
@@ -72,6 +73,8 @@ pub(super) struct Built {
     pub(super) from_measurements: Vec<Option<String>>,
     /// The handlers of each alert node's own topic.
     pub(super) alert_handlers: Vec<(String, Vec<HandlerSpec>)>,
+    /// The query nodes of a batch task: each one's index and spec, in pipeline order.
+    pub(super) queries: Vec<(usize, condenser_planner::nodes::QuerySpec)>,
 }
 
 /// Builds the operators of `plan`, a task in `env`.
@@ -94,6 +97,14 @@ pub(super) fn build(plan: &LogicalPlan, env: &super::TaskEnv) -> Result<Built> {
         .values()
         .filter_map(|node| match &node.spec {
             NodeSpec::From(spec) => Some(spec.measurement.clone()),
+            _ => None,
+        })
+        .collect();
+    let queries = found
+        .nodes
+        .iter()
+        .filter_map(|(&id, node)| match &node.spec {
+            NodeSpec::Query(spec) => Some((id, spec.clone())),
             _ => None,
         })
         .collect();
@@ -131,6 +142,7 @@ pub(super) fn build(plan: &LogicalPlan, env: &super::TaskEnv) -> Result<Built> {
         write_back: shared.write_back,
         from_measurements,
         alert_handlers: shared.alert_handlers,
+        queries,
     })
 }
 
@@ -159,6 +171,7 @@ fn runner(node: &TickNode, parents: &[usize], shared: &mut Shared) -> Result<Run
                 own_filter(node)?.as_ref(),
             ))));
         }
+        NodeSpec::Query(spec) => Box::new(QueryOperator::new(spec)),
         NodeSpec::Stats(spec) => {
             let parent = *parents
                 .first()

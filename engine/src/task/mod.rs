@@ -19,7 +19,7 @@ use datafusion_expr::LogicalPlan;
 
 use crate::alerts::AlertContext;
 use crate::error::Result;
-use crate::message::{Data, Group, Message};
+use crate::message::{Batch, Data, Group, Message};
 use crate::operators::Context;
 use crate::operators::from::FromSelection;
 use crate::operators::http_out::HttpOutResult;
@@ -157,6 +157,8 @@ pub struct Task {
     alert_handlers: Vec<(String, Vec<condenser_model::handler::HandlerSpec>)>,
     /// The expiry of idle groups, when the task has one.
     expiry: Option<GroupExpiry>,
+    /// A batch task's query nodes, in the order Kapacitor hands them their batches.
+    queries: Vec<(usize, condenser_planner::nodes::QuerySpec)>,
 }
 
 impl std::fmt::Debug for Task {
@@ -188,7 +190,7 @@ impl Task {
                 }
             }
         }
-        let nodes = built
+        let nodes: Vec<TaskNode> = built
             .nodes
             .into_iter()
             .zip(children)
@@ -209,12 +211,20 @@ impl Task {
                 },
             })
             .collect();
+        // Kapacitor hands a batch task's queries their batches in its walk order.
+        let walk = {
+            let children: Vec<Vec<usize>> = nodes.iter().map(|n| n.children.clone()).collect();
+            crate::statistics::walk_order(&children, &[0])
+        };
+        let mut queries = built.queries;
+        queries.sort_by_key(|(id, _)| walk.iter().position(|w| w == id));
         Ok(Task {
             nodes,
             http_outs: built.http_outs,
             write_back: built.write_back,
             from_measurements: built.from_measurements,
             alert_handlers: built.alert_handlers,
+            queries,
             expiry: env.group_expiry.map(|after| GroupExpiry {
                 after: i64::try_from(after.as_nanos()).unwrap_or(i64::MAX).max(1),
                 seen: std::collections::HashMap::new(),
@@ -222,6 +232,27 @@ impl Task {
                 expired: 0,
             }),
         })
+    }
+
+    /// A batch task's query nodes and their specs, in the order Kapacitor hands them their
+    /// batches (its pipeline walk order): the i-th recording of a batch replay feeds the
+    /// i-th, and a scheduler runs each one's query for it.
+    pub fn queries(&self) -> &[(usize, condenser_planner::nodes::QuerySpec)] {
+        &self.queries
+    }
+
+    /// Hands `batch`, a result of the query node `query` (an index of [`Task::queries`]),
+    /// to that node, with the wall clock reading `now`.
+    /// Whether the task has that query.
+    pub fn take_batch(&mut self, query: usize, batch: Batch, now: i64) -> bool {
+        let Some(&(node, _)) = self.queries.get(query) else {
+            return false;
+        };
+        let source = &mut self.nodes[0].stats;
+        source.collected += 1;
+        source.emitted += 1;
+        self.deliver_to(0, node, Message::Batch(batch), now);
+        true
     }
 
     /// The handlers of each of the task's alert nodes, by the node's own topic
@@ -243,6 +274,8 @@ impl Task {
         for &child in &self.nodes[0].children {
             match &self.nodes[child].runner {
                 Runner::From(from) => selection.froms.push(from.selection()),
+                // A batch task's queries take no writes.
+                Runner::Operator(_) if self.queries.iter().any(|(q, _)| *q == child) => {}
                 // A node chained on the stream itself takes everything.
                 Runner::Operator(_) => selection.every = true,
                 Runner::Source => {}
@@ -412,7 +445,6 @@ impl Task {
             expiry.saw(from, &message, now);
         }
         let children = self.nodes[from].children.clone();
-        let count = message.count();
         let mut message = Some(message);
         for (i, &child) in children.iter().enumerate() {
             // The last child takes the message itself; the others a copy.
@@ -422,42 +454,46 @@ impl Task {
                 message.clone()
             };
             let Some(input) = input else { break };
-            let node = &mut self.nodes[child];
-            let parent = node.parents.iter().position(|p| *p == from).unwrap_or(0);
-            let operator: &mut dyn crate::operators::Operator = match &mut node.runner {
-                Runner::Operator(operator) => operator.as_mut(),
-                Runner::From(from) => from.as_mut(),
-                Runner::Source => continue,
-            };
-            let mut out = Vec::new();
-            let started = Instant::now();
-            let mut ctx = Context::new(now, &node.stats.name, node.quiet);
-            let result = match input {
-                Message::Points(points) => {
-                    operator.process(parent, Data::Points(points), &mut ctx, &mut out)
-                }
-                Message::Batch(batch) => {
-                    operator.process(parent, Data::Batch(batch), &mut ctx, &mut out)
-                }
-                Message::Batches(batches) if operator.takes_batches() => {
-                    operator.process(parent, Data::Batches(batches), &mut ctx, &mut out)
-                }
-                Message::Batches(batches) => batches.split().and_then(|split| {
-                    split.into_iter().try_for_each(|batch| {
-                        operator.process(parent, Data::Batch(batch), &mut ctx, &mut out)
-                    })
-                }),
-                Message::Barrier(barrier) => operator.barrier(parent, barrier, &mut ctx, &mut out),
-                Message::DeleteGroup(group) => {
-                    operator.delete_group(parent, group, &mut ctx, &mut out)
-                }
-            };
-            report(result, &mut ctx);
-            let errors = ctx.errors();
-            node.stats.record(count, &out, started.elapsed(), errors);
-            for emitted in out {
-                self.deliver(child, emitted, now);
+            self.deliver_to(from, child, input, now);
+        }
+    }
+
+    /// Hands `input`, emitted by node `from`, to its child `child`, and what that emits on.
+    fn deliver_to(&mut self, from: usize, child: usize, input: Message, now: i64) {
+        let count = input.count();
+        let node = &mut self.nodes[child];
+        let parent = node.parents.iter().position(|p| *p == from).unwrap_or(0);
+        let operator: &mut dyn crate::operators::Operator = match &mut node.runner {
+            Runner::Operator(operator) => operator.as_mut(),
+            Runner::From(from) => from.as_mut(),
+            Runner::Source => return,
+        };
+        let mut out = Vec::new();
+        let started = Instant::now();
+        let mut ctx = Context::new(now, &node.stats.name, node.quiet);
+        let result = match input {
+            Message::Points(points) => {
+                operator.process(parent, Data::Points(points), &mut ctx, &mut out)
             }
+            Message::Batch(batch) => {
+                operator.process(parent, Data::Batch(batch), &mut ctx, &mut out)
+            }
+            Message::Batches(batches) if operator.takes_batches() => {
+                operator.process(parent, Data::Batches(batches), &mut ctx, &mut out)
+            }
+            Message::Batches(batches) => batches.split().and_then(|split| {
+                split.into_iter().try_for_each(|batch| {
+                    operator.process(parent, Data::Batch(batch), &mut ctx, &mut out)
+                })
+            }),
+            Message::Barrier(barrier) => operator.barrier(parent, barrier, &mut ctx, &mut out),
+            Message::DeleteGroup(group) => operator.delete_group(parent, group, &mut ctx, &mut out),
+        };
+        report(result, &mut ctx);
+        let errors = ctx.errors();
+        node.stats.record(count, &out, started.elapsed(), errors);
+        for emitted in out {
+            self.deliver(child, emitted, now);
         }
     }
 

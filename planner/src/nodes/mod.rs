@@ -8,7 +8,7 @@
 //!
 //! A property Condenser does not run is an error at definition, naming it: every setting of
 //! a node must be read by its resolver, and [`Properties::finish`] refuses one that was not.
-//! A node kind Condenser does not run (`query`, UDFs, …) is an error the same way.
+//! A node kind Condenser does not run (UDFs, …) is an error the same way.
 //!
 //! Kapacitor's define-time rules over finished pipelines (each node's `validate()`) live
 //! beside the resolvers, in [`rules`], and read properties by name too.
@@ -34,6 +34,7 @@ mod influxdb_out;
 mod influxql;
 mod join;
 mod log;
+mod query;
 pub(crate) mod rules;
 mod sample;
 mod shift;
@@ -67,6 +68,7 @@ pub use influxdb_out::InfluxDbOutSpec;
 pub use influxql::{HoltWintersSpec, InfluxQlFunction, InfluxQlSpec};
 pub use join::{JoinFill, JoinSpec};
 pub use log::{LogLevel, LogSpec};
+pub use query::{QueryDimension, QueryFill, QueryLanguage, QuerySpec};
 pub use sample::{SampleRate, SampleSpec};
 pub use shift::ShiftSpec;
 pub use state_count::StateCountSpec;
@@ -86,6 +88,8 @@ use crate::tick::Span;
 /// until the engine builds an operator for it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeSpec {
+    /// `query()` or `queryFlux()`: a batch task's source.
+    Query(QuerySpec),
     /// `from()`.
     From(FromSpec),
     /// `where()`.
@@ -149,6 +153,7 @@ impl NodeSpec {
     /// `stateCount`); a node's name in statistics is this and its index (`window2`).
     pub fn name(&self) -> &'static str {
         match self {
+            NodeSpec::Query(spec) => spec.name(),
             NodeSpec::From(_) => "from",
             NodeSpec::Where(_) => "where",
             NodeSpec::Eval(_) => "eval",
@@ -212,6 +217,7 @@ impl NodeSpec {
 impl fmt::Display for NodeSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            NodeSpec::Query(spec) => spec.fmt(f),
             NodeSpec::From(spec) => spec.fmt(f),
             NodeSpec::Where(spec) => spec.fmt(f),
             NodeSpec::Eval(spec) => spec.fmt(f),
@@ -297,6 +303,12 @@ impl From<NodeSpec> for Resolved {
 pub fn resolve(node: &Node) -> Result<Resolved, Diagnostic> {
     let mut props = Properties::new(node);
     let resolved: Resolved = match node.object.go_type {
+        "QueryNode" => {
+            NodeSpec::Query(QuerySpec::resolve(&mut props, QueryLanguage::InfluxQl)?).into()
+        }
+        "QueryFluxNode" => {
+            NodeSpec::Query(QuerySpec::resolve(&mut props, QueryLanguage::Flux)?).into()
+        }
         "FromNode" => from::resolve(&mut props)?,
         "WhereNode" => where_::resolve(&mut props)?,
         "EvalNode" => eval::resolve(&mut props)?,
