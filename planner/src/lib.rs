@@ -11,6 +11,7 @@
 //!   vars).
 //! - [`functions`]: Kapacitor's lambda functions as DataFusion scalar UDFs, defined once for
 //!   the planner and the engine.
+//! - [`influxql`]: the InfluxQL subset of batch `query()` nodes, parsed and checked.
 //! - [`nodes`]: one file per node kind, resolving a node's arguments and properties into
 //!   its typed spec (`WindowSpec`, …); the only place properties are read by name.
 //! - [`plan`]: lowers a pipeline to a DataFusion logical plan (lambdas as DataFusion
@@ -25,6 +26,7 @@
 pub mod catalog;
 mod diagnostic;
 pub mod functions;
+pub mod influxql;
 pub mod nodes;
 pub mod pipeline;
 pub mod plan;

@@ -1,5 +1,6 @@
 //! The engine's golden cases: `tests/cases/<node>/<case>/` holds a `case.tick`, a recording
-//! `data.srpl`, the replay's duration in `case.json`, and in `expected.json` the httpOut JSON
+//! (`data.srpl`; a batch case, `"kind": "batch"` in its `case.json`, `data.0.brpl`, … one a
+//! query), the replay's duration in `case.json`, and in `expected.json` the httpOut JSON
 //! that real Kapacitor gave for them (written by `tools/golden_cases.py`, never by hand).
 //! A case whose script logs alerts to `ALERTS_LOG` (replaced by a fresh absolute path) also
 //! holds in `expected_alerts.jsonl` the events Kapacitor's `.log()` handler wrote.
@@ -38,6 +39,18 @@ fn cases() -> Vec<PathBuf> {
     }
     found.sort();
     found
+}
+
+/// A case's recordings: `data.srpl` for a stream case; `data.0.brpl`, `data.1.brpl`, … (one
+/// a query, in Kapacitor's order) for a batch case.
+fn recordings(case: &Path, kind: &str) -> Vec<PathBuf> {
+    if kind != "batch" {
+        return vec![case.join("data.srpl")];
+    }
+    (0..)
+        .map(|i| case.join(format!("data.{i}.brpl")))
+        .take_while(|path| path.exists())
+        .collect()
 }
 
 /// Whether two httpOut results say the same: numbers within a relative 1e-9, series
@@ -108,12 +121,14 @@ fn every_golden_case_gives_what_kapacitor_gave() {
             script.replace(ALERTS_LOG, &log.display().to_string()),
         )
         .unwrap();
-        let out = condenser()
-            .arg("test")
-            .arg(&tick)
-            .arg("--data")
-            .arg(case.join("data.srpl"))
-            .args(["--type", "stream", "--http-out", "out", "--duration"])
+        let kind = meta["kind"].as_str().unwrap_or("stream");
+        let mut test = condenser();
+        test.arg("test").arg(&tick);
+        for recording in recordings(case, kind) {
+            test.arg("--data").arg(recording);
+        }
+        let out = test
+            .args(["--type", kind, "--http-out", "out", "--duration"])
             .arg(meta["duration"].as_str().unwrap_or("0s"))
             .output()
             .unwrap();

@@ -57,6 +57,9 @@ pub struct QuerySpec {
     pub language: QueryLanguage,
     /// The query as the script gives it (`.queryStr()` replaces it).
     pub text: String,
+    /// The InfluxQL query, parsed and checked (`None` for Flux, which Condenser does not
+    /// read: a replay hands the node recorded results).
+    pub influxql: Option<crate::influxql::Query>,
     /// `.period()`: how far back each run queries.
     pub period: Duration,
     /// `.every()`: how often it runs (zero with `.cron()`).
@@ -100,9 +103,17 @@ impl QuerySpec {
                 .unwrap_or_default(),
         };
         let influxql = language == QueryLanguage::InfluxQl;
+        let parsed = match language {
+            QueryLanguage::InfluxQl => Some(crate::influxql::parse(&text).map_err(|e| {
+                let span = props.args().first().map_or(span, |a| a.span);
+                Diagnostic::error(span, format!("invalid query: {e}"))
+            })?),
+            QueryLanguage::Flux => None,
+        };
         let mut spec = QuerySpec {
             language,
             text,
+            influxql: parsed,
             period: props.duration("Period").unwrap_or_default(),
             every: props.duration("Every").unwrap_or_default(),
             align: props.flag("Align"),
