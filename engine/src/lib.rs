@@ -34,9 +34,11 @@ pub mod go_time;
 pub mod message;
 pub mod operators;
 pub mod points;
+pub mod query;
 pub mod recording;
 mod service;
 pub mod statistics;
+pub mod store;
 pub mod task;
 
 pub use engine::{Dbrp, Engine, Route};

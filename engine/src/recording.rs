@@ -23,11 +23,15 @@ use crate::error::{Error, Result};
 use crate::message::{Batch, Group};
 use crate::points::{batch_of, time_column};
 
-/// One recorded point.
-struct RecordedPoint {
-    time: i64,
-    tags: BTreeMap<String, String>,
-    fields: BTreeMap<String, Value>,
+/// One point of a batch as Kapacitor holds it: its time, tags and fields (JSON values).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BatchPoint {
+    /// Nanoseconds since the epoch.
+    pub(crate) time: i64,
+    /// Its tags.
+    pub(crate) tags: BTreeMap<String, String>,
+    /// Its fields: numbers (floats), strings, booleans; a null is a field without a value.
+    pub(crate) fields: BTreeMap<String, Value>,
 }
 
 /// Reads the batches of a recording. With `first_at`, every time is shifted so that the
@@ -77,7 +81,7 @@ pub fn read_batch_recording(text: &str, first_at: Option<i64>) -> Result<Vec<Bat
                 None | Some(Value::Null) => BTreeMap::new(),
                 Some(_) => return Err(bad(index, "a point's fields are not an object")),
             };
-            points.push(RecordedPoint {
+            points.push(BatchPoint {
                 time,
                 tags: if own.is_empty() { tags.clone() } else { own },
                 fields,
@@ -122,7 +126,7 @@ fn string_map(value: Option<&Value>) -> std::result::Result<BTreeMap<String, Str
 }
 
 /// The points as one record batch: `time`, a column per tag, a column per field.
-fn record_batch(points: &[RecordedPoint]) -> Result<arrow::array::RecordBatch> {
+pub(crate) fn record_batch(points: &[BatchPoint]) -> Result<arrow::array::RecordBatch> {
     let (time, times) = time_column(points.iter().map(|p| p.time).collect());
     let mut fields: Vec<Field> = vec![time];
     let mut columns: Vec<ArrayRef> = vec![times];

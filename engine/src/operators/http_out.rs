@@ -240,7 +240,7 @@ pub(crate) fn point_row(points: &Points, row: usize) -> Value {
 
 /// A batch as a Kapacitor row: its group's tags, `time` then the first point's fields and
 /// other tags sorted, one value row per point.
-pub(crate) fn batch_row(batch: &Batch) -> Value {
+pub fn batch_row(batch: &Batch) -> Value {
     let mut tags = Map::new();
     for (k, v) in &batch.group.tags {
         tags.insert(k.clone(), Value::String(v.clone()));
@@ -334,7 +334,7 @@ fn row_object(
 }
 
 /// One value as JSON: times as RFC 3339 in UTC, numbers, strings, booleans; null if absent.
-fn json_value(column: &ArrayRef, row: usize) -> Value {
+pub fn json_value(column: &ArrayRef, row: usize) -> Value {
     if column.is_null(row) {
         return Value::Null;
     }

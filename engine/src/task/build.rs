@@ -104,7 +104,7 @@ pub(super) fn build(plan: &LogicalPlan, env: &super::TaskEnv) -> Result<Built> {
         .nodes
         .iter()
         .filter_map(|(&id, node)| match &node.spec {
-            NodeSpec::Query(spec) => Some((id, spec.clone())),
+            NodeSpec::Query(spec) => Some((id, spec.as_ref().clone())),
             _ => None,
         })
         .collect();

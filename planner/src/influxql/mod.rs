@@ -9,6 +9,7 @@
 
 pub mod ast;
 mod lexer;
+mod lower;
 mod parser;
 
 use std::fmt;
@@ -17,6 +18,7 @@ pub use ast::{
     BinaryOp, Dimension, Expr, Fill, Measurement, MeasurementName, ReferenceKind, Select,
     SelectField,
 };
+pub use lower::{TimeBound, TimeValue};
 
 /// What is wrong with a query, and where (a byte offset into it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,11 +56,15 @@ pub const AGGREGATES: &[&str] = &[
 /// query is not grouped by time.
 pub const SELECTORS: &[&str] = &["bottom", "first", "last", "max", "min", "percentile", "top"];
 
-/// A checked query.
+/// A checked query, its `WHERE` lowered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     /// Its syntax tree.
     pub select: Select,
+    /// The time bounds its `WHERE` sets (ANDed with the range each run queries).
+    pub time_bounds: Vec<TimeBound>,
+    /// The rest of its `WHERE`, as a lambda over the points' fields and tags.
+    pub condition: Option<crate::nodes::Lambda>,
 }
 
 impl Query {
@@ -83,7 +89,15 @@ impl Query {
 pub fn parse(text: &str) -> Result<Query, QueryError> {
     let select = parser::parse(text)?;
     check(&select)?;
-    Ok(Query { select })
+    let (time_bounds, condition) = match &select.condition {
+        Some(condition) => lower::split(condition)?,
+        None => (Vec::new(), None),
+    };
+    Ok(Query {
+        select,
+        time_bounds,
+        condition,
+    })
 }
 
 /// The subset's rules, InfluxDB's where it has one.
@@ -112,6 +126,40 @@ fn check(select: &Select) -> Result<(), QueryError> {
         }
         for (name, args) in &calls {
             check_call(name, args)?;
+        }
+    }
+    for field in &select.fields {
+        if let Some((name, _)) = field.expr.calls().first()
+            && matches!(*name, "top" | "bottom" | "distinct")
+            && select.fields.len() > 1
+        {
+            return Err(error(format!(
+                "{name}() cannot be combined with other functions or fields"
+            )));
+        }
+        if !field.expr.calls().is_empty() && !matches!(field.expr, Expr::Call { .. }) {
+            return Err(error(format!(
+                "an expression over functions ({}) is not supported by Condenser yet",
+                field.expr
+            )));
+        }
+        let mut bad = None;
+        field.expr.walk(&mut |e| match e {
+            Expr::Reference { .. }
+            | Expr::Wildcard
+            | Expr::Call { .. }
+            | Expr::Integer(_)
+            | Expr::Number(_) => {}
+            Expr::Binary {
+                op: BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div,
+                ..
+            } => {}
+            other => bad = bad.take().or(Some(other.to_string())),
+        });
+        if let Some(bad) = bad {
+            return Err(error(format!(
+                "{bad} in the selected fields is not supported by Condenser yet"
+            )));
         }
     }
     if aggregated > 0 && raw > 0 {

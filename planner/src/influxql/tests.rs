@@ -40,7 +40,7 @@ fn the_corpus_queries_parse() {
 #[test]
 fn group_by_fill_and_measurement_forms() {
     let query = parse(
-        "SELECT max(v), top(v, host, 3) FROM db..m WHERE time > now() - 1h AND v =~ /^a/ \
+        "SELECT top(v, host, 3) FROM db..m WHERE time > now() - 1h AND v =~ /^a/ \
          GROUP BY time(10s, -2s), host, /^d/, * fill(-1.5)",
     )
     .unwrap();
@@ -158,4 +158,33 @@ fn syntax_errors_say_what_was_found_and_where() {
         error_of("SELECT v m"),
         "found identifier \"m\", expected FROM at char 10"
     );
+}
+
+#[test]
+fn where_splits_into_time_bounds_and_a_lambda() {
+    let query = parse(
+        "SELECT mean(v) FROM db.rp.m WHERE host =~ /^a/ AND time > now() - 1h \
+         AND v >= 2 AND '2015-01-01T00:00:00Z' <= time",
+    )
+    .unwrap();
+    assert_eq!(
+        query.time_bounds,
+        vec![
+            TimeBound {
+                op: BinaryOp::Gt,
+                value: TimeValue::Now(-3_600_000_000_000)
+            },
+            TimeBound {
+                op: BinaryOp::GtEq,
+                value: TimeValue::Absolute(1_420_070_400_000_000_000)
+            },
+        ]
+    );
+    assert_eq!(
+        query.condition.unwrap().text,
+        "((\"host\" =~ /^a/) AND (\"v\" >= 2))"
+    );
+    assert!(error_of("SELECT v FROM m WHERE time > 1 OR v > 2").contains("time condition"));
+    assert!(error_of("SELECT top(v, 2), mean(v) FROM m").contains("cannot be combined"));
+    assert!(error_of("SELECT mean(v) * 2 FROM m").contains("expression over functions"));
 }

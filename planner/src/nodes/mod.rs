@@ -89,7 +89,7 @@ use crate::tick::Span;
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeSpec {
     /// `query()` or `queryFlux()`: a batch task's source.
-    Query(QuerySpec),
+    Query(Box<QuerySpec>),
     /// `from()`.
     From(FromSpec),
     /// `where()`.
@@ -303,12 +303,16 @@ impl From<NodeSpec> for Resolved {
 pub fn resolve(node: &Node) -> Result<Resolved, Diagnostic> {
     let mut props = Properties::new(node);
     let resolved: Resolved = match node.object.go_type {
-        "QueryNode" => {
-            NodeSpec::Query(QuerySpec::resolve(&mut props, QueryLanguage::InfluxQl)?).into()
-        }
-        "QueryFluxNode" => {
-            NodeSpec::Query(QuerySpec::resolve(&mut props, QueryLanguage::Flux)?).into()
-        }
+        "QueryNode" => NodeSpec::Query(Box::new(QuerySpec::resolve(
+            &mut props,
+            QueryLanguage::InfluxQl,
+        )?))
+        .into(),
+        "QueryFluxNode" => NodeSpec::Query(Box::new(QuerySpec::resolve(
+            &mut props,
+            QueryLanguage::Flux,
+        )?))
+        .into(),
         "FromNode" => from::resolve(&mut props)?,
         "WhereNode" => where_::resolve(&mut props)?,
         "EvalNode" => eval::resolve(&mut props)?,

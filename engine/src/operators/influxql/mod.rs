@@ -53,6 +53,33 @@ pub fn operator(spec: &InfluxQlSpec) -> Box<dyn Operator> {
     }
 }
 
+/// What `spec`'s function gives for `data`, one group's points, at `time`: each row's time
+/// and value (for a batch query's time buckets); empty when it gives nothing.
+pub(crate) fn reduce_rows(
+    spec: &InfluxQlSpec,
+    data: &RecordBatch,
+    time: i64,
+) -> Result<Vec<(i64, serde_json::Value)>> {
+    let operator = InfluxQlOperator::new(spec);
+    let name: Arc<str> = Arc::from("");
+    let Some(message) = operator.reduce(&name, &Group::none(), time, data, Input::Batch)? else {
+        return Ok(Vec::new());
+    };
+    let data = match &message {
+        Message::Points(points) => &points.data,
+        Message::Batch(batch) => &batch.data,
+        _ => return Ok(Vec::new()),
+    };
+    let (Some(column), Ok(point_times)) = (data.column_by_name(&spec.as_name), times(data)) else {
+        return Ok(Vec::new());
+    };
+    Ok(point_times
+        .iter()
+        .enumerate()
+        .map(|(row, t)| (*t, super::http_out::json_value(column, row)))
+        .collect())
+}
+
 /// Which reducer a node applies.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Reducer {
