@@ -70,12 +70,19 @@ pub(crate) struct EngineSection {
     /// Forget a task's group that saw no data for this long (wall clock), so that memory
     /// follows the live groups (kapacitor#1157); `0s` keeps every group, as Kapacitor does.
     pub(crate) group_expiry: String,
+    /// How long the embedded store keeps what is written, for batch tasks' queries (by the
+    /// points' time against the wall clock).
+    pub(crate) store_retention: String,
+    /// The most memory the embedded store takes, in bytes; past it the oldest writes go.
+    pub(crate) store_max_bytes: u64,
 }
 
 impl Default for EngineSection {
     fn default() -> Self {
         Self {
             group_expiry: "0s".into(),
+            store_retention: "1h".into(),
+            store_max_bytes: 1 << 30,
         }
     }
 }
@@ -86,6 +93,16 @@ impl EngineSection {
         let expiry = parse_duration(&self.group_expiry)
             .with_context(|| format!("engine.group_expiry {:?}", self.group_expiry))?;
         Ok((!expiry.is_zero()).then_some(expiry))
+    }
+
+    /// What the embedded store keeps.
+    pub(crate) fn store(&self) -> anyhow::Result<condenser_engine::store::StoreConfig> {
+        let retention = parse_duration(&self.store_retention)
+            .with_context(|| format!("engine.store_retention {:?}", self.store_retention))?;
+        Ok(condenser_engine::store::StoreConfig {
+            retention,
+            max_bytes: self.store_max_bytes,
+        })
     }
 }
 
@@ -436,6 +453,7 @@ impl Config {
         config.apply_env(|name| std::env::var(name).ok())?;
         config.http.write_timeout()?;
         config.engine.group_expiry()?;
+        config.engine.store()?;
         config.deadman.planner()?;
         config.services().validate()?;
         Ok(config)
@@ -489,6 +507,14 @@ impl Config {
         }
         if let Some(expiry) = var("CONDENSER_ENGINE_GROUP_EXPIRY") {
             self.engine.group_expiry = expiry;
+        }
+        if let Some(retention) = var("CONDENSER_ENGINE_STORE_RETENTION") {
+            self.engine.store_retention = retention;
+        }
+        if let Some(bytes) = var("CONDENSER_ENGINE_STORE_MAX_BYTES") {
+            self.engine.store_max_bytes = bytes
+                .parse()
+                .with_context(|| format!("CONDENSER_ENGINE_STORE_MAX_BYTES={bytes:?}"))?;
         }
         if let Some(token) = var("CONDENSER_AUTH_TOKEN") {
             self.auth.token = token;

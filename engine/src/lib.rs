@@ -36,6 +36,7 @@ pub mod operators;
 pub mod points;
 pub mod query;
 pub mod recording;
+pub mod schedule;
 mod service;
 pub mod statistics;
 pub mod store;

@@ -426,11 +426,6 @@ impl Tasks {
 
     /// Starts `record` in the engine and registers its alert handlers.
     async fn start(&self, record: &TaskRecord) -> Result<(), TaskError> {
-        if record.kind == TaskKind::Batch {
-            return Err(TaskError::Invalid(
-                "batch tasks cannot run yet: only stream tasks run in this version".to_owned(),
-            ));
-        }
         let (plan, dbrps) = self.plan(record)?;
         let handlers = self
             .engine

@@ -125,6 +125,8 @@ pub struct EngineConfig {
     /// Forget a group of a task no `from()` or `groupBy()` emitted for this long (`None`:
     /// keep every group, as Kapacitor does).
     pub group_expiry: Option<Duration>,
+    /// What the embedded store batch tasks query keeps.
+    pub store: crate::store::StoreConfig,
 }
 
 impl Default for EngineConfig {
@@ -133,6 +135,7 @@ impl Default for EngineConfig {
             queue_capacity: 256,
             write_back_timeout: Duration::from_secs(5),
             group_expiry: None,
+            store: crate::store::StoreConfig::default(),
         }
     }
 }
@@ -146,8 +149,10 @@ impl EngineService {
     /// tasks running as `config` says.
     pub fn start(alerts: AlertContext, config: EngineConfig) -> EngineHandle {
         let stats = Arc::new(EngineStats::default());
+        let store = crate::store::Store::new(config.store);
         EngineHandle {
-            router: TaskRouter::new(Arc::clone(&stats)),
+            router: TaskRouter::new(Arc::clone(&stats), store.clone()),
+            store,
             tasks: Mutex::new(Vec::new()),
             alerts,
             config,
@@ -191,9 +196,16 @@ pub struct EngineHandle {
     alerts: AlertContext,
     config: EngineConfig,
     stats: Arc<EngineStats>,
+    /// The embedded store every routed write is kept in.
+    store: crate::store::Store,
 }
 
 impl EngineHandle {
+    /// The embedded store batch tasks query.
+    pub fn store(&self) -> &crate::store::Store {
+        &self.store
+    }
+
     /// Where ingest hands writes.
     pub fn router(&self) -> TaskRouter {
         self.router.clone()
@@ -227,6 +239,7 @@ impl EngineHandle {
             write_back_timeout: self.config.write_back_timeout,
             counters: Arc::clone(&counters),
             ready,
+            store: self.store.clone(),
         };
         let thread = thread::Builder::new()
             .name(format!("task {id}"))

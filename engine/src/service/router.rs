@@ -109,6 +109,8 @@ struct RouterInner {
     routes: RwLock<Arc<Vec<RouteEntry>>>,
     closed: AtomicBool,
     stats: Arc<EngineStats>,
+    /// Where every write routed is kept for batch queries.
+    store: crate::store::Store,
 }
 
 /// The routing of writes to the running tasks' input queues. Cheap to clone.
@@ -124,10 +126,11 @@ pub struct TaskRouter {
 }
 
 impl TaskRouter {
-    pub(crate) fn new(stats: Arc<EngineStats>) -> Self {
+    pub(crate) fn new(stats: Arc<EngineStats>, store: crate::store::Store) -> Self {
         Self {
             inner: Arc::new(RouterInner {
                 stats,
+                store,
                 ..RouterInner::default()
             }),
         }
@@ -238,6 +241,10 @@ impl TaskRouter {
                 .points
                 .fetch_add(points as u64, Ordering::Relaxed);
             permit.send(TaskInput::Write { batches, hops });
+        }
+        let now = crate::clock::system_now();
+        for batch in batches {
+            self.inner.store.insert(batch, now);
         }
         Ok(())
     }

@@ -61,6 +61,18 @@ pub(crate) struct Start {
     pub(crate) counters: Arc<QueueCounters>,
     /// Told the task's alert handlers and route once it is built, or why it cannot be.
     pub(crate) ready: oneshot::Sender<Result<(TaskHandlers, Route)>>,
+    /// The store a batch task's queries read.
+    pub(crate) store: crate::store::Store,
+}
+
+/// A batch task's query and when it next runs.
+struct Scheduled {
+    /// Its index among the task's queries.
+    query: usize,
+    spec: condenser_planner::nodes::QuerySpec,
+    schedule: crate::schedule::Schedule,
+    /// When it next runs (wall clock, nanoseconds).
+    next: i64,
 }
 
 /// What the thread waited for.
@@ -83,6 +95,7 @@ pub(crate) fn run(start: Start) {
         write_back_timeout,
         counters,
         ready,
+        store,
     } = start;
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -126,6 +139,19 @@ pub(crate) fn run(start: Start) {
         throughput: Throughput::default(),
         runtime,
     };
+    let started = crate::clock::system_now();
+    let mut scheduled: Vec<Scheduled> = Vec::new();
+    for (query, (_, spec)) in runner.task.queries().iter().enumerate() {
+        match crate::schedule::Schedule::of(spec) {
+            Ok(schedule) => scheduled.push(Scheduled {
+                query,
+                spec: spec.clone(),
+                next: schedule.first(started),
+                schedule,
+            }),
+            Err(error) => tracing::error!(%error, "a query that cannot be scheduled"),
+        }
+    }
     let ticks = runner.task.ticks();
     let mut commands_open = true;
     let mut next_tick = Instant::now() + TICK;
@@ -140,6 +166,7 @@ pub(crate) fn run(start: Start) {
                 }
                 input = inputs.recv() => input.map_or(Wake::Closed, Wake::Input),
                 () = tokio::time::sleep_until(next_tick.into()), if ticks => Wake::Timer,
+                () = tokio::time::sleep_until(next_run(&scheduled).into()), if !scheduled.is_empty() => Wake::Timer,
             }
         });
         match wake {
@@ -156,6 +183,7 @@ pub(crate) fn run(start: Start) {
             Wake::Command(command) => runner.answer(command),
             Wake::Timer => commands_open = !commands.is_closed(),
         }
+        runner.run_due(&mut scheduled, &store);
         runner.throughput.sample(&runner.task);
         if ticks && Instant::now() >= next_tick {
             runner.task.tick(crate::clock::system_now());
@@ -167,6 +195,13 @@ pub(crate) fn run(start: Start) {
         }
     }
     tracing::debug!(task = %runner.id, "task stopped");
+}
+
+/// When the first of `scheduled` is due, as an instant.
+fn next_run(scheduled: &[Scheduled]) -> Instant {
+    let next = scheduled.iter().map(|s| s.next).min().unwrap_or(i64::MAX);
+    let wait = next.saturating_sub(crate::clock::system_now()).max(0);
+    Instant::now() + Duration::from_nanos(u64::try_from(wait).unwrap_or(u64::MAX).min(1 << 50))
 }
 
 /// A running task and what it needs to route its writes.
@@ -181,6 +216,31 @@ struct Runner {
 }
 
 impl Runner {
+    /// Runs the queries that are due on `store`, as Kapacitor's query node runs at each
+    /// tick: over `[tick - offset - period, tick - offset)`, its batches handed to the node.
+    /// A run missed (the task was busy) is skipped.
+    fn run_due(&mut self, scheduled: &mut [Scheduled], store: &crate::store::Store) {
+        let now = crate::clock::system_now();
+        for query in scheduled.iter_mut().filter(|s| s.next <= now) {
+            let stop = query.next - query.spec.offset.nanos();
+            let start = stop - query.spec.period.nanos();
+            match crate::query::run(&query.spec, store, start, stop, now) {
+                Ok(batches) => {
+                    for batch in batches {
+                        self.task.take_batch(query.query, batch, now);
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, query = query.spec.text, "error executing query")
+                }
+            }
+            while query.next <= now {
+                query.next = query.schedule.next(query.next);
+            }
+        }
+        self.write_back(0);
+    }
+
     /// Takes one write, then routes what its influxDBOut nodes wrote.
     fn write(&mut self, batches: Vec<Arc<WriteBatch>>, hops: usize) {
         let now = crate::clock::system_now();

@@ -171,7 +171,15 @@ fn runner(node: &TickNode, parents: &[usize], shared: &mut Shared) -> Result<Run
                 own_filter(node)?.as_ref(),
             ))));
         }
-        NodeSpec::Query(spec) => Box::new(QueryOperator::new(spec)),
+        NodeSpec::Query(spec) => {
+            // A schedule that cannot run is an error at definition, as in Kapacitor.
+            crate::schedule::Schedule::of(spec).map_err(|message| {
+                Error::Script(condenser_planner::Diagnostics(vec![
+                    condenser_planner::Diagnostic::error(node.span, message),
+                ]))
+            })?;
+            Box::new(QueryOperator::new(spec))
+        }
         NodeSpec::Stats(spec) => {
             let parent = *parents
                 .first()
