@@ -51,6 +51,7 @@ impl WriteRoute for EngineRoute {
 struct EngineMetrics {
     stats: Arc<EngineStats>,
     router: TaskRouter,
+    store: Arc<condenser_engine::store::StoreCounters>,
 }
 
 impl MetricsSource for EngineMetrics {
@@ -75,6 +76,39 @@ impl MetricsSource for EngineMetrics {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+            );
+        }
+        let store = &self.store;
+        for (name, kind, help, value) in [
+            (
+                "condenser_store_points",
+                "gauge",
+                "Points the embedded store keeps for batch queries.",
+                &store.points,
+            ),
+            (
+                "condenser_store_bytes",
+                "gauge",
+                "Memory the embedded store's record batches take.",
+                &store.bytes,
+            ),
+            (
+                "condenser_store_expired_points_total",
+                "counter",
+                "Points the store dropped as older than [engine] store_retention.",
+                &store.expired_points,
+            ),
+            (
+                "condenser_store_evicted_points_total",
+                "counter",
+                "Points the store dropped to stay under [engine] store_max_bytes.",
+                &store.evicted_points,
+            ),
+        ] {
+            let value = value.load(std::sync::atomic::Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
             );
         }
         let queues = self.router.queues();
@@ -283,6 +317,7 @@ pub(crate) async fn run(
     }
 
     let engine_stats = tasks.engine().stats();
+    let store_counters = Arc::clone(tasks.engine().store().counters());
     let api = condenser_ingest::http::router(
         writer,
         HttpApiConfig {
@@ -293,6 +328,7 @@ pub(crate) async fn run(
             Arc::new(EngineMetrics {
                 stats: engine_stats,
                 router,
+                store: store_counters,
             }),
             Arc::new(HandlerMetrics(metrics_handlers)),
         ],

@@ -1191,3 +1191,92 @@ fn kapacitor_s_config_api_reads_the_configuration_with_secrets_hidden() {
         .unwrap();
     assert_eq!(refused.status(), 403);
 }
+
+/// The user's batch task (`../shared/USER-EXAMPLE.md`), logging to `info` and `warn`.
+fn batch_script(info: &Path, warn: &Path) -> String {
+    format!(
+        "dbrp \"telegraf\".\"autogen\"\n\n// HTTP egallo.com.ar alerts\nvar data = batch\n    \
+         |query('''\n        select mean(result_code) from \"telegraf\".\"autogen\".\"http_response\"\n      \
+         ''')\n        .groupBy('host')\n        .period(10s)\n        .every(10s)\n\ndata\n    \
+         |alert()\n        .info(lambda: \"mean\" > 0)\n        \
+         .message('El sitio www.egallo.com.ar aparenta estar caido')\n        .log('{}')\n\n\
+         data\n    |alert()\n        .warn(lambda: \"mean\" > 0)\n        \
+         .message('El sitio www.egallo.com.ar aparenta estar caido')\n        .log('{}')\n",
+        info.display(),
+        warn.display()
+    )
+}
+
+#[test]
+fn the_user_s_batch_task_queries_what_was_written_and_alerts() {
+    let dir = scratch_dir("batch-task");
+    let (info, warn) = (dir.join("alert"), dir.join("alert2"));
+    let tick = dir.join("http-alert.tick");
+    std::fs::write(&tick, batch_script(&info, &warn)).unwrap();
+    let daemon = Daemon::start_in(&dir, "");
+    let tick_arg = tick.display().to_string();
+    assert_eq!(
+        verb(&daemon, &["define", "http-alert", "-tick", &tick_arg]),
+        (0, String::new(), String::new())
+    );
+    assert_eq!(verb(&daemon, &["enable", "http-alert"]).0, 0);
+    let header = "ID         Type      Status    Executing Databases and Retention Policies\n";
+    assert_eq!(
+        verb(&daemon, &["list", "tasks"]).1,
+        format!("{header}http-alert batch     enabled   true      [\"telegraf\".\"autogen\"]\n")
+    );
+    // Points of now (no timestamp): the query that runs 10 s after the task started reads
+    // them from the embedded store.
+    let response = client()
+        .post(daemon.at("/write?db=telegraf&rp=autogen"))
+        .body("http_response,host=web1 result_code=1\nhttp_response,host=web2 result_code=0\n")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    for log in [&info, &warn] {
+        let event = &events(log, 1)[0];
+        assert_eq!(event["id"], "http_response:host=web1");
+        assert_eq!(
+            event["message"],
+            "El sitio www.egallo.com.ar aparenta estar caido"
+        );
+        assert_eq!(
+            event["data"]["series"][0]["columns"],
+            json!(["time", "mean"])
+        );
+    }
+    assert_eq!(events(&info, 1)[0]["level"], "INFO");
+    assert_eq!(events(&warn, 1)[0]["level"], "WARNING");
+    let (code, shown, _) = verb(&daemon, &["show", "http-alert"]);
+    assert_eq!(code, 0);
+    assert!(shown.contains("\nType: batch\n"), "{shown}");
+    let dot = &shown[shown.find("DOT:\n").unwrap() + 5..];
+    assert!(
+        dot.starts_with("digraph http-alert {\ngraph [throughput=\""),
+        "{dot}"
+    );
+    assert!(
+        dot.contains(" batches/s\"];\n\nquery1 [avg_exec_time_ns=\""),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("\" batches_queried=\"2\" errors=\"0\" points_queried=\"2\" working_cardinality=\"0\" ];\nquery1 -> alert3 [processed=\"2\"];\nquery1 -> alert2 [processed=\"2\"];\n"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("\nalert3 [alerts_inhibited=\"0\" alerts_triggered=\"1\" "),
+        "{dot}"
+    );
+    assert!(dot.contains(" infos_triggered=\"1\" "), "{dot}");
+    // The points it queried are kept in the embedded store.
+    assert_eq!(daemon.metric("condenser_store_points"), 2);
+    assert!(daemon.metric("condenser_store_bytes") > 0);
+
+    // After a crash the task runs again.
+    drop(daemon);
+    let daemon = Daemon::start_in(&dir, "");
+    assert_eq!(
+        verb(&daemon, &["list", "tasks"]).1,
+        format!("{header}http-alert batch     enabled   true      [\"telegraf\".\"autogen\"]\n")
+    );
+}
