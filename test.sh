@@ -15,6 +15,7 @@ declare -A present=(
   [python3]="command -v python3"
   [python3-aiosmtpd]="/usr/bin/python3 -c 'import aiosmtpd'"
   [openssl]="command -v openssl"
+  [influxdb]="command -v influxd"
 )
 missing=()
 for package in "${!present[@]}"; do

@@ -57,6 +57,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HTTP_OUT = "out"
@@ -142,6 +143,137 @@ def recording(rng: random.Random) -> tuple[str, int]:
             last += rng.randint(30, 600)
             lines.append(point_line(rng, START + last))
     return "".join(f"dbname\nrpname\n{line}\n" for line in lines), last
+
+
+# Batch recordings (`.brpl`): the fields of SCHEMAS, every number a float (a JSON number).
+BATCH_LETTERS = {"float": "F", "int": "F", "string": "S", "bool": "B"}
+# Where a file's times start: the replay's origin (so that a recorded `tmax`, never shifted,
+# compares with the shifted points), or a date long after it, as real recordings are.
+BATCH_BASES = [START, START, START, 1446225250, 1577836800]  # 2015-10-30T17:14:10Z, 2020
+BATCH_DIMS = [[], ["host"], ["host", "dc"], ["dc"], ["host", "rack"]]
+FAR_TMAX = "2015-10-30T00:00:10Z"
+
+
+@dataclasses.dataclass
+class BatchRecording:
+    """A random `.brpl` recording and what a script reading it knows of its data."""
+
+    text: str
+    fields: dict[str, str]  # field name -> lambda type letter (F, S, B)
+    tags: list[str]  # every tag a point carries
+    dims: list[str]  # the group tags of (most of) its batches
+
+
+def rfc3339(seconds: float) -> str:
+    whole = math.floor(seconds)
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+    if seconds != whole:
+        text += f"{seconds - whole:.6f}".rstrip("0")[1:]
+    return text + "Z"
+
+
+def batch_field_value(rng: random.Random, kind: str):
+    """A JSON field value of a lambda type: numbers written as integers or with a point."""
+    if kind == "F":
+        shape = rng.random()
+        if shape < 0.3:
+            return rng.randint(-10, 30)  # JSON `5`: still a float field
+        if shape < 0.4:
+            return float(rng.randint(-5, 20))  # JSON `5.0`
+        if shape < 0.7:
+            return rng.randint(-100, 300) / 10
+        if shape < 0.74:
+            return 0
+        return round(rng.uniform(-50, 50), 6)
+    if kind == "S":
+        return rng.choice(STRING_VALUES)
+    return rng.choice([True, False])
+
+
+def batch_recording(rng: random.Random, dims: list[str] | None = None) -> BatchRecording:
+    """1 to 12 batches, as successive runs of a query every 10 s (one batch per group and
+    run), mostly later than the ones before, of points in time order (sometimes equal
+    times); `dims` (say, those of a join's other branch) are the group tags of the batches."""
+    base = rng.choice(BATCH_BASES)
+    names = list(MEASUREMENT_WEIGHTS)
+    measurements = [rng.choices(names, list(MEASUREMENT_WEIGHTS.values()))[0]]
+    if rng.random() < 0.15:
+        measurements.append(rng.choice([n for n in names if n != measurements[0]]))
+    if dims is None:
+        dims = rng.choices(BATCH_DIMS, [3, 5, 3, 1, 1])[0]
+    dims = [d for d in dims if d in TAGS]
+    mixed_dims = rng.random() < 0.1  # some batches grouped otherwise
+    byname = rng.random() < 0.2
+    point_tags = rng.random() < 0.25  # points with their own tags (a superset of the batch's)
+    sparse = rng.random() < 0.4  # fields missing from some points
+    nulls = rng.random() < 0.25  # null field values
+    step = 0.25 if rng.random() < 0.2 else 1.0
+    field_sets = {}
+    for name in measurements:
+        schema = list(SCHEMAS[name])
+        kept = [f for f in schema if rng.random() < 0.7] or [rng.choice(schema)]
+        field_sets[name] = kept
+    fields: dict[str, str] = {}
+    tags = set()
+    batches = []
+    for run in range(rng.randint(1, 6)):
+        start = 10 * run
+        groups = 1 if not dims else rng.randint(1, 3)
+        for _ in range(groups):
+            if len(batches) >= 12:
+                break
+            name = rng.choice(measurements)
+            group_dims = rng.choice(BATCH_DIMS) if mixed_dims and rng.random() < 0.4 else dims
+            group = {d: rng.choice(TAGS[d][0]) for d in group_dims}
+            tags.update(group)
+            count = 0 if rng.random() < 0.08 else rng.randint(1, 8)
+            offsets = sorted(rng.randrange(int(10 / step)) * step for _ in range(count))
+            points = []
+            for offset in offsets:
+                values = {}
+                for field in field_sets[name]:
+                    if sparse and rng.random() < 0.15:
+                        continue
+                    kind = BATCH_LETTERS[SCHEMAS[name][field]]
+                    fields.setdefault(field, kind)
+                    values[field] = (None if nulls and rng.random() < 0.12
+                                     else batch_field_value(rng, kind))
+                if not values:
+                    field = field_sets[name][0]
+                    kind = BATCH_LETTERS[SCHEMAS[name][field]]
+                    fields.setdefault(field, kind)
+                    values[field] = batch_field_value(rng, kind)
+                point = {"fields": values}
+                if point_tags and rng.random() < 0.7:
+                    own = dict(group)
+                    for tag, (choices, presence) in TAGS.items():
+                        if tag not in own and rng.random() < presence * 0.6:
+                            own[tag] = rng.choice(choices)
+                    tags.update(own)
+                    point["tags"] = own
+                elif rng.random() < 0.04:
+                    point["tags"] = {}
+                point["time"] = rfc3339(base + start + offset)
+                points.append(point)
+            batch: dict = {"name": name}
+            if group or rng.random() < 0.1:
+                batch["tags"] = group
+            if byname or rng.random() < 0.03:
+                batch["byname"] = byname
+            if rng.random() < 0.03:
+                batch["group"] = "ignored"
+            if rng.random() < 0.25:
+                batch["tmax"] = rng.choice([
+                    rfc3339(base + start + 10), rfc3339(base + start),
+                    points[-1]["time"] if points else rfc3339(base + start + 10), FAR_TMAX])
+            batch["points"] = points
+            batches.append(batch)
+    if len(batches) > 1 and rng.random() < 0.1:  # a batch earlier than the one before
+        i = rng.randrange(1, len(batches))
+        batches[i - 1], batches[i] = batches[i], batches[i - 1]
+    parts = [json.dumps(b, indent=2 if rng.random() < 0.15 else None) for b in batches]
+    text = "".join(p + rng.choice(["\n", "\n", "\n\n"]) for p in parts)
+    return BatchRecording(text, fields, sorted(tags), list(dims))
 
 
 # ------------------------------------------------------------------------------------ lambdas
@@ -527,15 +659,22 @@ class Pipeline:
 
 
 class ScriptGen:
-    """A random stream TICKscript ending in `httpOut('out')`."""
+    """A random TICKscript ending in `httpOut('out')`: a stream script, or with
+    kind="batch" a batch script whose queries read the recordings generated with it
+    (`recordings`, in declaration order: Kapacitor feeds them in the reverse order)."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, kind: str = "stream"):
         self.rng = rng
+        self.kind = kind
         self.pipeline = Pipeline()
         self.names = iter(f"v{i}" for i in range(1000))
+        self.recordings: list[BatchRecording] = []
 
     def script(self) -> str:
-        flow = self.source(self.pipeline, primary=True)
+        if self.kind == "batch":
+            flow = self.query_source(self.pipeline)
+        else:
+            flow = self.source(self.pipeline, primary=True)
         for _ in range(self.rng.choices([1, 2, 3, 4], [2, 4, 4, 3])[0]):
             flow = self.stage(flow)
         self.pipeline.node(f"httpOut('{HTTP_OUT}')")
@@ -590,11 +729,43 @@ class ScriptGen:
         pipeline.node("from()", *props)
         return flow
 
+    def query_source(self, pipeline: Pipeline, like: Flow | None = None) -> Flow:
+        """`batch|query(…)` with random properties (none has an effect in a replay) and a
+        fresh recording for it; a join/union branch's recording is grouped as `like`."""
+        rng = self.rng
+        data = batch_recording(rng, like.dims if like is not None else None)
+        self.recordings.append(data)
+        measurement = self.pick(["cpu", "mem", "disk"], [5, 3, 2])
+        query = f'SELECT mean("value") FROM "telegraf"."default".{measurement}'
+        if rng.random() < 0.2:
+            query = "'''\n        " + query + " WHERE \"host\" = 'h1'\n'''"
+        else:
+            query = f"'{query}'"
+        props = [".period(10s)", ".every(10s)"]
+        if rng.random() < 0.5:
+            dims = self.pick([["time(2s)"], ["'host'"], ["time(10s)", "'host'", "'dc'"],
+                              ["*"], ["'dc'"]], [2, 3, 2, 1, 1])
+            props.append(".groupBy(" + ", ".join(dims) + ")")
+        if rng.random() < 0.15:
+            props.append(".groupByMeasurement()")
+        if rng.random() < 0.2:
+            props.append(".align()")
+        if rng.random() < 0.15:
+            props.append(f".offset({rng.choice(['1s', '5s', '1m'])})")
+        if rng.random() < 0.15:
+            fill = rng.choice(["0", "'null'", "'none'", "'previous'", "-1.5"])
+            props.append(f".fill({fill})")
+        pipeline.start("batch")
+        pipeline.node(f"query({query})", *props)
+        return Flow(batch=True, fields=dict(data.fields), tags=list(data.tags),
+                    dims=list(data.dims))
+
     # --- stages
 
     def stage(self, flow: Flow) -> Flow:
         kinds = [k for k, (_, on_stream, on_batch) in STAGES.items()
-                 if (on_batch if flow.batch else on_stream)]
+                 if (on_batch if flow.batch else on_stream)
+                 and not (self.kind == "batch" and k == "alert")]
         kind = self.pick(kinds, [STAGES[k][0] for k in kinds])
         # Aggregations, combine and flatten mostly run on windows, as in real scripts.
         if (not flow.batch and kind in ("influxql", "combine", "flatten")
@@ -821,13 +992,26 @@ class ScriptGen:
         return out
 
     def branch(self, like: Flow) -> tuple[str, Flow]:
-        """A second `stream|from()` branch with the same grouping and edge type as `like`."""
+        """A second `stream|from()` branch (in a batch script, `batch|query()`) with the same
+        grouping and edge type as `like`."""
         other = Pipeline()
         other.branches = self.pipeline.branches
-        flow = self.source(other, primary=False, like=like)
-        if self.rng.random() < 0.3:
-            flow = self.with_pipeline(other, self.stage_eval, flow)
-        if like.batch:
+        if self.kind == "batch":
+            flow = self.query_source(other, like=like)
+            if self.rng.random() < 0.3:
+                flow = self.with_pipeline(other, self.stage_eval, flow)
+            if flow.dims != like.dims and like.dims and self.rng.random() < 0.5:
+                other.node("groupBy(" + ", ".join(f"'{d}'" for d in like.dims) + ")")
+                flow.dims = list(like.dims)
+            if not like.batch:
+                # A stream edge: the batches a point at a time, or an aggregate of each.
+                if self.rng.random() < 0.7:
+                    other.node("trickle()")
+                else:
+                    other.node(f"last('{self.numeric_field(flow)}')")
+                    flow.fields = {"last": "F"}
+                flow.batch = False
+        elif like.batch:
             window = like.window if like.window and self.rng.random() < 0.7 else self.window_node()
             other.node(*window)
             flow.batch, flow.window = True, window
@@ -1143,8 +1327,9 @@ def run_replay(command: list[str], engine: str) -> Run:
 class Case:
     index: int
     script: str
-    data: str
+    data: list[str]  # the recordings: data.srpl, or data.0.brpl, data.1.brpl, …
     duration: str
+    kind: str = "stream"
     verdict: str = ""  # "" when both agree, else the kind of disagreement
     details: list[str] = dataclasses.field(default_factory=list)
     nondeterministic: bool = False
@@ -1162,8 +1347,23 @@ def used_names(script: str) -> tuple[collections.Counter, collections.Counter]:
     return nodes, functions
 
 
-def generate(seed: int, index: int, skip: frozenset = frozenset()) -> Case:
+BATCH_DURATION = "2m"  # longer than any batch recording (its points span at most 60 s)
+
+
+def generate(seed: int, index: int, skip: frozenset = frozenset(),
+             kind: str = "stream") -> Case:
     """Case `index` of `seed`; scripts using a node kind or function in `skip` are redrawn."""
+    if kind == "batch":
+        rng = random.Random(f"batch:{seed}:{index}")
+        for _ in range(100):
+            gen = ScriptGen(rng, "batch")
+            script = gen.script()
+            nodes, functions = used_names(script)
+            if skip.isdisjoint(nodes) and skip.isdisjoint(functions):
+                break
+        # Kapacitor's pipeline walk meets sibling queries in reverse declaration order.
+        data = [r.text for r in reversed(gen.recordings)]
+        return Case(index, script, data, BATCH_DURATION, kind="batch")
     rng = random.Random(f"{seed}:{index}")
     data, last = recording(rng)
     for _ in range(100):
@@ -1171,7 +1371,14 @@ def generate(seed: int, index: int, skip: frozenset = frozenset()) -> Case:
         nodes, functions = used_names(script)
         if skip.isdisjoint(nodes) and skip.isdisjoint(functions):
             break
-    return Case(index, script, data, f"{last + 10}s")
+    return Case(index, script, [data], f"{last + 10}s")
+
+
+def data_names(case: Case) -> list[str]:
+    """The file names of a case's recordings, in the order the replays take them."""
+    if case.kind == "batch":
+        return [f"data.{i}.brpl" for i in range(len(case.data))]
+    return ["data.srpl"]
 
 
 def first_error_line(text: str) -> str:
@@ -1193,8 +1400,10 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 
 def judge(case: Case, kreplay: str, condenser: str, directory: Path) -> Case:
-    data = directory / "data.srpl"
-    data.write_text(case.data)
+    data_args = []
+    for name, text in zip(data_names(case), case.data):
+        (directory / name).write_text(text)
+        data_args += ["--data", str(directory / name)]
     logs = {engine: directory / f"{engine}-alerts.log" for engine in ("kapacitor", "condenser")}
     scripts = {}
     for engine, log in logs.items():
@@ -1202,8 +1411,8 @@ def judge(case: Case, kreplay: str, condenser: str, directory: Path) -> Case:
         scripts[engine] = directory / f"{engine}.tick"
         scripts[engine].write_text(case.script.replace("ALERTS_LOG", str(log.resolve())))
     (directory / "case.tick").write_text(case.script)
-    args = ["--data", str(data), "--type", "stream", "--duration", case.duration,
-            "--http-out", HTTP_OUT]
+    args = data_args + ["--type", case.kind, "--duration", case.duration,
+                        "--http-out", HTTP_OUT]
     kapacitor_command = [kreplay, str(scripts["kapacitor"])] + args + [
         "--timeout", f"{RUN_TIMEOUT - 5}s"]
     k = run_replay(kapacitor_command, "kapacitor")
@@ -1250,8 +1459,10 @@ def judge(case: Case, kreplay: str, condenser: str, directory: Path) -> Case:
 def keep(case: Case, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "case.tick").write_text(case.script)
-    (directory / "data.srpl").write_text(case.data)
+    for name, text in zip(data_names(case), case.data):
+        (directory / name).write_text(text)
     (directory / "duration").write_text(case.duration + "\n")
+    (directory / "kind").write_text(case.kind + "\n")
     for name, run in (("kapacitor", case.kapacitor), ("condenser", case.condenser)):
         (directory / f"{name}.json").write_text(run.stdout if run else "")
         if case.alert_logs.get(name):
@@ -1261,7 +1472,7 @@ def keep(case: Case, directory: Path) -> None:
         (directory / "verdict").write_text("\n".join([case.verdict] + case.details) + "\n")
 
 
-def coverage(cases: list[Case]) -> list[str]:
+def coverage(cases: list[Case], kind: str = "stream") -> list[str]:
     """Lines naming the node kinds and lambda functions used least (or never)."""
     nodes = collections.Counter()
     functions = collections.Counter()
@@ -1269,7 +1480,8 @@ def coverage(cases: list[Case]) -> list[str]:
         case_nodes, case_functions = used_names(case.script)
         nodes.update(case_nodes)
         functions.update(case_functions)
-    wanted_nodes = [k for k in STAGES if k != "influxql"] + INFLUXQL
+    wanted_nodes = [k for k in STAGES if k != "influxql"
+                    and not (kind == "batch" and k == "alert")] + INFLUXQL
     lines = []
     missing_nodes = [n for n in wanted_nodes if not nodes[n]]
     missing_functions = [f for f in ALL_FUNCTIONS if not functions[f]]
@@ -1295,6 +1507,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="write every case to DIR/NNNN/")
     parser.add_argument("--only-failures", action="store_true",
                         help="with --keep, write only the cases that disagree")
+    parser.add_argument("--kind", choices=["stream", "batch"], default="stream",
+                        help="stream scripts on .srpl recordings (the default) or batch "
+                             "scripts on .brpl recordings")
     parser.add_argument("--skip", default="",
                         help="comma-separated node kinds and lambda functions not to generate "
                              "(to look past known refusals), e.g. rand,duration,flatten")
@@ -1307,7 +1522,7 @@ def main() -> int:
         directory = work / f"{index:04d}"
         directory.mkdir()
         try:
-            case = generate(args.seed, index, skip)
+            case = generate(args.seed, index, skip, args.kind)
             return judge(case, args.kreplay, args.condenser, directory)
         finally:
             shutil.rmtree(directory, ignore_errors=True)
@@ -1335,12 +1550,12 @@ def main() -> int:
         print(f"{n:5d}  {verdict}")
     print(f"Kapacitor refused {refused} of {len(cases)} scripts; "
           f"{sum(c.nondeterministic for c in cases)} gave varying Kapacitor outputs")
-    for line in coverage(cases):
+    for line in coverage(cases, args.kind):
         print(line)
     agree = sum(1 for c in cases if not c.verdict)
     answered = sum(1 for c in cases
                    if c.verdict not in ("kapacitor crash", "kapacitor timeout", "kapacitor varies"))
-    print(f"{agree}/{len(cases)} scripts agree (seed {args.seed}); "
+    print(f"{agree}/{len(cases)} {args.kind} scripts agree (seed {args.seed}); "
           f"{agree}/{answered} of those Kapacitor answers (no crash, timeout or varying output)")
     return 0 if agree == len(cases) else 1
 

@@ -61,6 +61,9 @@ pub(crate) struct Config {
     pub(crate) auth: AuthSection,
     /// `[engine]`: how tasks keep their groups.
     pub(crate) engine: EngineSection,
+    /// `[[influxdb]]`: InfluxDB servers batch queries and influxDBOut go to, and that send
+    /// their writes to Condenser through subscriptions.
+    pub(crate) influxdb: Vec<crate::influxdb::InfluxDbConfig>,
 }
 
 /// The `[engine]` table (Condenser's own).
@@ -166,6 +169,7 @@ impl Default for Config {
             deadman: DeadmanSection::default(),
             auth: AuthSection::default(),
             engine: EngineSection::default(),
+            influxdb: Vec::new(),
         }
     }
 }
@@ -274,7 +278,7 @@ pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
 }
 
 /// The sections of kapacitor.conf Condenser has no counterpart for.
-const KAPACITOR_ONLY_SECTIONS: [&str; 36] = [
+const KAPACITOR_ONLY_SECTIONS: [&str; 35] = [
     "auth-kapacitor",
     "azure",
     "collectd",
@@ -287,7 +291,6 @@ const KAPACITOR_ONLY_SECTIONS: [&str; 36] = [
     "gce",
     "hipchat",
     "httppost",
-    "influxdb",
     "kafka",
     "kubernetes",
     "load",
@@ -454,6 +457,9 @@ impl Config {
         config.http.write_timeout()?;
         config.engine.group_expiry()?;
         config.engine.store()?;
+        for influxdb in &config.influxdb {
+            influxdb.validate()?;
+        }
         config.deadman.planner()?;
         config.services().validate()?;
         Ok(config)
@@ -565,12 +571,12 @@ mod tests {
         )
         .unwrap();
         let dropped = drop_kapacitor_only(&mut table);
-        assert_eq!(
-            dropped,
-            ["[influxdb]", "[logging]", "hostname", "http.bind-address"]
-        );
+        assert_eq!(dropped, ["[logging]", "hostname", "http.bind-address"]);
         let config = Config::deserialize(table).unwrap();
         assert_eq!(config.data_dir, PathBuf::from("/d"));
+        // kapacitor.conf's [[influxdb]] is Condenser's too.
+        assert_eq!(config.influxdb[0].name, "x");
+        assert_eq!(config.influxdb[0].urls, ["http://localhost:8086"]);
         assert_eq!(config.http.write_timeout, "1s");
         // What neither has is still refused by name.
         let mut table: toml::Table = toml::from_str("[http]\nnosuch = 1\n").unwrap();

@@ -8,6 +8,7 @@ mod client;
 mod config;
 mod control;
 mod daemon;
+mod influxdb;
 mod replay;
 mod script;
 mod serve;
@@ -246,6 +247,9 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Config(args) => {
             let mut config = args.load()?;
             config.auth = config.auth.masked();
+            for influxdb in &mut config.influxdb {
+                *influxdb = influxdb.masked();
+            }
             print!("{}", toml::to_string(&config)?);
             Ok(std::process::ExitCode::SUCCESS)
         }

@@ -172,6 +172,15 @@ impl MetricsSource for EngineMetrics {
     }
 }
 
+/// What went to and came from the configured InfluxDB servers, on `/metrics`.
+struct InfluxDbMetrics(Arc<crate::influxdb::InfluxDbs>);
+
+impl MetricsSource for InfluxDbMetrics {
+    fn render(&self, out: &mut String) {
+        self.0.render_metrics(out);
+    }
+}
+
 /// The alert handlers' counters on `/metrics`.
 struct HandlerMetrics(condenser_handlers::CountersHandle);
 
@@ -243,7 +252,19 @@ pub(crate) async fn run(
         ..AlertContext::default()
     };
     let replay_alerts = alerts.clone();
-    let engine = EngineService::start(
+    // Blocking HTTP clients are made (and used) off the async runtime.
+    let influxdb_configs = config.influxdb.clone();
+    let influxdbs = Arc::new(
+        tokio::task::spawn_blocking(move || crate::influxdb::InfluxDbs::start(&influxdb_configs))
+            .await?
+            .context("[[influxdb]]")?,
+    );
+    let peers: Option<Arc<dyn condenser_engine::Peers>> = if influxdbs.is_empty() {
+        None
+    } else {
+        Some(Arc::clone(&influxdbs) as Arc<dyn condenser_engine::Peers>)
+    };
+    let engine = EngineService::start_with_peers(
         alerts,
         EngineConfig {
             queue_capacity: config.http.write_queue.max(1),
@@ -251,6 +272,7 @@ pub(crate) async fn run(
             group_expiry: config.engine.group_expiry()?,
             store: config.engine.store()?,
         },
+        peers,
     );
     let router = engine.router();
     let metrics_handlers = handlers.counters_handle();
@@ -274,7 +296,11 @@ pub(crate) async fn run(
     let daemon = Daemon {
         tasks: Arc::clone(&tasks),
         alerts: Arc::clone(&alerts),
-        stats: Arc::new(ServerStats::new(identity, hostname(), Arc::clone(&tasks))),
+        stats: Arc::new(ServerStats::new(
+            identity.clone(),
+            hostname(),
+            Arc::clone(&tasks),
+        )),
         logs,
         recordings: Arc::new(
             Recordings::load(
@@ -318,6 +344,7 @@ pub(crate) async fn run(
 
     let engine_stats = tasks.engine().stats();
     let store_counters = Arc::clone(tasks.engine().store().counters());
+    let subscription_writer = writer.clone();
     let api = condenser_ingest::http::router(
         writer,
         HttpApiConfig {
@@ -331,6 +358,7 @@ pub(crate) async fn run(
                 store: store_counters,
             }),
             Arc::new(HandlerMetrics(metrics_handlers)),
+            Arc::new(InfluxDbMetrics(Arc::clone(&influxdbs))),
         ],
     )
     .merge(kapacitor_api::router(&daemon))
@@ -363,6 +391,21 @@ pub(crate) async fn run(
         .await
         .with_context(|| format!("listening on {}", config.bind))?;
     let addr = listener.local_addr()?;
+    // Subscriptions on the InfluxDB servers, once the port they send to is known.
+    let subscriptions = (!influxdbs.is_empty()).then(|| {
+        crate::influxdb::subscriptions::start(
+            Arc::clone(&influxdbs),
+            crate::influxdb::subscriptions::Destination {
+                cluster_id: identity.cluster_id.clone(),
+                server_id: identity.server_id.clone(),
+                listening: addr,
+                credentials: (!config.auth.username.is_empty())
+                    .then(|| (config.auth.username.clone(), config.auth.password.clone())),
+                writer: subscription_writer.clone(),
+                default_retention_policy: config.http.default_retention_policy.clone(),
+            },
+        )
+    });
     let scheme = if tls.is_some() { "https" } else { "http" };
     // Tests and scripts read this line to find the port when binding port 0.
     println!("Condenser listening on {scheme}://{addr}");
@@ -379,6 +422,7 @@ pub(crate) async fn run(
     for task in udp_tasks {
         task.abort();
     }
+    drop(subscriptions);
     // The listeners have stopped: each task takes what is queued for it and stops, then the
     // handlers deliver what they were given.
     let tasks = Arc::try_unwrap(tasks)
@@ -386,6 +430,7 @@ pub(crate) async fn run(
     drop(alerts);
     tokio::task::spawn_blocking(move || {
         tasks.into_engine().join();
+        influxdbs.flush();
         match Arc::try_unwrap(handlers) {
             Ok(handlers) => handlers.close(),
             Err(_) => tracing::error!("the alert handlers are still in use at shutdown"),

@@ -167,7 +167,7 @@ impl Engine {
                 .tasks
                 .iter()
                 .flat_map(|t| t.task.take_writes())
-                .map(Arc::new)
+                .map(|written| Arc::new(written.write))
                 .collect();
             if generation.is_empty() {
                 return Ok(());
@@ -221,6 +221,7 @@ impl Engine {
             .tasks
             .iter()
             .flat_map(|t| t.task.take_writes())
+            .map(|written| written.write)
             .collect();
         for write in writes {
             self.write(Arc::new(write), now)?;

@@ -33,6 +33,7 @@ pub mod go_sort;
 pub mod go_time;
 pub mod message;
 pub mod operators;
+pub mod peers;
 pub mod points;
 pub mod query;
 pub mod recording;
@@ -44,6 +45,7 @@ pub mod task;
 
 pub use engine::{Dbrp, Engine, Route};
 pub use error::{Error, Result};
+pub use peers::Peers;
 pub use service::{
     EngineConfig, EngineHandle, EngineService, EngineStats, QueueStatistics, Refused, RunningTask,
     TapHandle, TaskHandlers, TaskRouter,

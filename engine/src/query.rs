@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::message::{Batch, Group, role, tag_value};
 use crate::operators::http_out::json_value;
 use crate::operators::influxql::reduce_rows;
+use crate::peers::Peers;
 use crate::points::{concat_points, times};
 use crate::recording::{BatchPoint, record_batch};
 use crate::store::Store;
@@ -95,29 +96,237 @@ pub fn run(spec: &QuerySpec, store: &Store, start: i64, stop: i64, now: i64) -> 
                 } else {
                     raw(query, &series_data, &dims)?
                 };
-                let tmax = match points.iter().map(|p| p.time).max() {
-                    Some(last) if dims.time.is_some() => last,
-                    _ => stop,
-                };
-                let group = Group::new(
-                    tags.clone().into_iter().collect(),
-                    spec.group_by_measurement
-                        .then(|| scanned.measurement.to_string()),
-                );
-                let points: Vec<BatchPoint> = points
-                    .into_iter()
-                    .map(|p| BatchPoint {
-                        tags: tags.clone(),
-                        ..p
-                    })
-                    .collect();
-                batches.push(Batch {
-                    name: Arc::clone(&scanned.measurement),
-                    group: Arc::new(group),
-                    tmax,
-                    data: record_batch(&points)?,
-                });
+                batches.push(series_batch(
+                    spec,
+                    &scanned.measurement,
+                    tags,
+                    points,
+                    dims.time.is_some(),
+                    stop,
+                )?);
             }
+        }
+    }
+    Ok(batches)
+}
+
+/// One series of an answer as the batch Kapacitor's query node makes of it: its points
+/// with the series' tags, grouped by them (and by measurement with
+/// `.groupByMeasurement()`), at its last point's time when grouped by time, else at `stop`.
+fn series_batch(
+    spec: &QuerySpec,
+    name: &Arc<str>,
+    tags: BTreeMap<String, String>,
+    points: Vec<BatchPoint>,
+    by_time: bool,
+    stop: i64,
+) -> Result<Batch> {
+    let tmax = match points.iter().map(|p| p.time).max() {
+        Some(last) if by_time => last,
+        _ => stop,
+    };
+    let group = Group::new(
+        tags.clone().into_iter().collect(),
+        spec.group_by_measurement.then(|| name.to_string()),
+    );
+    let points: Vec<BatchPoint> = points
+        .into_iter()
+        .map(|p| BatchPoint {
+            tags: tags.clone(),
+            ..p
+        })
+        .collect();
+    Ok(Batch {
+        name: Arc::clone(name),
+        group: Arc::new(group),
+        tmax,
+        data: record_batch(&points)?,
+    })
+}
+
+/// Runs `spec`'s query on the InfluxDB `peers` has for it (the one `.cluster()` names, or
+/// the default one where the query's database lives), else on `store`.
+pub fn run_on(
+    spec: &QuerySpec,
+    peers: Option<&dyn Peers>,
+    store: &Store,
+    start: i64,
+    stop: i64,
+    now: i64,
+) -> Result<Vec<Batch>> {
+    let Some(query) = spec.influxql.as_ref() else {
+        return run(spec, store, start, stop, now);
+    };
+    let db = query
+        .select
+        .sources
+        .first()
+        .and_then(|s| s.database.clone())
+        .unwrap_or_default();
+    let answer = match peers {
+        Some(peers) => peers.query(&spec.cluster, &db, &influxql_text(spec, query, start, stop)),
+        None => None,
+    };
+    match answer {
+        Some(Ok(answer)) => batches_of_answer(spec, &answer, stop),
+        Some(Err(error)) => Err(Error::External {
+            service: "InfluxDB".into(),
+            message: error,
+        }),
+        None if !spec.cluster.is_empty() => Err(Error::Data(format!(
+            "no InfluxDB named {:?} is configured",
+            spec.cluster
+        ))),
+        None => run(spec, store, start, stop, now),
+    }
+}
+
+/// The query as Kapacitor sends it to InfluxDB for one run: its fields and sources, its
+/// condition and the run's range, the node's `.groupBy()` and fill.
+pub fn influxql_text(spec: &QuerySpec, query: &Query, start: i64, stop: i64) -> String {
+    use condenser_planner::influxql::ast::quote_ident;
+    let select = &query.select;
+    let fields: Vec<String> = select
+        .fields
+        .iter()
+        .map(|f| match &f.alias {
+            Some(alias) => format!("{} AS {}", f.expr, quote_ident(alias)),
+            None => f.expr.to_string(),
+        })
+        .collect();
+    let sources: Vec<String> = select
+        .sources
+        .iter()
+        .map(|m| {
+            let name = match &m.name {
+                MeasurementName::Name(name) => quote_ident(name),
+                MeasurementName::Regex(pattern) => format!("/{}/", pattern.replace('/', "\\/")),
+            };
+            match (&m.database, &m.retention_policy) {
+                (Some(db), Some(rp)) => format!("{}.{}.{name}", quote_ident(db), quote_ident(rp)),
+                (Some(db), None) => format!("{}..{name}", quote_ident(db)),
+                (None, Some(rp)) => format!("{}.{name}", quote_ident(rp)),
+                (None, None) => name,
+            }
+        })
+        .collect();
+    let range = format!(
+        "time >= '{}' AND time < '{}'",
+        condenser_model::time::rfc3339_nano(start),
+        condenser_model::time::rfc3339_nano(stop)
+    );
+    let condition = match &select.condition {
+        Some(condition) => format!("({condition}) AND {range}"),
+        None => range,
+    };
+    let mut text = format!(
+        "SELECT {} FROM {} WHERE {condition}",
+        fields.join(", "),
+        sources.join(", ")
+    );
+    let dims: Vec<String> = spec
+        .group_by
+        .iter()
+        .map(|d| match d {
+            QueryDimension::Tag(tag) => quote_ident(tag),
+            QueryDimension::Star => "*".to_owned(),
+            QueryDimension::Time { length, offset } => {
+                let offset = if spec.align_group {
+                    start % length.nanos().max(1)
+                } else {
+                    offset.nanos()
+                };
+                format!("time({}ns, {offset}ns)", length.nanos())
+            }
+        })
+        .collect();
+    if !dims.is_empty() {
+        text.push_str(" GROUP BY ");
+        text.push_str(&dims.join(", "));
+    }
+    let fill = match &spec.fill {
+        Some(QueryFill::Null) => Some("null".to_owned()),
+        Some(QueryFill::None) => Some("none".to_owned()),
+        Some(QueryFill::Previous) => Some("previous".to_owned()),
+        Some(QueryFill::Linear) => Some("linear".to_owned()),
+        Some(QueryFill::Number(n)) => Some(n.to_string()),
+        None => match select.fill {
+            Fill::Null => None,
+            Fill::None => Some("none".to_owned()),
+            Fill::Previous => Some("previous".to_owned()),
+            Fill::Linear => Some("linear".to_owned()),
+            Fill::Number(n) => Some(n.to_string()),
+        },
+    };
+    if let Some(fill) = fill {
+        text.push_str(&format!(" fill({fill})"));
+    }
+    text
+}
+
+/// InfluxDB's JSON answer (times in nanoseconds, `epoch=ns`) as Kapacitor's query node reads
+/// it: a batch per series.
+pub fn batches_of_answer(spec: &QuerySpec, answer: &Value, stop: i64) -> Result<Vec<Batch>> {
+    if let Some(error) = answer.get("error").and_then(Value::as_str) {
+        return Err(Error::External {
+            service: "InfluxDB".into(),
+            message: error.to_owned(),
+        });
+    }
+    let by_time = spec
+        .group_by
+        .iter()
+        .any(|d| matches!(d, QueryDimension::Time { .. }));
+    let mut batches = Vec::new();
+    for result in answer["results"].as_array().into_iter().flatten() {
+        if let Some(error) = result.get("error").and_then(Value::as_str) {
+            return Err(Error::External {
+                service: "InfluxDB".into(),
+                message: error.to_owned(),
+            });
+        }
+        for series in result["series"].as_array().into_iter().flatten() {
+            let name: Arc<str> = Arc::from(series["name"].as_str().unwrap_or_default());
+            let tags: BTreeMap<String, String> = series["tags"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect();
+            let columns: Vec<&str> = series["columns"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| c.as_str().unwrap_or_default())
+                .collect();
+            let mut points = Vec::new();
+            for row in series["values"].as_array().into_iter().flatten() {
+                let mut time = 0;
+                let mut fields = BTreeMap::new();
+                for (column, value) in columns.iter().zip(row.as_array().into_iter().flatten()) {
+                    if *column == "time" {
+                        time = match value {
+                            Value::String(text) => condenser_model::time::parse_rfc3339(text)
+                                .ok_or_else(|| {
+                                    Error::Data(format!("unexpected time format: {text}"))
+                                })?,
+                            other => other.as_i64().ok_or_else(|| {
+                                Error::Data(format!("unexpected time value: {other}"))
+                            })?,
+                        };
+                    } else if !value.is_null() {
+                        fields.insert((*column).to_owned(), number(value.clone()));
+                    }
+                }
+                if !fields.is_empty() {
+                    points.push(BatchPoint {
+                        time,
+                        tags: BTreeMap::new(),
+                        fields,
+                    });
+                }
+            }
+            batches.push(series_batch(spec, &name, tags, points, by_time, stop)?);
         }
     }
     Ok(batches)

@@ -127,8 +127,9 @@ fn string_map(value: Option<&Value>) -> std::result::Result<BTreeMap<String, Str
 
 /// The points as one record batch: `time`, a column per tag, a column per field.
 pub(crate) fn record_batch(points: &[BatchPoint]) -> Result<arrow::array::RecordBatch> {
-    let (time, times) = time_column(points.iter().map(|p| p.time).collect());
-    let mut fields: Vec<Field> = vec![time];
+    let (_, times) = time_column(points.iter().map(|p| p.time).collect());
+    // Marked as time: the points may be written (influxDBOut), which checks the schema.
+    let mut fields: Vec<Field> = vec![condenser_model::schema::time_field()];
     let mut columns: Vec<ArrayRef> = vec![times];
     let tag_keys: std::collections::BTreeSet<&String> =
         points.iter().flat_map(|p| p.tags.keys()).collect();

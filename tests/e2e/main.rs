@@ -7,6 +7,7 @@
 mod cases;
 mod cli;
 mod daemon;
+mod influxdb;
 #[path = "../../handlers/tests/support/mod.rs"]
 mod receiver;
 mod script;

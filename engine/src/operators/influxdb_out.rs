@@ -17,17 +17,32 @@ use crate::error::Result;
 use crate::message::{Data, Group, Message, role};
 use crate::points::{map_times, push_group_tags};
 
+/// A write an influxDBOut node made, and how it asks to be sent to an InfluxDB.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The points.
+    pub write: WriteBatch,
+    /// The InfluxDB it goes to (`.cluster()`; empty: the default one).
+    pub cluster: Arc<str>,
+    /// `.writeConsistency()` (empty: the server's default).
+    pub consistency: Arc<str>,
+    /// `.buffer()`: send once this many points wait.
+    pub buffer: usize,
+    /// `.flushInterval()`: or once the oldest has waited this long.
+    pub flush_interval: std::time::Duration,
+}
+
 /// The writes influxDBOut nodes made, in order, until taken.
 #[derive(Debug, Clone, Default)]
-pub struct WriteBack(Arc<Mutex<Vec<WriteBatch>>>);
+pub struct WriteBack(Arc<Mutex<Vec<Written>>>);
 
 impl WriteBack {
     /// Takes the writes made since the last call.
-    pub fn take(&self) -> Vec<WriteBatch> {
+    pub fn take(&self) -> Vec<Written> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    fn push(&self, write: WriteBatch) {
+    fn push(&self, write: Written) {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -116,7 +131,13 @@ impl InfluxDbOutOperator {
             measurement,
             batch,
         ) {
-            Ok(write) => self.writes.push(write),
+            Ok(write) => self.writes.push(Written {
+                write,
+                cluster: self.spec.cluster.as_str().into(),
+                consistency: self.spec.write_consistency.as_str().into(),
+                buffer: usize::try_from(self.spec.buffer).unwrap_or(1).max(1),
+                flush_interval: self.spec.flush_interval.to_std().unwrap_or_default(),
+            }),
             // Points that are no valid write (a field named like a tag) are not written.
             Err(error) => ctx.fail_points(
                 data.num_rows(),

@@ -148,11 +148,22 @@ impl EngineService {
     /// An engine without tasks, its alert nodes sending events as `alerts` says and its
     /// tasks running as `config` says.
     pub fn start(alerts: AlertContext, config: EngineConfig) -> EngineHandle {
+        Self::start_with_peers(alerts, config, None)
+    }
+
+    /// As [`EngineService::start`], the tasks' batch queries and influxDBOut writes going
+    /// to the InfluxDB servers of `peers` where they have one.
+    pub fn start_with_peers(
+        alerts: AlertContext,
+        config: EngineConfig,
+        peers: Option<Arc<dyn crate::peers::Peers>>,
+    ) -> EngineHandle {
         let stats = Arc::new(EngineStats::default());
         let store = crate::store::Store::new(config.store);
         EngineHandle {
             router: TaskRouter::new(Arc::clone(&stats), store.clone()),
             store,
+            peers,
             tasks: Mutex::new(Vec::new()),
             alerts,
             config,
@@ -198,6 +209,8 @@ pub struct EngineHandle {
     stats: Arc<EngineStats>,
     /// The embedded store every routed write is kept in.
     store: crate::store::Store,
+    /// The InfluxDB servers the tasks' queries and writes may go to.
+    peers: Option<Arc<dyn crate::peers::Peers>>,
 }
 
 impl EngineHandle {
@@ -240,6 +253,7 @@ impl EngineHandle {
             counters: Arc::clone(&counters),
             ready,
             store: self.store.clone(),
+            peers: self.peers.clone(),
         };
         let thread = thread::Builder::new()
             .name(format!("task {id}"))

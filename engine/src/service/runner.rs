@@ -63,6 +63,8 @@ pub(crate) struct Start {
     pub(crate) ready: oneshot::Sender<Result<(TaskHandlers, Route)>>,
     /// The store a batch task's queries read.
     pub(crate) store: crate::store::Store,
+    /// The InfluxDB servers its queries and influxDBOut nodes may go to.
+    pub(crate) peers: Option<Arc<dyn crate::peers::Peers>>,
 }
 
 /// A batch task's query and when it next runs.
@@ -96,6 +98,7 @@ pub(crate) fn run(start: Start) {
         counters,
         ready,
         store,
+        peers,
     } = start;
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -138,6 +141,7 @@ pub(crate) fn run(start: Start) {
         write_back_timeout,
         throughput: Throughput::default(),
         runtime,
+        peers,
     };
     let started = crate::clock::system_now();
     let mut scheduled: Vec<Scheduled> = Vec::new();
@@ -213,6 +217,7 @@ struct Runner {
     write_back_timeout: Duration,
     throughput: Throughput,
     runtime: tokio::runtime::Runtime,
+    peers: Option<Arc<dyn crate::peers::Peers>>,
 }
 
 impl Runner {
@@ -224,7 +229,8 @@ impl Runner {
         for query in scheduled.iter_mut().filter(|s| s.next <= now) {
             let stop = query.next - query.spec.offset.nanos();
             let start = stop - query.spec.period.nanos();
-            match crate::query::run(&query.spec, store, start, stop, now) {
+            let peers = self.peers.as_deref();
+            match crate::query::run_on(&query.spec, peers, store, start, stop, now) {
                 Ok(batches) => {
                     for batch in batches {
                         self.task.take_batch(query.query, batch, now);
@@ -269,7 +275,16 @@ impl Runner {
                 );
                 return;
             }
-            let written: Vec<Arc<WriteBatch>> = written.into_iter().map(Arc::new).collect();
+            // What goes to a configured InfluxDB is sent there (it comes back, if at all,
+            // through a subscription); the rest takes the local ingest path.
+            let written: Vec<Arc<WriteBatch>> = written
+                .into_iter()
+                .filter(|w| !self.peers.as_ref().is_some_and(|peers| peers.write(w)))
+                .map(|w| Arc::new(w.write))
+                .collect();
+            if written.is_empty() {
+                return;
+            }
             let routed = self.runtime.block_on(self.router.route(
                 &written,
                 hops,

@@ -580,7 +580,7 @@ impl Task {
 
     /// Takes the writes the task's influxDBOut nodes made since the last call, for the
     /// local ingest path.
-    pub fn take_writes(&self) -> Vec<WriteBatch> {
+    pub fn take_writes(&self) -> Vec<crate::operators::influxdb_out::Written> {
         self.write_back.take()
     }
 

@@ -476,7 +476,7 @@ fn influxdb_out_writes_points_back_with_its_measurement_tags_and_precision() {
     t.write(&WriteBatch::try_new("db".into(), "rp".into(), "cpu".into(), table.batch).unwrap());
     let writes = t.take_writes();
     assert_eq!(writes.len(), 1);
-    let write = &writes[0];
+    let write = &writes[0].write;
     assert_eq!(
         (&*write.db, &*write.rp, &*write.measurement),
         ("db2", "rp2", "doubled")

@@ -254,7 +254,25 @@ impl fmt::Display for Expr {
             Expr::Regex(r) => write!(f, "/{}/", r.replace('/', "\\/")),
             Expr::Duration(ns) => write!(f, "{}", condenser_model::Duration::from_nanos(*ns)),
             Expr::Now => f.write_str("now()"),
-            Expr::Binary { op, lhs, rhs } => write!(f, "{lhs} {} {rhs}", op_text(*op)),
+            Expr::Binary { op, lhs, rhs } => {
+                // Parentheses where an operand binds looser than the operator.
+                let side = |e: &Expr, right: bool| match e {
+                    Expr::Binary { op: inner, .. }
+                        if inner.precedence() < op.precedence()
+                            || (right && inner.precedence() == op.precedence()) =>
+                    {
+                        format!("({e})")
+                    }
+                    _ => e.to_string(),
+                };
+                write!(
+                    f,
+                    "{} {} {}",
+                    side(lhs, false),
+                    op_text(*op),
+                    side(rhs, true)
+                )
+            }
         }
     }
 }

@@ -188,3 +188,15 @@ fn where_splits_into_time_bounds_and_a_lambda() {
     assert!(error_of("SELECT top(v, 2), mean(v) FROM m").contains("cannot be combined"));
     assert!(error_of("SELECT mean(v) * 2 FROM m").contains("expression over functions"));
 }
+
+#[test]
+fn expressions_print_back_as_they_parse() {
+    for text in [
+        "host = 'a' AND (v > 1 OR v < -1)",
+        "a - (b - c) * 2",
+        "time > now() - 1h AND host =~ /^a\\/b/",
+    ] {
+        let query = parse(&format!("SELECT v FROM m WHERE {text}")).unwrap();
+        assert_eq!(query.select.condition.unwrap().to_string(), text);
+    }
+}

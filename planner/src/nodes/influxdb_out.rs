@@ -23,6 +23,16 @@ pub struct InfluxDbOutSpec {
     /// `.create()`: Kapacitor creates the database; Condenser accepts writes to any
     /// database, so it exists already.
     pub create: bool,
+    /// `.cluster()`: the configured InfluxDB written to (empty: the default one, or the
+    /// local ingest path when none is configured).
+    pub cluster: String,
+    /// `.writeConsistency()`: the consistency asked of an InfluxDB cluster (empty: its
+    /// default).
+    pub write_consistency: String,
+    /// `.buffer()`: an InfluxDB write is sent once this many points wait (default 1000).
+    pub buffer: i64,
+    /// `.flushInterval()`: or once the oldest has waited this long (default 10s).
+    pub flush_interval: condenser_model::Duration,
 }
 
 impl InfluxDbOutSpec {
@@ -67,6 +77,13 @@ impl InfluxDbOutSpec {
             precision,
             tags,
             create: props.flag("Create"),
+            cluster: props.string("Cluster").unwrap_or_default(),
+            write_consistency: props.string("WriteConsistency").unwrap_or_default(),
+            buffer: props.int("Buffer").unwrap_or(1000).max(1),
+            flush_interval: props
+                .duration("FlushInterval")
+                .filter(|d| d.is_positive())
+                .unwrap_or(condenser_model::Duration::from_nanos(10_000_000_000)),
         })
     }
 }
@@ -91,6 +108,17 @@ impl fmt::Display for InfluxDbOutSpec {
         for (key, value) in &self.tags {
             call = call.prop("tag", &[&Quoted(key), &Quoted(value)]);
         }
-        call.flag("create", self.create).end()
+        let cluster = Quoted(&self.cluster);
+        let consistency = Quoted(&self.write_consistency);
+        call.flag("create", self.create)
+            .opt(
+                "cluster",
+                (!self.cluster.is_empty()).then_some(&cluster as &dyn fmt::Display),
+            )
+            .opt(
+                "writeConsistency",
+                (!self.write_consistency.is_empty()).then_some(&consistency as &dyn fmt::Display),
+            )
+            .end()
     }
 }
