@@ -237,7 +237,6 @@ fn a_batch_task_queries_influxdb_and_alerts_and_influxdb_out_writes_to_it() {
     let dir = scratch_dir("influxdb-batch");
     let influxd = Influxd::start(&dir);
     influxd.query("", "CREATE DATABASE telegraf");
-    influxd.query("", "CREATE DATABASE derived");
     let now = now_seconds();
     influxd.write(
         "telegraf",
@@ -259,7 +258,7 @@ fn a_batch_task_queries_influxdb_and_alerts_and_influxdb_out_writes_to_it() {
              .period(1h)\n        .every(1s)\n        .groupBy('host')\n    \
              |alert()\n        .crit(lambda: \"max\" > 0)\n        .log('{}')\n    \
              |influxDBOut()\n        .database('derived')\n        .retentionPolicy('autogen')\n        \
-             .measurement('down')\n        .flushInterval(1s)\n",
+             .measurement('down')\n        .flushInterval(1s)\n        .create()\n",
             log.display()
         ),
     );
@@ -270,7 +269,8 @@ fn a_batch_task_queries_influxdb_and_alerts_and_influxdb_out_writes_to_it() {
         event["data"]["series"][0]["values"][0][1].as_f64(),
         Some(1.0)
     );
-    // What influxDBOut wrote is read back from InfluxDB.
+    // What influxDBOut wrote (into the database its .create() made) is read back from
+    // InfluxDB.
     wait_for("influxDBOut's points in InfluxDB", || {
         let answer = influxd.query("derived", "SELECT max, host FROM down WHERE host = 'web1'");
         answer["results"][0]["series"][0]["values"][0][1] == serde_json::json!(1)

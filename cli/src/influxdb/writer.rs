@@ -77,6 +77,8 @@ struct Pending {
 
 fn run(client: &Client, counters: &PeerCounters, commands: &Receiver<Command>, name: &str) {
     let mut pending: HashMap<(String, String, String), Pending> = HashMap::new();
+    // The databases `.create()` made sure of.
+    let mut created: std::collections::HashSet<String> = std::collections::HashSet::new();
     loop {
         let deadline = pending
             .values()
@@ -88,6 +90,16 @@ fn run(client: &Client, counters: &PeerCounters, commands: &Receiver<Command>, n
         };
         match command {
             Ok(Command::Write(written)) => {
+                if written.create && created.insert(written.write.db.to_string()) {
+                    let create = format!(
+                        "CREATE DATABASE \"{}\"",
+                        written.write.db.replace('\\', "\\\\").replace('"', "\\\"")
+                    );
+                    if let Err(error) = client.query(None, &create) {
+                        tracing::error!(influxdb = name, %error, "cannot create the database");
+                        created.remove(&*written.write.db);
+                    }
+                }
                 let key = (
                     written.write.db.to_string(),
                     written.write.rp.to_string(),

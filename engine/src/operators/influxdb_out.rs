@@ -30,6 +30,8 @@ pub struct Written {
     pub buffer: usize,
     /// `.flushInterval()`: or once the oldest has waited this long.
     pub flush_interval: std::time::Duration,
+    /// `.create()`: the database is created on the InfluxDB before it is written.
+    pub create: bool,
 }
 
 /// The writes influxDBOut nodes made, in order, until taken.
@@ -137,6 +139,7 @@ impl InfluxDbOutOperator {
                 consistency: self.spec.write_consistency.as_str().into(),
                 buffer: usize::try_from(self.spec.buffer).unwrap_or(1).max(1),
                 flush_interval: self.spec.flush_interval.to_std().unwrap_or_default(),
+                create: self.spec.create,
             }),
             // Points that are no valid write (a field named like a tag) are not written.
             Err(error) => ctx.fail_points(

@@ -20,8 +20,8 @@ pub struct InfluxDbOutSpec {
     pub precision: Precision,
     /// `.tag(key, value)`: tags added to every point (a later key replaces a value).
     pub tags: Vec<(String, String)>,
-    /// `.create()`: Kapacitor creates the database; Condenser accepts writes to any
-    /// database, so it exists already.
+    /// `.create()`: the database is created on the InfluxDB written to (the local ingest
+    /// path takes writes to any database, so there it exists already).
     pub create: bool,
     /// `.cluster()`: the configured InfluxDB written to (empty: the default one, or the
     /// local ingest path when none is configured).
