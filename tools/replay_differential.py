@@ -190,14 +190,15 @@ def batch_field_value(rng: random.Random, kind: str):
     return rng.choice([True, False])
 
 
-def batch_recording(rng: random.Random, dims: list[str] | None = None) -> BatchRecording:
+def batch_recording(rng: random.Random, dims: list[str] | None = None,
+                    allow_nulls: bool = True, allow_mixed: bool = True) -> BatchRecording:
     """1 to 12 batches, as successive runs of a query every 10 s (one batch per group and
     run), mostly later than the ones before, of points in time order (sometimes equal
     times); `dims` (say, those of a join's other branch) are the group tags of the batches."""
     base = rng.choice(BATCH_BASES)
     names = list(MEASUREMENT_WEIGHTS)
     measurements = [rng.choices(names, list(MEASUREMENT_WEIGHTS.values()))[0]]
-    if rng.random() < 0.15:
+    if rng.random() < 0.15 and allow_mixed:
         measurements.append(rng.choice([n for n in names if n != measurements[0]]))
     if dims is None:
         dims = rng.choices(BATCH_DIMS, [3, 5, 3, 1, 1])[0]
@@ -206,7 +207,7 @@ def batch_recording(rng: random.Random, dims: list[str] | None = None) -> BatchR
     byname = rng.random() < 0.2
     point_tags = rng.random() < 0.25  # points with their own tags (a superset of the batch's)
     sparse = rng.random() < 0.4  # fields missing from some points
-    nulls = rng.random() < 0.25  # null field values
+    nulls = rng.random() < 0.2 and allow_nulls  # null field values
     step = 0.25 if rng.random() < 0.2 else 1.0
     field_sets = {}
     for name in measurements:
@@ -663,9 +664,12 @@ class ScriptGen:
     kind="batch" a batch script whose queries read the recordings generated with it
     (`recordings`, in declaration order: Kapacitor feeds them in the reverse order)."""
 
-    def __init__(self, rng: random.Random, kind: str = "stream"):
+    def __init__(self, rng: random.Random, kind: str = "stream", nulls: bool = True,
+                 mixed: bool = True):
         self.rng = rng
         self.kind = kind
+        self.nulls = nulls  # whether batch recordings may hold null field values
+        self.mixed = mixed  # whether they may hold batches of several measurements
         self.pipeline = Pipeline()
         self.names = iter(f"v{i}" for i in range(1000))
         self.recordings: list[BatchRecording] = []
@@ -733,7 +737,8 @@ class ScriptGen:
         """`batch|query(…)` with random properties (none has an effect in a replay) and a
         fresh recording for it; a join/union branch's recording is grouped as `like`."""
         rng = self.rng
-        data = batch_recording(rng, like.dims if like is not None else None)
+        data = batch_recording(rng, like.dims if like is not None else None, self.nulls,
+                               self.mixed)
         self.recordings.append(data)
         measurement = self.pick(["cpu", "mem", "disk"], [5, 3, 2])
         query = f'SELECT mean("value") FROM "telegraf"."default".{measurement}'
@@ -766,12 +771,21 @@ class ScriptGen:
         kinds = [k for k, (_, on_stream, on_batch) in STAGES.items()
                  if (on_batch if flow.batch else on_stream)
                  and not (self.kind == "batch" and k == "alert")]
+        if self.kind == "batch" and flow.batch and not self.after_query():
+            # Kapacitor's combine panics on a batch that does not come straight from a query
+            # (combineBuffer.addPoint: the batch's size hint is 0 after where, eval, …).
+            kinds.remove("combine")
         kind = self.pick(kinds, [STAGES[k][0] for k in kinds])
         # Aggregations, combine and flatten mostly run on windows, as in real scripts.
         if (not flow.batch and kind in ("influxql", "combine", "flatten")
                 and self.rng.random() < 0.6):
             flow = self.stage_window(flow)
         return getattr(self, "stage_" + kind)(flow)
+
+    def after_query(self) -> bool:
+        """Whether the chain under construction ends with its `query()` node."""
+        calls = [line for line in self.pipeline.chain if line.startswith("    |")]
+        return bool(calls) and calls[-1].startswith("    |query(")
 
     def stage_where(self, flow: Flow) -> Flow:
         self.pipeline.node(f"where({self.lambdas(flow).lambda_('B')})")
@@ -1101,6 +1115,9 @@ class ScriptGen:
         if rng.random() < 0.4:
             props.append(f".tolerance({rng.choice(['1s', '2s', '5s'])})")
         drop = rng.random() < 0.25
+        if drop and self.kind == "batch" and len(flow.fields) > 1:
+            # Several fields flattened to one name: Kapacitor keeps one in Go map order.
+            drop = False
         if drop:
             props.append(".dropOriginalFieldName()")
         self.pipeline.node("flatten()", *props)
@@ -1356,7 +1373,7 @@ def generate(seed: int, index: int, skip: frozenset = frozenset(),
     if kind == "batch":
         rng = random.Random(f"batch:{seed}:{index}")
         for _ in range(100):
-            gen = ScriptGen(rng, "batch")
+            gen = ScriptGen(rng, "batch", nulls="null" not in skip, mixed="mixed" not in skip)
             script = gen.script()
             nodes, functions = used_names(script)
             if skip.isdisjoint(nodes) and skip.isdisjoint(functions):

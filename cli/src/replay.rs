@@ -165,7 +165,9 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        TaskType::Batch => replay_batches(&mut engine, &name, &args.data)?,
+        TaskType::Batch => {
+            replay_batches(&mut engine, &name, &args.data, Some(REPLAY_START), false)?
+        }
     }
     engine.finish()?;
     let task = engine
@@ -196,10 +198,16 @@ pub(crate) fn run_test(args: &TestArgs) -> anyhow::Result<ExitCode> {
 
 /// Replays batch recordings into batch task `name`: the i-th recording feeds its i-th query
 /// (in Kapacitor's order, [`condenser_engine::task::Task::queries`]), each shifted to start
-/// at the replay's start. Kapacitor reads the recordings concurrently, each in its order;
+/// at `first_at` (kept as recorded when `None`), paced as recorded with `real_clock`. Kapacitor reads the recordings concurrently, each in its order;
 /// here they are merged by their batches' last points' times (the replay clock's order),
 /// the earlier recording first on a tie.
-fn replay_batches(engine: &mut Engine, name: &str, recordings: &[PathBuf]) -> anyhow::Result<()> {
+pub(crate) fn replay_batches(
+    engine: &mut Engine,
+    name: &str,
+    recordings: &[PathBuf],
+    first_at: Option<i64>,
+    real_clock: bool,
+) -> anyhow::Result<()> {
     let queries = engine.task(name).map_or(0, |task| task.queries().len());
     if recordings.len() != queries {
         anyhow::bail!(
@@ -212,7 +220,7 @@ fn replay_batches(engine: &mut Engine, name: &str, recordings: &[PathBuf]) -> an
     for recording in recordings {
         let text = std::fs::read_to_string(recording)
             .map_err(|e| anyhow::anyhow!("cannot read recording {}: {e}", recording.display()))?;
-        let read = condenser_engine::recording::read_batch_recording(&text, Some(REPLAY_START))
+        let read = condenser_engine::recording::read_batch_recording(&text, first_at)
             .map_err(|e| anyhow::anyhow!("{}: {e}", recording.display()))?;
         let mut timed = std::collections::VecDeque::new();
         for batch in read {
@@ -225,11 +233,26 @@ fn replay_batches(engine: &mut Engine, name: &str, recordings: &[PathBuf]) -> an
         files.push(timed);
     }
     // Each recording in its own order; between them, the earliest next batch first.
+    let started = (
+        std::time::Instant::now(),
+        files
+            .iter()
+            .filter_map(|f| f.front())
+            .map(|(t, _)| *t)
+            .min(),
+    );
     while let Some(query) = (0..files.len())
         .filter(|&i| !files[i].is_empty())
         .min_by_key(|&i| files[i].front().map(|(last, _)| *last))
     {
-        if let Some((_, batch)) = files[query].pop_front() {
+        if let Some((last, batch)) = files[query].pop_front() {
+            // With the real clock, each batch when its time comes, as recorded.
+            if real_clock && let (at, Some(first)) = started {
+                let due = std::time::Duration::from_nanos(last.saturating_sub(first).max(0) as u64);
+                if let Some(wait) = due.checked_sub(at.elapsed()) {
+                    std::thread::sleep(wait);
+                }
+            }
             engine.take_batch(name, query, batch, condenser_engine::clock::system_now())?;
             engine.tick(condenser_engine::clock::system_now())?;
         }

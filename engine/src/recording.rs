@@ -106,6 +106,55 @@ pub fn read_batch_recording(text: &str, first_at: Option<i64>) -> Result<Vec<Bat
     Ok(batches)
 }
 
+/// Appends `batch` to `out` as one object of a batch recording (and a newline): what
+/// [`read_batch_recording`] reads back.
+pub fn write_batch_recording(batch: &Batch, out: &mut String) {
+    use condenser_model::schema::ColumnRole;
+    let data = &batch.data;
+    let schema = data.schema();
+    let times = crate::points::times(data).unwrap_or(&[]);
+    let points: Vec<Value> = times
+        .iter()
+        .enumerate()
+        .map(|(row, time)| {
+            let mut fields = serde_json::Map::new();
+            let mut tags = serde_json::Map::new();
+            for (i, field) in schema.fields().iter().enumerate() {
+                let value = crate::operators::http_out::json_value(data.column(i), row);
+                match crate::message::role(&schema, i) {
+                    ColumnRole::Field if !value.is_null() => {
+                        fields.insert(field.name().clone(), value);
+                    }
+                    ColumnRole::Tag if !value.is_null() => {
+                        tags.insert(field.name().clone(), value);
+                    }
+                    _ => {}
+                }
+            }
+            serde_json::json!({
+                "fields": fields,
+                "tags": tags,
+                "time": condenser_model::time::rfc3339_nano(*time),
+            })
+        })
+        .collect();
+    let tags: serde_json::Map<String, Value> = batch
+        .group
+        .tags
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let object = serde_json::json!({
+        "name": batch.name.as_ref(),
+        "tags": tags,
+        "byname": batch.group.name.is_some(),
+        "tmax": condenser_model::time::rfc3339_nano(batch.tmax),
+        "points": points,
+    });
+    out.push_str(&object.to_string());
+    out.push('\n');
+}
+
 fn bad(index: usize, what: &str) -> Error {
     Error::Data(format!("batch {} of the recording: {what}", index + 1))
 }
@@ -236,6 +285,19 @@ mod tests {
               {"fields":{"v":1},"time":"2015-10-30T17:14:16Z"}]}"#;
         let batch = &read_batch_recording(later, Some(0)).unwrap()[0];
         assert_eq!(batch.tmax, 1_446_163_210_000_000_000);
+    }
+
+    #[test]
+    fn written_batches_read_back_the_same() {
+        let text = r#"{"name":"cpu","tags":{"host":"a"},"byname":true,"points":[
+              {"fields":{"v":1.5,"s":"x"},"tags":{"host":"a","dc":"e"},"time":"1971-01-01T00:00:01Z"}]}"#;
+        let batches = read_batch_recording(text, None).unwrap();
+        let mut written = String::new();
+        write_batch_recording(&batches[0], &mut written);
+        let again = read_batch_recording(&written, None).unwrap();
+        assert_eq!(again[0].group, batches[0].group);
+        assert_eq!(again[0].tmax, batches[0].tmax);
+        assert_eq!(again[0].data, batches[0].data);
     }
 
     #[test]

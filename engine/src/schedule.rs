@@ -66,6 +66,36 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    /// The ranges a query with this schedule, `period` and `offset` reads when run over the
+    /// past from `start` to `stop` (as Kapacitor's `record batch` runs it): each tick after
+    /// `start` up to `stop`, its range `[tick - offset - period, tick - offset)`, none
+    /// ending after `now`.
+    pub fn runs(
+        &self,
+        period: i64,
+        offset: i64,
+        start: i64,
+        stop: i64,
+        now: i64,
+    ) -> Vec<(i64, i64)> {
+        let mut runs = Vec::new();
+        let mut tick = start;
+        loop {
+            let next = self.next(tick);
+            if next <= tick || next > stop {
+                return runs;
+            }
+            tick = next;
+            let query_stop = tick - offset;
+            if query_stop > now {
+                return runs;
+            }
+            runs.push((query_stop - period, query_stop));
+        }
+    }
+}
+
 /// A parsed cron expression: the values each field allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cron {
@@ -256,6 +286,19 @@ mod tests {
         };
         assert_eq!(aligned.first(3 * S), 10 * S);
         assert_eq!(aligned.next(10 * S), 20 * S);
+    }
+
+    #[test]
+    fn a_recording_runs_each_tick_over_the_past() {
+        let every = Schedule::Every {
+            every: 10 * S,
+            align: false,
+        };
+        assert_eq!(
+            every.runs(10 * S, S, 0, 35 * S, 100 * S),
+            vec![(-S, 9 * S), (9 * S, 19 * S), (19 * S, 29 * S)]
+        );
+        assert_eq!(every.runs(10 * S, 0, 0, 35 * S, 15 * S), vec![(0, 10 * S)]);
     }
 
     #[test]

@@ -1280,3 +1280,95 @@ fn the_user_s_batch_task_queries_what_was_written_and_alerts() {
         format!("{header}http-alert batch     enabled   true      [\"telegraf\".\"autogen\"]\n")
     );
 }
+
+#[test]
+fn a_batch_recording_keeps_what_the_queries_gave_and_replays_against_the_task() {
+    let dir = scratch_dir("tasks-record-batch");
+    let log = dir.join("alerts.log");
+    let tick = dir.join("b.tick");
+    std::fs::write(
+        &tick,
+        format!(
+            "dbrp \"telegraf\".\"autogen\"\nbatch\n    \
+             |query('SELECT mean(v) FROM \"telegraf\".\"autogen\".\"cpu\"')\n        \
+             .period(10s)\n        .every(10s)\n        .groupBy('host')\n    \
+             |alert()\n        .crit(lambda: \"mean\" > 90)\n        .log('{}')\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let daemon = Daemon::start_in(&dir, "");
+    let ok = |args: &[&str]| {
+        let (code, out, err) = verb(&daemon, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    ok(&["define", "b", "-tick", &tick.display().to_string()]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    write(
+        &daemon,
+        &format!(
+            "cpu,host=a v=95 {}\ncpu,host=a v=97 {}\ncpu,host=b v=10 {}\n",
+            now - 25,
+            now - 24,
+            now - 23
+        ),
+    );
+    // The task need not run: its query runs over the past minute as it would have.
+    assert_eq!(
+        ok(&[
+            "record",
+            "batch",
+            "-task",
+            "b",
+            "-past",
+            "1m",
+            "-recording-id",
+            "brec"
+        ]),
+        "brec\n"
+    );
+    let recorded = std::fs::read_to_string(daemon.data_dir.join("recordings/brec.0.brpl")).unwrap();
+    let batches: Vec<Value> = serde_json::Deserializer::from_str(&recorded)
+        .into_iter::<Value>()
+        .map(Result::unwrap)
+        .collect();
+    let of = |host: &str| {
+        batches
+            .iter()
+            .filter(|b| b["tags"]["host"] == host)
+            .flat_map(|b| b["points"].as_array().unwrap().clone())
+            .map(|p| p["fields"]["mean"].as_f64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of("a"), [96.0]);
+    assert_eq!(of("b"), [10.0]);
+    let listed = ok(&["list", "recordings"]);
+    assert!(listed.contains("\nbrec batch   finished  "), "{listed}");
+    // Replayed against the task, the alert reaches its log.
+    ok(&["replay", "-recording", "brec", "-task", "b", "-rec-time"]);
+    let event = &events(&log, 1)[0];
+    assert_eq!(event["id"], "cpu:host=a");
+    assert_eq!(event["level"], "CRITICAL");
+
+    // A query recorded as a stream: its points, line by line.
+    ok(&[
+        "record",
+        "query",
+        "-query",
+        "SELECT v FROM \"telegraf\".\"autogen\".\"cpu\" WHERE host = 'b'",
+        "-type",
+        "stream",
+        "-recording-id",
+        "qrec",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(daemon.data_dir.join("recordings/qrec.srpl")).unwrap(),
+        format!("telegraf\nautogen\ncpu v=10.0 {}000000000\n", now - 23)
+    );
+    ok(&["delete", "recordings", "brec"]);
+    assert!(!daemon.data_dir.join("recordings/brec.0.brpl").exists());
+}

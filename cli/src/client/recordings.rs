@@ -10,7 +10,7 @@ use crate::control::{object, proto, recording_fields, replay_fields};
 /// `record`'s arguments.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RecordArgs {
-    /// stream (batch and query recordings come with batch tasks)
+    /// stream, batch or query
     pub(crate) kind: String,
     /// The task whose writes are recorded
     #[arg(long)]
@@ -25,22 +25,22 @@ pub(crate) struct RecordArgs {
     #[arg(long)]
     pub(crate) no_wait: bool,
     /// (batch) The start of the time range
-    #[arg(long, hide = true)]
+    #[arg(long)]
     pub(crate) start: Option<String>,
     /// (batch) The end of the time range
-    #[arg(long, hide = true)]
+    #[arg(long)]
     pub(crate) stop: Option<String>,
     /// (batch) How far back the time range starts
-    #[arg(long, hide = true)]
+    #[arg(long)]
     pub(crate) past: Option<String>,
     /// (query) The InfluxQL query
-    #[arg(long, hide = true)]
+    #[arg(long)]
     pub(crate) query: Option<String>,
     /// (query) stream or batch
-    #[arg(long = "type", hide = true)]
+    #[arg(long = "type")]
     pub(crate) query_type: Option<String>,
     /// (query) The InfluxDB cluster
-    #[arg(long, hide = true)]
+    #[arg(long)]
     pub(crate) cluster: Option<String>,
 }
 
@@ -70,36 +70,81 @@ pub(crate) struct ReplayArgs {
 /// How often a waiting verb asks again.
 const POLL: Duration = Duration::from_millis(500);
 
-/// `record stream --task T --duration D`: records what the task takes for the duration,
-/// then prints the recording's id.
+/// `record stream -task T -duration D`, `record batch -task T -start S -stop S` (or `-past
+/// D`), `record query -query Q -type stream|batch`: starts the recording, waits for it to
+/// end, then prints its id.
 pub(crate) fn record(control: &Control, args: &RecordArgs) -> Result<(), ClientError> {
-    match args.kind.as_str() {
-        "stream" => {}
-        "batch" | "query" => {
-            return Err(ClientError(
-                "batch and query recordings come with batch tasks: not in this version".to_owned(),
-            ));
+    let id = args.recording_id.clone().unwrap_or_default();
+    let now = condenser_engine::clock::system_now();
+    let nanos = |text: &str, what: &str| -> Result<i64, ClientError> {
+        crate::config::parse_duration(text)
+            .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+            .map_err(|e| ClientError(format!("invalid {what} {text:?}: {e}")))
+    };
+    let time = |text: &str, what: &str| -> Result<i64, ClientError> {
+        condenser_model::time::parse_rfc3339(text)
+            .ok_or_else(|| ClientError(format!("invalid {what} time {text:?}: expected RFC 3339")))
+    };
+    let mut recording = match args.kind.as_str() {
+        "stream" => {
+            let (Some(task), Some(duration)) = (&args.task, &args.duration) else {
+                return Err(ClientError(
+                    "both task and duration are required".to_owned(),
+                ));
+            };
+            let request = proto::RecordStreamRequest {
+                id,
+                task: task.clone(),
+                stop: now.saturating_add(nanos(duration, "duration")?),
+            };
+            control.call(|mut c| async move { c.record_stream(request).await })?
+        }
+        "batch" => {
+            let Some(task) = &args.task else {
+                return Err(ClientError("task is required".to_owned()));
+            };
+            let (start, stop) = match (&args.past, &args.start) {
+                (Some(past), None) => (now.saturating_sub(nanos(past, "past")?), now),
+                (None, Some(start)) => (
+                    time(start, "start")?,
+                    match &args.stop {
+                        Some(stop) => time(stop, "stop")?,
+                        None => now,
+                    },
+                ),
+                (Some(_), Some(_)) => {
+                    return Err(ClientError("cannot use both -past and -start".to_owned()));
+                }
+                (None, None) => {
+                    return Err(ClientError("must pass one of -past or -start".to_owned()));
+                }
+            };
+            let request = proto::RecordBatchRequest {
+                id,
+                task: task.clone(),
+                start,
+                stop,
+            };
+            control.call(|mut c| async move { c.record_batch(request).await })?
+        }
+        "query" => {
+            let (Some(query), Some(kind)) = (&args.query, &args.query_type) else {
+                return Err(ClientError("both query and type are required".to_owned()));
+            };
+            let request = proto::RecordQueryRequest {
+                id,
+                query: query.clone(),
+                r#type: kind.clone(),
+                cluster: args.cluster.clone().unwrap_or_default(),
+            };
+            control.call(|mut c| async move { c.record_query(request).await })?
         }
         other => {
             return Err(ClientError(format!(
                 "Unknown record type {other:?}, expected 'stream', 'batch' or 'query'"
             )));
         }
-    }
-    let (Some(task), Some(duration)) = (&args.task, &args.duration) else {
-        return Err(ClientError(
-            "both task and duration are required".to_owned(),
-        ));
     };
-    let duration = crate::config::parse_duration(duration)
-        .map_err(|e| ClientError(format!("invalid duration {duration:?}: {e}")))?;
-    let request = proto::RecordStreamRequest {
-        id: args.recording_id.clone().unwrap_or_default(),
-        task: task.clone(),
-        stop: condenser_engine::clock::system_now()
-            .saturating_add(i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)),
-    };
-    let mut recording = control.call(|mut c| async move { c.record_stream(request).await })?;
     if args.no_wait {
         return Ok(());
     }

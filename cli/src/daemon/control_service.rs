@@ -434,6 +434,38 @@ impl Control for ControlService {
         Ok(Response::new(record.to_proto()))
     }
 
+    async fn record_batch(
+        &self,
+        request: Request<proto::RecordBatchRequest>,
+    ) -> Result<Response<proto::Recording>, Status> {
+        let request = request.into_inner();
+        let record = self
+            .daemon
+            .recordings
+            .record_batch(&request.id, &request.task, request.start, request.stop)
+            .await
+            .map_err(recording_status)?;
+        Ok(Response::new(record.to_proto()))
+    }
+
+    async fn record_query(
+        &self,
+        request: Request<proto::RecordQueryRequest>,
+    ) -> Result<Response<proto::Recording>, Status> {
+        let request = request.into_inner();
+        let record = self
+            .daemon
+            .recordings
+            .record_query(
+                &request.id,
+                &request.query,
+                &request.r#type,
+                &request.cluster,
+            )
+            .map_err(recording_status)?;
+        Ok(Response::new(record.to_proto()))
+    }
+
     async fn get_recording(
         &self,
         request: Request<proto::GetRecordingRequest>,

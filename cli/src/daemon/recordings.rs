@@ -1,7 +1,11 @@
 //! [`Recordings`]: Kapacitor's recordings and replays on the daemon. A stream recording
 //! copies, until its stop time, the writes a task takes into a file of the data directory
 //! (`recordings/<id>.srpl`: database, retention policy and a line of line protocol per
-//! point, as Kapacitor's test recordings, at nanosecond precision). A replay runs a task on
+//! point, as Kapacitor's test recordings, at nanosecond precision). A batch recording runs a
+//! batch task's queries over a past time range, as their schedules would have, and keeps
+//! what each gave (`recordings/<id>.<query>.brpl`, batches as JSON objects, as Kapacitor's
+//! test recordings); a query recording runs one InfluxQL query, kept as a stream or a
+//! batch recording. Either can be replayed offline with `condenser test`. A replay runs a task on
 //! a recording in an engine of its own, its alert nodes' topics those of the replay's task
 //! master (`<replay id>:<task>:<node>`), their handlers the task's, run by handlers of the
 //! replay's own that deliver every event before the replay is finished.
@@ -43,11 +47,25 @@ impl Progress {
     }
 }
 
+/// What a recording holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum RecordingKind {
+    /// Points, for stream tasks.
+    #[default]
+    Stream,
+    /// Batches, for batch tasks: one file a query.
+    Batch,
+}
+
 /// A recording, as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RecordingRecord {
     /// Its id.
     pub(crate) id: String,
+    /// Stream or batch.
+    #[serde(default)]
+    pub(crate) kind: RecordingKind,
     /// Bytes of data.
     pub(crate) size: u64,
     /// When it started; once done, when it ended.
@@ -63,7 +81,11 @@ impl RecordingRecord {
     pub(crate) fn to_proto(&self) -> proto::Recording {
         proto::Recording {
             id: self.id.clone(),
-            r#type: "stream".to_owned(),
+            r#type: match self.kind {
+                RecordingKind::Stream => "stream",
+                RecordingKind::Batch => "batch",
+            }
+            .to_owned(),
             size: self.size,
             date: self.date,
             error: self.error.clone(),
@@ -197,6 +219,35 @@ impl Shared {
     fn path(&self, recording: &str) -> PathBuf {
         self.dir.join(format!("{recording}.srpl"))
     }
+
+    /// The file of query `query`'s batches in batch recording `recording`.
+    fn batch_path(&self, recording: &str, query: usize) -> PathBuf {
+        self.dir.join(format!("{recording}.{query}.brpl"))
+    }
+
+    /// The files of batch recording `recording`, one a query, in order.
+    fn batch_paths(&self, recording: &str) -> Vec<PathBuf> {
+        (0..)
+            .map(|query| self.batch_path(recording, query))
+            .take_while(|path| path.exists())
+            .collect()
+    }
+
+    /// Saves `running` as it ended: finished with `size` bytes, or failed.
+    fn finish_recording(&self, mut running: RecordingRecord, ended: anyhow::Result<u64>) {
+        match ended {
+            Ok(size) => {
+                running.size = size;
+                running.status = Progress::Finished;
+            }
+            Err(error) => {
+                running.status = Progress::Failed;
+                running.error = error.to_string();
+            }
+        }
+        running.date = now();
+        self.save_recording(running);
+    }
 }
 
 /// The daemon's recordings and replays.
@@ -282,6 +333,7 @@ impl Recordings {
             .map_err(|e| RecordingError::Io(format!("creating {}: {e}", path.display())))?;
         let record = RecordingRecord {
             id: id.clone(),
+            kind: RecordingKind::Stream,
             size: 0,
             date: now(),
             error: String::new(),
@@ -290,27 +342,172 @@ impl Recordings {
         self.shared.save_recording(record.clone());
         let (tap, writes) = self.tasks.engine().router().tap(route);
         let shared = Arc::clone(&self.shared);
-        let mut running = record.clone();
+        let running = record.clone();
         std::thread::Builder::new()
             .name(format!("recording {id}"))
             .spawn(move || {
                 let recorded = record_until(file, &writes, stop);
                 drop(tap);
-                match recorded {
-                    Ok(size) => {
-                        running.size = size;
-                        running.status = Progress::Finished;
-                    }
-                    Err(error) => {
-                        running.status = Progress::Failed;
-                        running.error = error.to_string();
-                    }
-                }
-                running.date = now();
-                shared.save_recording(running);
+                shared.finish_recording(running, recorded.map_err(Into::into));
             })
             .map_err(|e| RecordingError::Io(e.to_string()))?;
         Ok(record)
+    }
+
+    /// A new running recording `id` (a random one when empty) of `kind`, saved.
+    fn begin(&self, id: &str, kind: RecordingKind) -> Result<RecordingRecord, RecordingError> {
+        let id = id_or_random(id, "recording")?;
+        if self.shared.state().recordings.contains_key(&id) {
+            return Err(RecordingError::Invalid(format!(
+                "recording {id} already exists"
+            )));
+        }
+        let record = RecordingRecord {
+            id,
+            kind,
+            size: 0,
+            date: now(),
+            error: String::new(),
+            status: Progress::Running,
+        };
+        self.shared.save_recording(record.clone());
+        Ok(record)
+    }
+
+    /// Starts recording, as recording `id`, what batch task `task`'s queries give when run
+    /// over `[start, stop)` as their schedules would have run them.
+    pub(crate) async fn record_batch(
+        &self,
+        id: &str,
+        task: &str,
+        start: i64,
+        stop: i64,
+    ) -> Result<RecordingRecord, RecordingError> {
+        let (record, plan, _) = self.tasks.plan_of(task).await.map_err(|e| match e {
+            TaskError::NotFound(message) => RecordingError::NotFound(message),
+            other => RecordingError::Invalid(other.to_string()),
+        })?;
+        let env = condenser_engine::TaskEnv {
+            name: record.id.clone(),
+            ..condenser_engine::TaskEnv::default()
+        };
+        let built = condenser_engine::Task::build(&plan, &env)
+            .map_err(|e| RecordingError::Invalid(e.to_string()))?;
+        if !built.is_batch() {
+            return Err(RecordingError::Invalid(format!(
+                "task {task} is not a batch task"
+            )));
+        }
+        let queries: Vec<condenser_planner::nodes::QuerySpec> = built
+            .queries()
+            .iter()
+            .map(|(_, spec)| spec.clone())
+            .collect();
+        let recording = self.begin(id, RecordingKind::Batch)?;
+        let shared = Arc::clone(&self.shared);
+        let store = self.tasks.engine().store().clone();
+        let peers = self.tasks.engine().peers();
+        let running = recording.clone();
+        std::thread::Builder::new()
+            .name(format!("recording {}", recording.id))
+            .spawn(move || {
+                let mut size = 0u64;
+                let mut recorded = Ok(());
+                for (index, spec) in queries.iter().enumerate() {
+                    let path = shared.batch_path(&running.id, index);
+                    let query = || -> anyhow::Result<u64> {
+                        let schedule = condenser_engine::schedule::Schedule::of(spec)
+                            .map_err(|e| anyhow::anyhow!(e))?;
+                        let mut text = String::new();
+                        for (from, to) in schedule.runs(
+                            spec.period.nanos(),
+                            spec.offset.nanos(),
+                            start,
+                            stop,
+                            now(),
+                        ) {
+                            let batches = condenser_engine::query::run_on(
+                                spec,
+                                peers.as_deref(),
+                                &store,
+                                from,
+                                to,
+                                now(),
+                            )?;
+                            for batch in &batches {
+                                condenser_engine::recording::write_batch_recording(
+                                    batch, &mut text,
+                                );
+                            }
+                        }
+                        std::fs::write(&path, &text)?;
+                        Ok(text.len() as u64)
+                    };
+                    match query() {
+                        Ok(bytes) => size += bytes,
+                        Err(error) => {
+                            recorded = Err(error);
+                            break;
+                        }
+                    }
+                }
+                shared.finish_recording(running, recorded.map(|()| size));
+            })
+            .map_err(|e| RecordingError::Io(e.to_string()))?;
+        Ok(recording)
+    }
+
+    /// Starts recording, as recording `id`, what InfluxQL `query` gives (from the InfluxDB
+    /// named `cluster`, the default one where its database lives, or the embedded store):
+    /// as points (`stream`) or batches (`batch`).
+    pub(crate) fn record_query(
+        &self,
+        id: &str,
+        query: &str,
+        kind: &str,
+        cluster: &str,
+    ) -> Result<RecordingRecord, RecordingError> {
+        let kind = match kind {
+            "stream" => RecordingKind::Stream,
+            "batch" => RecordingKind::Batch,
+            other => {
+                return Err(RecordingError::Invalid(format!(
+                    "invalid recording type {other:?}: stream or batch"
+                )));
+            }
+        };
+        let spec = query_spec(query, cluster)?;
+        let recording = self.begin(id, kind)?;
+        let shared = Arc::clone(&self.shared);
+        let store = self.tasks.engine().store().clone();
+        let peers = self.tasks.engine().peers();
+        let running = recording.clone();
+        std::thread::Builder::new()
+            .name(format!("recording {}", recording.id))
+            .spawn(move || {
+                let recorded = (|| -> anyhow::Result<u64> {
+                    let batches = run_query(&spec, peers.as_deref(), &store)?;
+                    let (path, text) = match kind {
+                        RecordingKind::Batch => {
+                            let mut text = String::new();
+                            for batch in &batches {
+                                condenser_engine::recording::write_batch_recording(
+                                    batch, &mut text,
+                                );
+                            }
+                            (shared.batch_path(&running.id, 0), text)
+                        }
+                        RecordingKind::Stream => {
+                            (shared.path(&running.id), stream_lines(&spec, &batches))
+                        }
+                    };
+                    std::fs::write(&path, &text)?;
+                    Ok(text.len() as u64)
+                })();
+                shared.finish_recording(running, recorded);
+            })
+            .map_err(|e| RecordingError::Io(e.to_string()))?;
+        Ok(recording)
     }
 
     /// Recording `id`.
@@ -344,6 +541,9 @@ impl Recordings {
         if self.shared.state().recordings.remove(id).is_some() {
             self.shared.store.delete(Collection::RECORDINGS, id)?;
             let _ = std::fs::remove_file(self.shared.path(id));
+            for path in self.shared.batch_paths(id) {
+                let _ = std::fs::remove_file(path);
+            }
         }
         Ok(())
     }
@@ -395,13 +595,16 @@ impl Recordings {
             task_master: Some(id.clone()),
             ..self.alerts.clone()
         };
-        let path = self.shared.path(recording);
+        let paths = match found.kind {
+            RecordingKind::Stream => Recorded::Stream(self.shared.path(recording)),
+            RecordingKind::Batch => Recorded::Batch(self.shared.batch_paths(recording)),
+        };
         let mut running = replay.clone();
         std::thread::Builder::new()
             .name(format!("replay {id}"))
             .spawn(move || {
                 let replayed = replay_recording(
-                    &path,
+                    &paths,
                     &record.id,
                     &plan,
                     dbrps,
@@ -502,7 +705,7 @@ fn record_until(
 /// given up on it). `progress` hears how far it got.
 #[allow(clippy::too_many_arguments)]
 fn replay_recording(
-    path: &std::path::Path,
+    path: &Recorded,
     task: &str,
     plan: &datafusion_expr::LogicalPlan,
     dbrps: Vec<condenser_engine::Dbrp>,
@@ -542,7 +745,7 @@ fn replay_recording(
 /// The replay itself, its handlers given.
 #[allow(clippy::too_many_arguments)]
 fn replay_into(
-    path: &std::path::Path,
+    path: &Recorded,
     task: &str,
     plan: &datafusion_expr::LogicalPlan,
     dbrps: Vec<condenser_engine::Dbrp>,
@@ -552,11 +755,6 @@ fn replay_into(
     progress: &mut impl FnMut(f64),
 ) -> anyhow::Result<()> {
     let first_at = (!recording_time).then(now);
-    let writes = crate::replay::read_stream_recording(
-        path,
-        condenser_model::Precision::Nanosecond,
-        first_at,
-    )?;
     let mut engine = Engine::with_alerts(alerts);
     engine.define(task, plan, dbrps)?;
     if let Some(running) = engine.task(task) {
@@ -564,6 +762,19 @@ fn replay_into(
             handlers.register(topic, specs)?;
         }
     }
+    let path = match path {
+        Recorded::Stream(path) => path,
+        Recorded::Batch(paths) => {
+            crate::replay::replay_batches(&mut engine, task, paths, first_at, real_clock)?;
+            progress(1.0);
+            return engine.finish().map_err(Into::into);
+        }
+    };
+    let writes = crate::replay::read_stream_recording(
+        path,
+        condenser_model::Precision::Nanosecond,
+        first_at,
+    )?;
     let started = std::time::Instant::now();
     let first_time = writes.first().and_then(|w| batch_time(&w.batch));
     let count = writes.len().max(1);
@@ -586,6 +797,129 @@ fn replay_into(
     }
     let finished = engine.finish();
     result.and(finished.map_err(Into::into))
+}
+
+/// A recording's files.
+#[derive(Debug)]
+enum Recorded {
+    /// A stream recording's file.
+    Stream(PathBuf),
+    /// A batch recording's files, one a query.
+    Batch(Vec<PathBuf>),
+}
+
+/// The spec of a recorded InfluxQL query: its own `GROUP BY` and `fill()` (a task's node
+/// would replace them), from the InfluxDB named `cluster`.
+fn query_spec(
+    query: &str,
+    cluster: &str,
+) -> Result<condenser_planner::nodes::QuerySpec, RecordingError> {
+    use condenser_planner::influxql::{Dimension, Fill};
+    use condenser_planner::nodes::{QueryDimension, QueryFill, QueryLanguage, QuerySpec};
+    let parsed = condenser_planner::influxql::parse(query)
+        .map_err(|e| RecordingError::Invalid(format!("invalid query: {e}")))?;
+    let mut group_by = Vec::new();
+    for dimension in &parsed.select.dimensions {
+        group_by.push(match dimension {
+            Dimension::Tag(tag) => QueryDimension::Tag(tag.clone()),
+            Dimension::Star => QueryDimension::Star,
+            Dimension::Time { interval, offset } => QueryDimension::Time {
+                length: condenser_model::Duration::from_nanos(*interval),
+                offset: condenser_model::Duration::from_nanos(*offset),
+            },
+            Dimension::Regex(_) => {
+                return Err(RecordingError::Invalid(
+                    "GROUP BY a regex is not supported by Condenser yet".to_owned(),
+                ));
+            }
+        });
+    }
+    let fill = Some(match parsed.select.fill {
+        Fill::Null => QueryFill::Null,
+        Fill::None => QueryFill::None,
+        Fill::Previous => QueryFill::Previous,
+        Fill::Linear => QueryFill::Linear,
+        Fill::Number(n) => QueryFill::Number(n),
+    });
+    Ok(QuerySpec {
+        language: QueryLanguage::InfluxQl,
+        text: query.to_owned(),
+        influxql: Some(parsed),
+        period: condenser_model::Duration::ZERO,
+        every: condenser_model::Duration::ZERO,
+        align: false,
+        cron: String::new(),
+        offset: condenser_model::Duration::ZERO,
+        align_group: false,
+        group_by,
+        group_by_measurement: false,
+        fill,
+        cluster: cluster.to_owned(),
+        org: String::new(),
+        org_id: String::new(),
+    })
+}
+
+/// Runs a recorded query as it is written: on the InfluxDB that has its database (sent as
+/// written), else on the embedded store over all it keeps up to now.
+fn run_query(
+    spec: &condenser_planner::nodes::QuerySpec,
+    peers: Option<&dyn condenser_engine::Peers>,
+    store: &condenser_engine::store::Store,
+) -> anyhow::Result<Vec<condenser_engine::message::Batch>> {
+    let at = now();
+    let db = spec
+        .influxql
+        .as_ref()
+        .and_then(|q| q.select.sources.first())
+        .and_then(|s| s.database.clone())
+        .unwrap_or_default();
+    match peers.and_then(|peers| peers.query(&spec.cluster, &db, &spec.text)) {
+        Some(answer) => Ok(condenser_engine::query::batches_of_answer(
+            spec,
+            &answer.map_err(|e| anyhow::anyhow!(e))?,
+            at,
+        )?),
+        None if !spec.cluster.is_empty() => {
+            anyhow::bail!("no InfluxDB named {:?} is configured", spec.cluster)
+        }
+        None => Ok(condenser_engine::query::run(
+            spec,
+            store,
+            i64::MIN / 4,
+            at.saturating_add(1),
+            at,
+        )?),
+    }
+}
+
+/// Batches as a stream recording: per point its database, retention policy (the query's
+/// measurement's) and line.
+fn stream_lines(
+    spec: &condenser_planner::nodes::QuerySpec,
+    batches: &[condenser_engine::message::Batch],
+) -> String {
+    let source = spec
+        .influxql
+        .as_ref()
+        .and_then(|q| q.select.sources.first().cloned());
+    let db = source
+        .as_ref()
+        .and_then(|s| s.database.clone())
+        .unwrap_or_default();
+    let rp = source
+        .and_then(|s| s.retention_policy)
+        .unwrap_or_else(|| condenser_engine::query::DEFAULT_RETENTION_POLICY.to_owned());
+    let mut text = String::new();
+    let mut lines = String::new();
+    for batch in batches {
+        lines.clear();
+        condenser_ingest::line_protocol::write_lines(&batch.name, &batch.data, &mut lines);
+        for line in lines.lines() {
+            text.push_str(&format!("{db}\n{rp}\n{line}\n"));
+        }
+    }
+    text
 }
 
 /// The time of a batch's first point.

@@ -219,6 +219,11 @@ impl EngineHandle {
         &self.store
     }
 
+    /// The InfluxDB servers batch queries and influxDBOut go to, if any.
+    pub fn peers(&self) -> Option<Arc<dyn crate::peers::Peers>> {
+        self.peers.clone()
+    }
+
     /// Where ingest hands writes.
     pub fn router(&self) -> TaskRouter {
         self.router.clone()

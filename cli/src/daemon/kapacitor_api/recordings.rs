@@ -37,8 +37,8 @@ pub(super) fn routes() -> Router<Arc<Recordings>> {
     Router::new()
         .route("/kapacitor/v1/recordings", get(list_recordings))
         .route("/kapacitor/v1/recordings/stream", post(record_stream))
-        .route("/kapacitor/v1/recordings/batch", post(not_yet))
-        .route("/kapacitor/v1/recordings/query", post(not_yet))
+        .route("/kapacitor/v1/recordings/batch", post(record_batch))
+        .route("/kapacitor/v1/recordings/query", post(record_query))
         .route(
             "/kapacitor/v1/recordings/{id}",
             get(get_recording).delete(delete_recording),
@@ -69,7 +69,7 @@ impl From<RecordingError> for ApiError {
 async fn not_yet() -> Response {
     error(
         StatusCode::BAD_REQUEST,
-        "batch and query recordings and replays come with batch tasks: not in this version",
+        "replaying a batch or a query directly (replay-live) is not supported by Condenser yet: record it, then replay the recording",
     )
     .into_response()
 }
@@ -121,7 +121,79 @@ async fn record_stream(
         )
         .into_response();
     };
-    match recordings.record_stream(&body.id, &body.task, stop).await {
+    created(recordings.record_stream(&body.id, &body.task, stop).await)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RecordBatchBody {
+    id: String,
+    task: String,
+    start: String,
+    stop: String,
+}
+
+async fn record_batch(
+    State(recordings): State<Arc<Recordings>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let body: RecordBatchBody = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()).into_response(),
+    };
+    let Some(start) = condenser_model::time::parse_rfc3339(&body.start) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("invalid start time {:?}", body.start),
+        )
+        .into_response();
+    };
+    // Without a stop, up to now.
+    let stop = if body.stop.is_empty() {
+        Some(condenser_engine::clock::system_now())
+    } else {
+        condenser_model::time::parse_rfc3339(&body.stop)
+    };
+    let Some(stop) = stop else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("invalid stop time {:?}", body.stop),
+        )
+        .into_response();
+    };
+    created(
+        recordings
+            .record_batch(&body.id, &body.task, start, stop)
+            .await,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RecordQueryBody {
+    id: String,
+    query: String,
+    #[serde(rename = "type")]
+    kind: String,
+    cluster: String,
+}
+
+async fn record_query(
+    State(recordings): State<Arc<Recordings>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let body: RecordQueryBody = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()).into_response(),
+    };
+    created(recordings.record_query(&body.id, &body.query, &body.kind, &body.cluster))
+}
+
+/// A recording that started: 201 with it, as Kapacitor answers.
+fn created(
+    started: Result<crate::daemon::recordings::RecordingRecord, RecordingError>,
+) -> Response {
+    match started {
         Ok(record) => json_response(
             StatusCode::CREATED,
             &object(recording_fields(&record.to_proto())),
