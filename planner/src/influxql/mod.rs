@@ -253,6 +253,12 @@ fn check_call(name: &str, args: &[Expr]) -> Result<(), QueryError> {
                     "only fields or tags are allowed in {name}(), found {tag}"
                 )));
             }
+            if !tags.is_empty() {
+                return Err(error(format!(
+                    "{name}() with tags ({}) is not supported by Condenser yet",
+                    tags.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                )));
+            }
         }
         _ => {
             if args.len() != 1 {

@@ -40,7 +40,7 @@ fn the_corpus_queries_parse() {
 #[test]
 fn group_by_fill_and_measurement_forms() {
     let query = parse(
-        "SELECT top(v, host, 3) FROM db..m WHERE time > now() - 1h AND v =~ /^a/ \
+        "SELECT top(v, 3) FROM db..m WHERE time > now() - 1h AND v =~ /^a/ \
          GROUP BY time(10s, -2s), host, /^d/, * fill(-1.5)",
     )
     .unwrap();
