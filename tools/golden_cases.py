@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Maintain the engine's golden cases under `tests/cases/<node>/<case>/`.
 
-Each case folder holds `case.tick` (the TICKscript, whose result is `httpOut('out')`),
-`data.srpl` (a stream recording, see shared/conformance/FORMAT.md), `case.json`
-(`{"duration": "70s", "source": "hand-written" | "differential seed S case N", "what": "..."}`)
-and `expected.json`: the httpOut JSON that real Kapacitor's replay (`kreplay`) gave for them,
-pretty-printed with sorted keys. A case whose script logs alerts (`.log('ALERTS_LOG')`: the
+Each case folder holds `case.tick` (the TICKscript, whose result is `httpOut('out')`), its
+recordings, `case.json` (`{"duration": "70s", "source": "hand-written" | "differential seed S
+case N", "what": "..."}`, and `"kind": "batch"` for a batch case) and `expected.json`: the
+httpOut JSON that real Kapacitor's replay (`kreplay`) gave for them, pretty-printed with
+sorted keys. A stream case (no "kind", or "kind": "stream") has one stream recording,
+`data.srpl`; a batch case has one batch recording a query, `data.0.brpl`, `data.1.brpl`, …
+(see shared/conformance/FORMAT.md: `data.i.brpl` feeds the i-th query in Kapacitor's pipeline
+walk order, the reverse of the declaration order for sibling queries), replayed with
+`--type batch --data data.0.brpl --data data.1.brpl …`. A case whose script logs alerts (`.log('ALERTS_LOG')`: the
 replay runs it with a fresh absolute path in place of ALERTS_LOG) also holds
 `expected_alerts.jsonl`, the events Kapacitor's `.log()` handler wrote, one JSON line each,
 with the random ServerInfo ids as UUID. `tests/e2e/cases.rs` runs every case through
@@ -13,7 +17,7 @@ with the random ServerInfo ids as UUID. `tests/e2e/cases.rs` runs every case thr
 them (never edit them by hand) and triages differences.
 
 usage:
-    tools/golden_cases.py refresh KREPLAY [--only NODE[/CASE]] [--runs N]
+    tools/golden_cases.py refresh KREPLAY [--only NODE[/CASE]] [--runs N] [--differences]
         Replay every case (or those selected) with Kapacitor, TZ=UTC, and write its
         expected.json (left untouched when only the order of its series changed: that
         follows Go's map order). A case whose replay fails (nonzero exit, no JSON, an "error"
@@ -21,17 +25,25 @@ usage:
         the exit status is 1 when any case failed.
 
     tools/golden_cases.py add NODE NAME --from DIR [--what TEXT] [--source TEXT | --seed S]
-                          [--kreplay KREPLAY] [--force]
+                          [--kreplay KREPLAY] [--force] [--differences]
         Copy a case kept by `tools/replay_differential.py --keep` (DIR holds case.tick,
-        data.srpl, duration, kapacitor.json and kapacitor-alerts.log) into
-        tests/cases/NODE/NAME/. expected.json is DIR/kapacitor.json re-serialised (and
-        expected_alerts.jsonl its alert log), or a fresh replay with --kreplay. The source is
-        "differential seed S case N" (N is DIR's name when it is a number, as --keep names
-        them) unless --source gives it; --what defaults to the first line of DIR/verdict.
+        duration, kapacitor.json, kapacitor-alerts.log and its recordings: data.srpl, or for
+        a batch run, `--kind batch`, data.0.brpl, data.1.brpl, …) into tests/cases/NODE/NAME/.
+        A DIR with data.0.brpl (and no data.srpl) is a batch case; its recordings are copied
+        as they are named, and case.json says "kind": "batch". expected.json is
+        DIR/kapacitor.json re-serialised (and expected_alerts.jsonl its alert log), or a
+        fresh replay with --kreplay. The source is "differential seed S case N" (N is DIR's
+        name when it is a number, as --keep names them; "differential --kind batch seed …" for a
+        batch case) unless --source gives it; --what defaults to the first line of
+        DIR/verdict.
 
-    tools/golden_cases.py check CONDENSER [--only NODE[/CASE]] [--verbose]
+    tools/golden_cases.py check CONDENSER [--only NODE[/CASE]] [--verbose] [--differences]
         Run `condenser test` on every case as the e2e test does and list the cases whose
         output differs from expected.json (exit 1 if any), with their first difference.
+
+--differences works on tests/differences/ (the golden cases Condenser does not pass yet, same
+layout, not run by the e2e test) instead of tests/cases/: `add --differences` files a
+difference found by the differential test, `check --differences` shows which pass by now.
 
 KREPLAY is built by shared/kapacitor-oracle/build.sh; CONDENSER is a `condenser` binary.
 """
@@ -48,7 +60,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-CASES_DIR = Path(__file__).resolve().parent.parent / "tests" / "cases"
+TESTS_DIR = Path(__file__).resolve().parent.parent / "tests"
+CASES_DIR = TESTS_DIR / "cases"  # tests/differences/ with --differences
 HTTP_OUT = "out"  # the httpOut node every case's result is read from
 RUN_TIMEOUT = 60  # seconds one replay may take
 REL_TOL = 1e-9  # relative tolerance for numbers, as in tests/e2e/cases.rs
@@ -77,6 +90,29 @@ def duration_of(case: Path) -> str:
     return json.loads((case / "case.json").read_text())["duration"]
 
 
+def kind_of(case: Path) -> str:
+    """"stream" or "batch": a case's case.json "kind" (stream when it has none)."""
+    meta = case / "case.json"
+    if meta.is_file():
+        return json.loads(meta.read_text()).get("kind", "stream")
+    return "batch" if is_batch_dir(case) else "stream"
+
+
+def is_batch_dir(folder: Path) -> bool:
+    """Whether a folder's recordings are batch ones (data.0.brpl, …) and not data.srpl."""
+    return (folder / "data.0.brpl").is_file() and not (folder / "data.srpl").is_file()
+
+
+def recordings(folder: Path, kind: str) -> list[Path]:
+    """A folder's recordings in replay order: data.srpl, or data.0.brpl, data.1.brpl, …"""
+    if kind != "batch":
+        return [folder / "data.srpl"]
+    found = []
+    while (folder / f"data.{len(found)}.brpl").is_file():
+        found.append(folder / f"data.{len(found)}.brpl")
+    return found
+
+
 def serialise(value: object) -> str:
     """The form every JSON file of a case is written in."""
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -92,15 +128,22 @@ class Outcome:
         self.result, self.alerts, self.error = result, alerts, error
 
 
-def replay(command: list[str], case: Path, duration: str) -> Outcome:
-    """Run a replay (`kreplay` or `condenser test`) on a case."""
+def replay(command: list[str], case: Path, duration: str, kind: str | None = None) -> Outcome:
+    """Run a replay (`kreplay` or `condenser test`) on a case (or a kept folder): a stream
+    replay of data.srpl, or a batch replay of data.0.brpl, data.1.brpl, …"""
     script = (case / "case.tick").read_text()
+    kind = kind or kind_of(case)
+    data = recordings(case, kind)
+    if not data:
+        return Outcome(None, None, f"{case} has no data.0.brpl")
     with tempfile.TemporaryDirectory(prefix="golden-") as scratch:
         log = Path(scratch) / "alerts.log"
         tick = Path(scratch) / "case.tick"
         tick.write_text(script.replace(ALERTS_LOG, str(log)))
-        args = [str(tick), "--data", str(case / "data.srpl"), "--type", "stream",
-                "--duration", duration, "--http-out", HTTP_OUT]
+        args = [str(tick)]
+        for recording in data:
+            args += ["--data", str(recording)]
+        args += ["--type", kind, "--duration", duration, "--http-out", HTTP_OUT]
         try:
             proc = subprocess.run(command + args, capture_output=True, text=True,
                                   env=dict(os.environ, TZ="UTC"), timeout=RUN_TIMEOUT)
@@ -173,9 +216,25 @@ def series_key(row: dict) -> tuple[str, str]:
     return (json.dumps(row.get("name")), json.dumps(row.get("tags"), sort_keys=True))
 
 
+def as_floats(value: object) -> object:
+    """A JSON value with every number a float (Go writes the float 5.0 as `5`)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, list):
+        return [as_floats(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_floats(v) for k, v in value.items()}
+    return value
+
+
 def series(result: dict) -> list[dict]:
-    """The series of a result in a fixed order; `null` and `[]` are both no series."""
-    return sorted(result.get("series") or [], key=series_key)
+    """The series of a result in a fixed order; `null` and `[]` are both no series. Series
+    of one name and tags (on a batch edge, an empty batch's next to a full one's) are
+    ordered by their contents."""
+    return sorted(result.get("series") or [],
+                  key=lambda s: (series_key(s), json.dumps(as_floats(s), sort_keys=True)))
 
 
 def difference(expected: dict, got: dict) -> str:
@@ -256,23 +315,26 @@ def refresh(kreplay: str, only: str | None, runs: int) -> int:
 
 def add(node: str, name: str, source_dir: Path, what: str | None, source: str | None,
         seed: int | None, kreplay: str | None, force: bool) -> int:
-    for needed in ("case.tick", "data.srpl", "duration"):
+    kind = "batch" if is_batch_dir(source_dir) else "stream"
+    for needed in ("case.tick", "duration") + (("data.srpl",) if kind == "stream" else ()):
         if not (source_dir / needed).is_file():
             print(f"{source_dir} has no {needed}", file=sys.stderr)
             return 1
+    data = recordings(source_dir, kind)
     if source is None:
         if seed is None or not source_dir.name.isdigit():
             print("give --source TEXT, or --seed S with a DIR named by its case number",
                   file=sys.stderr)
             return 1
-        source = f"differential seed {seed} case {int(source_dir.name)}"
+        flag = "--kind batch " if kind == "batch" else ""
+        source = f"differential {flag}seed {seed} case {int(source_dir.name)}"
     target = CASES_DIR / node / name
     if target.exists() and not force:
         print(f"{target} exists (use --force to replace it)", file=sys.stderr)
         return 1
     duration = (source_dir / "duration").read_text().strip()
     if kreplay:
-        outcome = replay([kreplay], source_dir, duration)
+        outcome = replay([kreplay], source_dir, duration, kind)
         expected, alerts, error = outcome.result, outcome.alerts, outcome.error
     else:
         expected, error = kept_result(source_dir / "kapacitor.json")
@@ -286,10 +348,16 @@ def add(node: str, name: str, source_dir: Path, what: str | None, source: str | 
     if what is None:
         verdict = source_dir / "verdict"
         what = verdict.read_text().splitlines()[0] if verdict.is_file() else ""
+    if target.exists():
+        for old in list(target.glob("data.srpl")) + list(target.glob("data.*.brpl")):
+            old.unlink()  # --force: the new case's recordings only
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source_dir / "case.tick", target / "case.tick")
-    shutil.copyfile(source_dir / "data.srpl", target / "data.srpl")
+    for recording in data:
+        shutil.copyfile(recording, target / recording.name)
     meta = {"duration": duration, "source": source, "what": what}
+    if kind == "batch":
+        meta["kind"] = "batch"
     (target / "case.json").write_text(serialise(meta))
     (target / "expected.json").write_text(serialise(expected))
     write_alerts(target, alerts)
@@ -361,7 +429,14 @@ def main() -> int:
     p.add_argument("--only", metavar="NODE[/CASE]")
     p.add_argument("--verbose", action="store_true", help="print both outputs")
 
+    for p in commands.choices.values():
+        p.add_argument("--differences", action="store_true",
+                       help="work on tests/differences/ instead of tests/cases/")
+
     args = parser.parse_args()
+    if args.differences:
+        global CASES_DIR
+        CASES_DIR = TESTS_DIR / "differences"
     if args.command == "refresh":
         return refresh(args.kreplay, args.only, max(1, args.runs))
     if args.command == "add":

@@ -223,11 +223,6 @@ fn unsupported_nodes_and_properties_are_refused_by_name() {
         refusal("stream|from()|httpPost().endpoint('alerts')"),
         ".endpoint() of httpPost() (configured endpoints) is not supported by Condenser yet"
     );
-    // A property no resolver reads is refused, never ignored.
-    assert_eq!(
-        refusal("stream|from()|influxDBOut().database('d').retentionPolicy('r').buffer(10)"),
-        ".buffer() of influxDBOut() is not supported by Condenser yet"
-    );
     assert_eq!(
         refusal("stream|from()|alert().crit(lambda: TRUE).hipChat()"),
         "the .hipChat() alert handler is not supported by Condenser yet"
