@@ -85,13 +85,16 @@ impl EvalOperator {
         // (Kapacitor: "cannot keep field …, field does not exist").
         if let Keep::Only(names) = &self.spec.keep {
             for name in names.iter().filter(|n| !self.names.contains(n)) {
-                let field = schema
+                let index = schema
                     .index_of(name)
                     .ok()
-                    .filter(|&i| role(&schema, i) == ColumnRole::Field)
-                    .map(|i| data.column(i));
+                    .filter(|&i| role(&schema, i) == ColumnRole::Field);
+                // A field present without a value (a recorded null) is kept, null.
+                let present = index
+                    .is_some_and(|i| condenser_model::schema::nulls_are_values(schema.field(i)));
+                let field = index.map(|i| data.column(i));
                 for (row, flag) in ok.iter_mut().enumerate() {
-                    *flag &= field.is_some_and(|c| c.is_valid(row));
+                    *flag &= present || field.is_some_and(|c| c.is_valid(row));
                 }
             }
         }

@@ -256,7 +256,10 @@ fn check_call(name: &str, args: &[Expr]) -> Result<(), QueryError> {
             if !tags.is_empty() {
                 return Err(error(format!(
                     "{name}() with tags ({}) is not supported by Condenser yet",
-                    tags.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    tags.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
         }

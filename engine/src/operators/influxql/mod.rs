@@ -199,6 +199,9 @@ pub struct InfluxQlOperator {
     spec: InfluxQlSpec,
     reducer: Reducer,
     runs: HashMap<String, (Arc<Group>, Run)>,
+    /// Each group's name on a batch edge: the measurement of the first batch it came in, as
+    /// Kapacitor names every result of the group.
+    names: HashMap<String, Arc<str>>,
 }
 
 impl InfluxQlOperator {
@@ -208,7 +211,17 @@ impl InfluxQlOperator {
             reducer: Reducer::of(&spec.function),
             spec: spec.clone(),
             runs: HashMap::new(),
+            names: HashMap::new(),
         }
+    }
+
+    /// The name of `group`'s results, a batch of `name` arriving: its first batch's.
+    fn batch_name(&mut self, group: &Group, name: &Arc<str>) -> Arc<str> {
+        Arc::clone(
+            self.names
+                .entry(group.id.clone())
+                .or_insert_with(|| Arc::clone(name)),
+        )
     }
 
     /// Reduces the points of one group: to a point, or for top, bottom, distinct and the
@@ -422,13 +435,24 @@ impl InfluxQlOperator {
 
     /// Reduces batches that closed together: all of them at once through a DataFusion
     /// groups accumulator when the reducer has one with InfluxQL's semantics, else one by one.
-    fn reduce_batches(&self, batches: Batches, out: &mut Vec<Message>) -> Result<()> {
-        match self.accumulate(&batches)? {
+    fn reduce_batches(&mut self, batches: Batches, out: &mut Vec<Message>) -> Result<()> {
+        // Groups named after an earlier batch of another measurement go one by one.
+        let mut same_names = true;
+        for span in &batches.spans {
+            same_names &= *self.batch_name(&span.group, &batches.name) == *batches.name;
+        }
+        let accumulated = if same_names {
+            self.accumulate(&batches)?
+        } else {
+            None
+        };
+        match accumulated {
             Some(points) => out.extend(points.map(Message::Points)),
             None => {
                 for batch in batches.split()? {
+                    let name = self.batch_name(&batch.group, &batch.name);
                     out.extend(self.reduce(
-                        &batch.name,
+                        &name,
                         &batch.group,
                         batch.tmax,
                         &batch.data,
@@ -896,7 +920,8 @@ impl Operator for InfluxQlOperator {
     }
 
     fn cardinality(&self) -> usize {
-        self.runs.len()
+        // The groups it has seen: on a stream edge those with a run, on a batch edge every one.
+        self.runs.len() + self.names.len()
     }
 
     fn process(
@@ -913,6 +938,7 @@ impl Operator for InfluxQlOperator {
                 tmax,
                 data,
             }) => {
+                let name = self.batch_name(&group, &name);
                 out.extend(self.reduce(&name, &group, tmax, &data, Input::Batch)?);
             }
             Data::Points(points) => {
@@ -952,6 +978,7 @@ impl Operator for InfluxQlOperator {
 
     fn forget_group(&mut self, group: &Group) {
         self.runs.remove(&group.id);
+        self.names.remove(&group.id);
     }
 }
 
