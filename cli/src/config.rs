@@ -78,6 +78,9 @@ pub(crate) struct EngineSection {
     pub(crate) store_retention: String,
     /// The most memory the embedded store takes, in bytes; past it the oldest writes go.
     pub(crate) store_max_bytes: u64,
+    /// Keep the embedded store on disk too (Parquet files under `<data_dir>/store`), so a
+    /// restart keeps what is within the retention.
+    pub(crate) store_persist: bool,
 }
 
 impl Default for EngineSection {
@@ -86,6 +89,7 @@ impl Default for EngineSection {
             group_expiry: "0s".into(),
             store_retention: "1h".into(),
             store_max_bytes: 1 << 30,
+            store_persist: false,
         }
     }
 }
@@ -98,13 +102,18 @@ impl EngineSection {
         Ok((!expiry.is_zero()).then_some(expiry))
     }
 
-    /// What the embedded store keeps.
-    pub(crate) fn store(&self) -> anyhow::Result<condenser_engine::store::StoreConfig> {
+    /// What the embedded store keeps, and where on disk (under `data_dir`) when it is
+    /// kept there.
+    pub(crate) fn store(
+        &self,
+        data_dir: &Path,
+    ) -> anyhow::Result<condenser_engine::store::StoreConfig> {
         let retention = parse_duration(&self.store_retention)
             .with_context(|| format!("engine.store_retention {:?}", self.store_retention))?;
         Ok(condenser_engine::store::StoreConfig {
             retention,
             max_bytes: self.store_max_bytes,
+            dir: self.store_persist.then(|| data_dir.join("store")),
         })
     }
 }
@@ -456,7 +465,7 @@ impl Config {
         config.apply_env(|name| std::env::var(name).ok())?;
         config.http.write_timeout()?;
         config.engine.group_expiry()?;
-        config.engine.store()?;
+        config.engine.store(&config.data_dir)?;
         for influxdb in &config.influxdb {
             influxdb.validate()?;
         }
@@ -516,6 +525,11 @@ impl Config {
         }
         if let Some(retention) = var("CONDENSER_ENGINE_STORE_RETENTION") {
             self.engine.store_retention = retention;
+        }
+        if let Some(persist) = var("CONDENSER_ENGINE_STORE_PERSIST") {
+            self.engine.store_persist = persist
+                .parse()
+                .with_context(|| format!("CONDENSER_ENGINE_STORE_PERSIST={persist:?}"))?;
         }
         if let Some(bytes) = var("CONDENSER_ENGINE_STORE_MAX_BYTES") {
             self.engine.store_max_bytes = bytes

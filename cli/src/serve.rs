@@ -270,7 +270,7 @@ pub(crate) async fn run(
             queue_capacity: config.http.write_queue.max(1),
             write_back_timeout: write_timeout,
             group_expiry: config.engine.group_expiry()?,
-            store: config.engine.store()?,
+            store: config.engine.store(&config.data_dir)?,
         },
         peers,
     );

@@ -107,6 +107,19 @@ impl Daemon {
     }
 }
 
+impl Daemon {
+    /// Stops the daemon as `kill` (SIGTERM) does, waiting for it to exit.
+    pub(crate) fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -TERM {pid}");
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -1372,3 +1372,45 @@ fn a_batch_recording_keeps_what_the_queries_gave_and_replays_against_the_task() 
     ok(&["delete", "recordings", "brec"]);
     assert!(!daemon.data_dir.join("recordings/brec.0.brpl").exists());
 }
+
+#[test]
+fn the_embedded_store_kept_on_disk_outlives_a_restart() {
+    let dir = scratch_dir("store-persist");
+    let config = "[engine]\nstore_persist = true\n";
+    let daemon = Daemon::start_in(&dir, config);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    write(
+        &daemon,
+        &format!("cpu,host=a v=1 {}\ncpu,host=b v=2 {}\n", now - 20, now - 10),
+    );
+    daemon.terminate();
+    let files = std::fs::read_dir(dir.join("data/store")).unwrap().count();
+    assert_eq!(files, 1, "one Parquet file for cpu");
+    let daemon = Daemon::start_in(&dir, config);
+    assert_eq!(daemon.metric("condenser_store_points"), 2);
+    let (code, out, err) = verb(
+        &daemon,
+        &[
+            "record",
+            "query",
+            "-query",
+            "SELECT v FROM \"telegraf\".\"autogen\".\"cpu\"",
+            "-type",
+            "stream",
+            "-recording-id",
+            "back",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (0, "back\n"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(daemon.data_dir.join("recordings/back.srpl")).unwrap(),
+        format!(
+            "telegraf\nautogen\ncpu v=1.0 {}000000000\ntelegraf\nautogen\ncpu v=2.0 {}000000000\n",
+            now - 20,
+            now - 10
+        )
+    );
+}

@@ -115,7 +115,7 @@ impl EngineStats {
 }
 
 /// How the engine's tasks run: their queues, and the expiry of their idle groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineConfig {
     /// Writes each task's input queue holds before writers wait.
     pub queue_capacity: usize,
@@ -159,7 +159,11 @@ impl EngineService {
         peers: Option<Arc<dyn crate::peers::Peers>>,
     ) -> EngineHandle {
         let stats = Arc::new(EngineStats::default());
-        let store = crate::store::Store::new(config.store);
+        let store = crate::store::Store::open(config.store.clone(), crate::clock::system_now())
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "the store on disk could not be read; it starts empty");
+                crate::store::Store::new(config.store.clone())
+            });
         EngineHandle {
             router: TaskRouter::new(Arc::clone(&stats), store.clone()),
             store,
@@ -394,6 +398,10 @@ impl EngineHandle {
             if task.thread.join().is_err() {
                 tracing::error!(task = %task.id, "the task's thread panicked");
             }
+        }
+        // A store kept on disk writes out what it took last.
+        if let Err(error) = self.store.persist(crate::clock::system_now()) {
+            tracing::error!(%error, "the store could not be written out");
         }
     }
 }

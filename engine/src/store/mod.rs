@@ -2,7 +2,10 @@
 //! kept, as the same Arrow record batch the stream tasks saw (shared, not copied), per
 //! database, retention policy and measurement, for a retention (by the points' time against
 //! the wall clock) and under a memory cap: past either, the oldest writes go first, and
-//! what went is counted.
+//! what went is counted. With a directory it is kept on disk too ([`persist`]): written out
+//! every few seconds as Parquet files, read back at start, pruned by time.
+
+mod persist;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,14 +16,16 @@ use condenser_model::WriteBatch;
 
 use crate::points::times;
 
-/// How much the store keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How much the store keeps, and where on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreConfig {
     /// Writes whose newest point is older than this (against the wall clock) go.
     pub retention: std::time::Duration,
     /// The most memory the kept record batches may take, in bytes; past it the oldest
     /// writes go.
     pub max_bytes: u64,
+    /// The directory of its Parquet files, when it is kept on disk too.
+    pub dir: Option<std::path::PathBuf>,
 }
 
 impl Default for StoreConfig {
@@ -28,9 +33,13 @@ impl Default for StoreConfig {
         Self {
             retention: std::time::Duration::from_secs(3600),
             max_bytes: 1 << 30,
+            dir: None,
         }
     }
 }
+
+/// How often a store kept on disk writes out what came since.
+const PERSIST_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What the store holds and dropped, for `/metrics`.
 #[derive(Debug, Default)]
@@ -74,6 +83,8 @@ struct Inner {
     bytes: u64,
     /// When the retention is next looked over.
     next_sweep: i64,
+    /// The chunks from this sequence number on are not on disk yet.
+    persisted: u64,
 }
 
 /// The recent writes, queryable by measurement and time. Cheap to clone (shared).
@@ -82,6 +93,8 @@ pub struct Store {
     inner: Arc<RwLock<Inner>>,
     config: StoreConfig,
     counters: Arc<StoreCounters>,
+    /// Held while writing out, one write-out at a time.
+    persisting: Arc<std::sync::Mutex<()>>,
 }
 
 /// Points of one measurement, as a query reads them.
@@ -95,12 +108,109 @@ pub struct Scanned {
 }
 
 impl Store {
-    /// An empty store keeping what `config` says.
+    /// An empty store keeping what `config` says (in memory only: see [`Store::open`]).
     pub fn new(config: StoreConfig) -> Self {
         Self {
-            config,
+            config: StoreConfig {
+                dir: None,
+                ..config
+            },
             ..Self::default()
         }
+    }
+
+    /// The store `config` describes: with a directory, what its files hold within the
+    /// retention at `now` is read back (older files are deleted), and from then on what
+    /// comes is written out every few seconds, on a thread of its own, and by
+    /// [`Store::persist`].
+    pub fn open(config: StoreConfig, now: i64) -> crate::Result<Self> {
+        let Some(dir) = config.dir.clone() else {
+            return Ok(Self::new(config));
+        };
+        let store = Self {
+            config,
+            ..Self::default()
+        };
+        let (writes, next) = persist::load(&dir, store.cutoff(now))?;
+        for write in &writes {
+            store.insert(write, now);
+        }
+        {
+            let mut inner = store.inner.write().unwrap_or_else(|e| e.into_inner());
+            inner.next_seq = inner.next_seq.max(next);
+            inner.persisted = inner.next_seq;
+        }
+        let weak = Arc::downgrade(&store.inner);
+        let background = Self {
+            inner: Arc::new(RwLock::new(Inner::default())),
+            ..store.clone()
+        };
+        std::thread::Builder::new()
+            .name("store-persist".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(PERSIST_EVERY);
+                    // The store is gone: so is the need to write it out.
+                    let Some(inner) = weak.upgrade() else { return };
+                    let store = Self {
+                        inner,
+                        ..background.clone()
+                    };
+                    if let Err(error) = store.persist(crate::clock::system_now()) {
+                        tracing::error!(%error, "the store could not be written out");
+                    }
+                }
+            })
+            .map_err(|e| crate::Error::External {
+                service: "the operating system".into(),
+                message: format!("cannot start the store's writer: {e}"),
+            })?;
+        Ok(store)
+    }
+
+    /// The oldest newest-point time kept at `now`.
+    fn cutoff(&self, now: i64) -> i64 {
+        let retention = i64::try_from(self.config.retention.as_nanos()).unwrap_or(i64::MAX);
+        now.saturating_sub(retention)
+    }
+
+    /// Writes out what came since the last write-out (one Parquet file per measurement) and
+    /// deletes the files past the retention at `now`; nothing without a directory.
+    pub fn persist(&self, now: i64) -> crate::Result<()> {
+        let Some(dir) = &self.config.dir else {
+            return Ok(());
+        };
+        let _one_at_a_time = self.persisting.lock().unwrap_or_else(|e| e.into_inner());
+        let (pending, upto) = {
+            let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            let pending: Vec<(Key, u64, Vec<RecordBatch>)> = inner
+                .tables
+                .iter()
+                .filter_map(|(key, table)| {
+                    let fresh: Vec<&Chunk> = table
+                        .chunks
+                        .iter()
+                        .filter(|c| c.seq >= inner.persisted)
+                        .collect();
+                    let first = fresh.first()?.seq;
+                    Some((
+                        key.clone(),
+                        first,
+                        fresh.iter().map(|c| c.batch.clone()).collect(),
+                    ))
+                })
+                .collect();
+            (pending, inner.next_seq)
+        };
+        for ((db, rp, measurement), seq, batches) in &pending {
+            persist::write(dir, (db, rp, measurement), batches, *seq)?;
+        }
+        self.inner
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .persisted = upto;
+        persist::prune(dir, self.cutoff(now))?;
+        Ok(())
     }
 
     /// Its counters.
@@ -154,8 +264,7 @@ impl Store {
     /// Drops the oldest chunks while they are past the retention or the store is over its
     /// cap.
     fn drop_old(&self, inner: &mut Inner, now: i64) {
-        let retention = i64::try_from(self.config.retention.as_nanos()).unwrap_or(i64::MAX);
-        let cutoff = now.saturating_sub(retention);
+        let cutoff = self.cutoff(now);
         // Chunks past the retention, from the front of each table (writes come mostly in
         // time order), looked over at most once a second.
         if now >= inner.next_sweep {
@@ -300,10 +409,38 @@ mod tests {
     }
 
     #[test]
+    fn a_store_on_disk_comes_back_within_its_retention() {
+        let dir = std::env::temp_dir().join(format!("condenser-store-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let config = StoreConfig {
+            retention: std::time::Duration::from_secs(100),
+            max_bytes: u64::MAX,
+            dir: Some(dir.clone()),
+        };
+        let store = Store::open(config.clone(), 10 * S).unwrap();
+        store.insert(&write("cpu", &[S, 2 * S]), 10 * S);
+        store.insert(&write("mem", &[50 * S]), 50 * S);
+        store.persist(60 * S).unwrap();
+        store.insert(&write("cpu", &[70 * S]), 70 * S);
+        store.persist(70 * S).unwrap();
+        drop(store);
+        // At 120 s the first cpu write (newest point 2 s) is past the retention.
+        let again = Store::open(config, 120 * S).unwrap();
+        let cpu = again.scan("db", "rp", &|m| m == "cpu", 0, 200 * S);
+        let rows: Vec<usize> = cpu[0].batches.iter().map(RecordBatch::num_rows).collect();
+        assert_eq!(rows, vec![1]);
+        let mem = again.scan("db", "rp", &|m| m == "mem", 0, 200 * S);
+        assert_eq!(mem[0].batches[0], write("mem", &[50 * S]).batch);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn old_writes_go_past_the_retention_and_the_cap() {
         let store = Store::new(StoreConfig {
             retention: std::time::Duration::from_secs(10),
             max_bytes: u64::MAX,
+            dir: None,
         });
         store.insert(&write("cpu", &[S]), S);
         store.insert(&write("cpu", &[20 * S]), 20 * S);
@@ -316,6 +453,7 @@ mod tests {
         let store = Store::new(StoreConfig {
             retention: std::time::Duration::from_secs(3600),
             max_bytes: 2 * one,
+            dir: None,
         });
         for t in 1..=3 {
             store.insert(&write("cpu", &[t * S]), t * S);
