@@ -1414,3 +1414,163 @@ fn the_embedded_store_kept_on_disk_outlives_a_restart() {
         )
     );
 }
+
+/// Chronograf's requests to Kapacitor, as its code sends them (its Go client for tasks, its
+/// UI through its proxy for the rest; see `chronograf/kapacitor/client.go` and
+/// `ui/src/kapacitor/apis`): a rule defined, listed page by page, updated, switched off and
+/// on, and deleted; the ping, config, service tests and log stream it reads.
+#[test]
+fn chronograf_s_requests_get_the_answers_it_reads() {
+    let daemon = Daemon::start("chronograf", "");
+    let http = client();
+    let go_client = |request: reqwest::blocking::RequestBuilder| {
+        request
+            .header("User-Agent", "KapacitorClient")
+            .header("Content-Type", "application/json")
+    };
+    assert!(
+        http.get(daemon.at("/kapacitor/v1/ping"))
+            .send()
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let ping = http
+        .get(daemon.at("/kapacitor/v1preview/ping"))
+        .header("Accept", "application/json")
+        .send()
+        .unwrap();
+    assert!(ping.status().is_success());
+    let version = ping.headers()["x-kapacitor-version"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let minor: u32 = version
+        .split('.')
+        .nth(1)
+        .unwrap()
+        .split('-')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(minor >= 4, "Chronograf shows logs from 1.4 on: {version}");
+
+    // The rule builder's task: created with 200, as Kapacitor answers.
+    let script = "var crit = 90\nstream\n    |from()\n        .measurement('cpu')\n    \
+                  |alert()\n        .crit(lambda: \"usage_user\" > crit)\n    \
+                  |httpOut('output')\n";
+    let created = go_client(http.post(daemon.at("/kapacitor/v1/tasks")))
+        .body(format!(
+            "{}\n",
+            json!({"id": "chronograf-v1-1", "type": "stream",
+                   "dbrps": [{"db": "telegraf", "rp": "autogen"}],
+                   "script": script, "status": "enabled"})
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    let task: Value = created.json().unwrap();
+    assert_eq!(task["link"]["href"], "/kapacitor/v1/tasks/chronograf-v1-1");
+    assert_eq!(
+        (task["type"].as_str(), task["status"].as_str()),
+        (Some("stream"), Some("enabled"))
+    );
+    assert_eq!(task["executing"], true);
+    for key in ["created", "modified", "last-enabled"] {
+        let time = task[key].as_str().unwrap();
+        assert!(
+            condenser_model::time::parse_rfc3339(time).is_some(),
+            "{key}: {time}"
+        );
+    }
+    // Vars are those the task was defined with (Chronograf's rule name is one when set).
+    assert_eq!(task["vars"], json!({}));
+    let one = "/kapacitor/v1/tasks/chronograf-v1-1?dot-view=attributes&replay-id=&script-format=formatted";
+    assert_eq!(
+        go_client(http.get(daemon.at(one))).send().unwrap().status(),
+        200
+    );
+
+    // Listed 100 a page until a page is empty.
+    let page = |offset: u32| -> Vec<Value> {
+        let path = format!(
+            "/kapacitor/v1/tasks?dot-view=attributes&limit=100&offset={offset}&pattern=&replay-id=&script-format=formatted"
+        );
+        let listed: Value = go_client(http.get(daemon.at(&path)))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        listed["tasks"].as_array().unwrap().clone()
+    };
+    assert_eq!(page(0).len(), 1);
+    assert!(page(100).is_empty());
+
+    // An update: disabled with its new script, then enabled again.
+    let update = |body: Value| {
+        let response = go_client(http.patch(daemon.at("/kapacitor/v1/tasks/chronograf-v1-1")))
+            .body(body.to_string())
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().unwrap()
+    };
+    let changed = update(
+        json!({"type": "stream", "dbrps": [{"db": "telegraf", "rp": "autogen"}],
+                                "script": script.replace("90", "95"), "status": "disabled"}),
+    );
+    assert_eq!(changed["status"], "disabled");
+    assert_eq!(update(json!({"status": "enabled"}))["executing"], true);
+
+    // What the UI reads through the proxy.
+    let config: Value = http
+        .get(daemon.at("/kapacitor/v1/config"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        config["sections"]["slack"]["elements"][0]["options"]
+            .get("enabled")
+            .is_some()
+    );
+    let tests: Value = http
+        .get(daemon.at("/kapacitor/v1/service-tests"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let slack = tests["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "slack")
+        .unwrap();
+    assert_eq!(slack["link"]["href"], "/kapacitor/v1/service-tests/slack");
+    let logs = http
+        .get(daemon.at("/kapacitor/v1preview/logs?task=chronograf-v1-1"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .send()
+        .unwrap();
+    assert_eq!(logs.status(), 200);
+    assert_eq!(logs.headers()["content-type"], "application/json");
+    drop(logs);
+
+    let deleted = go_client(http.delete(daemon.at("/kapacitor/v1/tasks/chronograf-v1-1")))
+        .send()
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        go_client(http.get(daemon.at(one))).send().unwrap().status(),
+        404
+    );
+    assert_eq!(
+        http.get(daemon.at("/kapacitor/v1/nosuch"))
+            .send()
+            .unwrap()
+            .status(),
+        404
+    );
+}

@@ -36,10 +36,19 @@ mod config;
 const BASE_PATH: &str = crate::control::KAPACITOR_BASE;
 mod recordings;
 
+/// A path of Kapacitor's API that does not exist.
+async fn no_route() -> Response {
+    error(StatusCode::NOT_FOUND, "404 page not found").into_response()
+}
+
 /// Kapacitor's routes over `daemon`.
 pub(crate) fn router(daemon: &Daemon) -> Router {
     Router::new()
         .route("/kapacitor/v1/ping", get(ping).head(ping))
+        // Kapacitor serves its preview API's ping too (Chronograf reads its version there).
+        .route("/kapacitor/v1preview/ping", get(ping).head(ping))
+        // Anything else under /kapacitor is no route: 404, not the gRPC fallback's answer.
+        .route("/kapacitor/{*rest}", axum::routing::any(no_route))
         .route("/kapacitor/v1/tasks", get(list_tasks).post(create_task))
         .route(
             "/kapacitor/v1/tasks/{id}",
