@@ -18,7 +18,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use condenser_model::schema::ColumnRole;
 use condenser_planner::influxql::{
-    BinaryOp, Expr, Fill, MeasurementName, Query, ReferenceKind, TimeBound,
+    BinaryOp, Expr, Fill, MeasurementName, Query, ReferenceKind, SelectField, TimeBound, plan,
 };
 use condenser_planner::nodes::{
     InfluxQlFunction, InfluxQlSpec, QueryDimension, QueryFill, QuerySpec,
@@ -34,42 +34,46 @@ use crate::points::{concat_points, times};
 use crate::recording::{BatchPoint, record_batch};
 use crate::store::Store;
 
-/// The retention policy of a measurement the query does not qualify with one.
-pub const DEFAULT_RETENTION_POLICY: &str = "autogen";
+pub use condenser_planner::influxql::plan::DEFAULT_RETENTION_POLICY;
 
 /// Runs `spec`'s query on `store` over `[start, stop)`, the wall clock reading `now` (for
 /// `now()` in its `WHERE`): a batch per series.
 pub fn run(spec: &QuerySpec, store: &Store, start: i64, stop: i64, now: i64) -> Result<Vec<Batch>> {
-    let query = spec.influxql.as_ref().ok_or_else(|| {
-        Error::Data("a Flux query cannot run in Condenser: only InfluxQL queries do".to_owned())
-    })?;
-    let (lo, hi) = bounds(&query.time_bounds, start, stop, now);
-    let dims = Dims::of(spec, start);
-    let fill = match &spec.fill {
-        Some(QueryFill::Null) => Fill::Null,
-        Some(QueryFill::None) => Fill::None,
-        Some(QueryFill::Previous) => Fill::Previous,
-        Some(QueryFill::Linear) => Fill::Linear,
-        Some(QueryFill::Number(n)) => Fill::Number(*n),
-        None => query.select.fill,
+    let (Some(query), Some(plan)) = (spec.influxql.as_ref(), spec.plan.as_ref()) else {
+        return Err(Error::Data(
+            "a Flux query cannot run in Condenser: only InfluxQL queries do".to_owned(),
+        ));
     };
-    let mut condition = query.condition.as_ref().map(crate::expr::Lambda::new);
+    // The plan is the contract: its select node and, per source, a scan under a filter.
+    let select = plan::select_of(plan)
+        .ok_or_else(|| Error::internal("a query's plan without its InfluxQL node"))?;
+    let (lo, hi) = bounds(&select.time_bounds, start, stop, now);
+    let dims = Dims::of(&select.dimensions, select.align_group, start);
+    let fill = select.fill;
+    let fields = &select.fields;
     let mut batches = Vec::new();
     if lo >= hi {
         return Ok(batches);
     }
-    for source in &query.select.sources {
-        let db = source.database.as_deref().ok_or_else(|| {
-            Error::Data(format!(
+    for input in &select.inputs {
+        let (table, predicate) = plan::source_of(input)
+            .ok_or_else(|| Error::internal("a query's source that is no store table"))?;
+        let mut condition = predicate.map(|expr| {
+            crate::expr::Lambda::new(&condenser_planner::nodes::Lambda {
+                expr: expr.clone(),
+                text: query
+                    .condition
+                    .as_ref()
+                    .map_or_else(|| expr.to_string(), |c| c.text.clone()),
+            })
+        });
+        if table.database.is_empty() {
+            return Err(Error::Data(format!(
                 "the query's measurement {:?} names no database: write \"db\".\"rp\".\"measurement\"",
-                source.name
-            ))
-        })?;
-        let rp = source
-            .retention_policy
-            .as_deref()
-            .unwrap_or(DEFAULT_RETENTION_POLICY);
-        let matches: Box<dyn Fn(&str) -> bool> = match &source.name {
+                table.measurement
+            )));
+        }
+        let matches: Box<dyn Fn(&str) -> bool> = match &table.measurement {
             MeasurementName::Name(name) => {
                 let name = name.clone();
                 Box::new(move |m| m == name)
@@ -80,7 +84,7 @@ pub fn run(spec: &QuerySpec, store: &Store, start: i64, stop: i64, now: i64) -> 
                 Box::new(move |m| regex.is_match(m))
             }
         };
-        for scanned in store.scan(db, rp, &*matches, lo, hi) {
+        for scanned in store.scan(&table.database, &table.retention_policy, &*matches, lo, hi) {
             let data = sorted_by_time(&concat_points(&scanned.batches)?)?;
             let data = match &mut condition {
                 Some(lambda) => {
@@ -91,10 +95,10 @@ pub fn run(spec: &QuerySpec, store: &Store, start: i64, stop: i64, now: i64) -> 
             };
             for (tags, rows) in series(&data, &dims) {
                 let series_data = take(&data, &rows)?;
-                let points = if query.aggregates() {
-                    aggregate(query, &series_data, &dims, fill, lo, hi)?
+                let points = if fields.iter().any(|f| !f.expr.calls().is_empty()) {
+                    aggregate(fields, &series_data, &dims, fill, lo, hi)?
                 } else {
-                    raw(query, &series_data, &dims)?
+                    raw(fields, &series_data, &dims)?
                 };
                 batches.push(series_batch(
                     spec,
@@ -360,20 +364,20 @@ struct Dims {
 }
 
 impl Dims {
-    fn of(spec: &QuerySpec, start: i64) -> Dims {
+    fn of(dimensions: &[QueryDimension], align_group: bool, start: i64) -> Dims {
         let mut dims = Dims {
             tags: Vec::new(),
             star: false,
             time: None,
         };
-        for dimension in &spec.group_by {
+        for dimension in dimensions {
             match dimension {
                 QueryDimension::Tag(tag) => dims.tags.push(tag.clone()),
                 QueryDimension::Star => dims.star = true,
                 QueryDimension::Time { length, offset } => {
                     let length = length.nanos().max(1);
                     // alignGroup: buckets start where the range does.
-                    let offset = if spec.align_group {
+                    let offset = if align_group {
                         start % length
                     } else {
                         offset.nanos()
@@ -456,9 +460,9 @@ fn series(data: &RecordBatch, dims: &Dims) -> Vec<(BTreeMap<String, String>, Vec
 
 /// The names of the selected columns, as InfluxDB names them: the alias, a function's
 /// name, a field expression's first field; repeated names get `_1`, `_2`, ….
-fn column_names(query: &Query) -> Vec<String> {
+fn column_names(fields: &[SelectField]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for field in &query.select.fields {
+    for field in fields {
         let base = field.alias.clone().unwrap_or_else(|| match &field.expr {
             Expr::Call { name, .. } => name.clone(),
             expr => {
@@ -483,14 +487,14 @@ fn column_names(query: &Query) -> Vec<String> {
 }
 
 /// A raw query's points: each row with a value of a selected column.
-fn raw(query: &Query, data: &RecordBatch, dims: &Dims) -> Result<Vec<BatchPoint>> {
+fn raw(selected: &[SelectField], data: &RecordBatch, dims: &Dims) -> Result<Vec<BatchPoint>> {
     let schema = data.schema();
     let point_times = times(data)?;
-    let names = column_names(query);
+    let names = column_names(selected);
     let mut points = Vec::new();
     for (row, &time) in point_times.iter().enumerate() {
         let mut fields = BTreeMap::new();
-        for (field, name) in query.select.fields.iter().zip(&names) {
+        for (field, name) in selected.iter().zip(&names) {
             if field.expr == Expr::Wildcard {
                 for (i, f) in schema.fields().iter().enumerate() {
                     let wanted = match role(&schema, i) {
@@ -630,17 +634,15 @@ fn function_spec(
 /// An aggregating query's points: per time bucket (or over the whole range), each
 /// function's value, empty buckets filled.
 fn aggregate(
-    query: &Query,
+    fields: &[SelectField],
     data: &RecordBatch,
     dims: &Dims,
     fill: Fill,
     lo: i64,
     hi: i64,
 ) -> Result<Vec<BatchPoint>> {
-    let names = column_names(query);
-    let calls: Vec<(&str, &[Expr])> = query
-        .select
-        .fields
+    let names = column_names(fields);
+    let calls: Vec<(&str, &[Expr])> = fields
         .iter()
         .filter_map(|f| match &f.expr {
             Expr::Call { name, args } => Some((name.as_str(), args.as_slice())),

@@ -841,10 +841,11 @@ fn query_spec(
         Fill::Linear => QueryFill::Linear,
         Fill::Number(n) => QueryFill::Number(n),
     });
-    Ok(QuerySpec {
+    let mut spec = QuerySpec {
         language: QueryLanguage::InfluxQl,
         text: query.to_owned(),
-        influxql: Some(parsed),
+        influxql: None,
+        plan: None,
         period: condenser_model::Duration::ZERO,
         every: condenser_model::Duration::ZERO,
         align: false,
@@ -857,7 +858,13 @@ fn query_spec(
         cluster: cluster.to_owned(),
         org: String::new(),
         org_id: String::new(),
-    })
+    };
+    spec.plan = Some(
+        spec.lower(&parsed)
+            .map_err(|e| RecordingError::Invalid(format!("invalid query: {e}")))?,
+    );
+    spec.influxql = Some(parsed);
+    Ok(spec)
 }
 
 /// Runs a recorded query as it is written: on the InfluxDB that has its database (sent as

@@ -11,6 +11,7 @@ pub mod ast;
 mod lexer;
 mod lower;
 mod parser;
+pub mod plan;
 
 use std::fmt;
 

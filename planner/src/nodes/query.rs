@@ -60,6 +60,9 @@ pub struct QuerySpec {
     /// The InfluxQL query, parsed and checked (`None` for Flux, which Condenser does not
     /// read: a replay hands the node recorded results).
     pub influxql: Option<crate::influxql::Query>,
+    /// The InfluxQL query lowered with the node's grouping and fill: the DataFusion plan the
+    /// engine runs on the embedded store ([`crate::influxql::plan`]).
+    pub plan: Option<datafusion_expr::LogicalPlan>,
     /// `.period()`: how far back each run queries.
     pub period: Duration,
     /// `.every()`: how often it runs (zero with `.cron()`).
@@ -114,6 +117,7 @@ impl QuerySpec {
             language,
             text,
             influxql: parsed,
+            plan: None,
             period: props.duration("Period").unwrap_or_default(),
             every: props.duration("Every").unwrap_or_default(),
             align: props.flag("Align"),
@@ -138,6 +142,12 @@ impl QuerySpec {
             spec.org = props.string("Org").unwrap_or_default();
             spec.org_id = props.string("OrgID").unwrap_or_default();
         }
+        if let Some(query) = &spec.influxql {
+            spec.plan = Some(
+                spec.lower(query)
+                    .map_err(|e| error(format!("invalid query: {e}")))?,
+            );
+        }
         // Kapacitor's checks as it starts the node.
         if !spec.every.is_zero() && !spec.cron.is_empty() {
             return Err(error(
@@ -154,6 +164,24 @@ impl QuerySpec {
             return Err(error(format!("{}() needs a query", spec.name())));
         }
         Ok(spec)
+    }
+
+    /// `query` lowered with the node's `.groupBy()` (which replaces the query's), `.fill()`
+    /// (else the query's) and `.alignGroup()`.
+    pub fn lower(
+        &self,
+        query: &crate::influxql::Query,
+    ) -> Result<datafusion_expr::LogicalPlan, crate::influxql::QueryError> {
+        use crate::influxql::Fill;
+        let fill = match &self.fill {
+            Some(QueryFill::Null) => Fill::Null,
+            Some(QueryFill::None) => Fill::None,
+            Some(QueryFill::Previous) => Fill::Previous,
+            Some(QueryFill::Linear) => Fill::Linear,
+            Some(QueryFill::Number(n)) => Fill::Number(*n),
+            None => query.select.fill,
+        };
+        crate::influxql::plan::lower(query, &self.group_by, fill, self.align_group)
     }
 
     /// Kapacitor's name of the node kind.

@@ -83,9 +83,28 @@ pub fn lower(pipeline: &Pipeline) -> Result<LogicalPlan, Diagnostics> {
     }
 }
 
-/// The plan as DataFusion's `EXPLAIN` prints it: one line a node, children indented.
+/// The plan as DataFusion's `EXPLAIN` prints it: one line a node, children indented; then
+/// the plan of each batch query, under its node's name.
 pub fn explain(plan: &LogicalPlan) -> String {
-    format!("{}\n", plan.display_indent())
+    use datafusion_common::tree_node::{TreeNode, TreeNodeRecursion};
+    let mut out = format!("{}\n", plan.display_indent());
+    let mut queries: Vec<(usize, String)> = Vec::new();
+    let _ = plan.apply(|node| {
+        if let LogicalPlan::Extension(extension) = node
+            && let Some(tick) = extension.node.as_any().downcast_ref::<TickNode>()
+            && let nodes::NodeSpec::Query(spec) = &tick.spec
+            && let Some(query) = &spec.plan
+            && !queries.iter().any(|(id, _)| *id == tick.id.0)
+        {
+            queries.push((tick.id.0, format!("{}\n", query.display_indent())));
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    queries.sort();
+    for (id, query) in queries {
+        out.push_str(&format!("\nquery{id} runs:\n{query}"));
+    }
+    out
 }
 
 /// The lambdas of a node's relational part.
