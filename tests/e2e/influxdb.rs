@@ -282,3 +282,54 @@ fn a_batch_task_queries_influxdb_and_alerts_and_influxdb_out_writes_to_it() {
         0
     );
 }
+
+#[test]
+fn a_udp_subscription_delivers_influxdb_writes_too() {
+    let dir = scratch_dir("influxdb-udp");
+    let influxd = Influxd::start(&dir);
+    influxd.query("", "CREATE DATABASE telegraf");
+    let config = format!(
+        "{}subscription-protocol = \"udp\"\nudp-bind = \"127.0.0.1\"\n\
+         subscriptions = {{ telegraf = [\"autogen\"] }}\n",
+        config(&influxd)
+    );
+    let daemon = Daemon::start_in(&dir, &config);
+    wait_for("the UDP subscription", || {
+        influxd
+            .subscriptions()
+            .iter()
+            .any(|(db, rp, name, destinations)| {
+                db == "telegraf"
+                    && rp == "autogen"
+                    && name.starts_with("kapacitor-")
+                    && destinations[0]
+                        .as_str()
+                        .is_some_and(|d| d.starts_with("udp://127.0.0.1:"))
+            })
+    });
+    // Only the databases `subscriptions` names are subscribed to.
+    assert!(
+        influxd
+            .subscriptions()
+            .iter()
+            .all(|(db, _, name, _)| db == "telegraf" || !name.starts_with("kapacitor-"))
+    );
+    let log = dir.join("udp.log");
+    define(
+        &daemon,
+        &dir,
+        "mem_alert",
+        &format!(
+            "dbrp \"telegraf\".\"autogen\"\nstream\n    |from().measurement('mem')\n    \
+             |alert()\n        .warn(lambda: \"used\" > 80)\n        .log('{}')\n",
+            log.display()
+        ),
+    );
+    influxd.write(
+        "telegraf",
+        &format!("mem,host=db1 used=85 {}", now_seconds()),
+    );
+    let event = first_event(&log);
+    assert_eq!(event["level"], "WARNING");
+    assert_eq!(event["data"]["series"][0]["tags"]["host"], "db1");
+}
