@@ -10,7 +10,8 @@ use datafusion_common::ScalarValue;
 use datafusion_common::config::ConfigOptions;
 use datafusion_expr::{BinaryExpr, Expr, Operator, ScalarUDF};
 use datafusion_physical_expr::expressions::{
-    BinaryExpr as PhysicalBinary, CastExpr, Column, Literal, NegativeExpr, NotExpr,
+    BinaryExpr as PhysicalBinary, CaseExpr, CastExpr, Column, IsNullExpr, Literal, NegativeExpr,
+    NotExpr,
 };
 use datafusion_physical_expr::{PhysicalExpr, ScalarFunctionExpr};
 
@@ -172,6 +173,34 @@ impl Compiler<'_> {
         let Ok(index) = self.schema.index_of(name) else {
             return Typed::fails();
         };
+        // A name that is a tag and a field of a point fails it (Kapacitor: "cannot have
+        // field and tags with same name"); where only the field has a value, the field.
+        let roles: Vec<(usize, Option<condenser_model::ColumnRole>)> =
+            (0..self.schema.fields().len())
+                .filter(|&i| self.schema.field(i).name() == name)
+                .map(|i| (i, condenser_model::ColumnRole::of(self.schema.field(i))))
+                .collect();
+        let field = roles
+            .iter()
+            .find(|(_, r)| *r == Some(condenser_model::ColumnRole::Field))
+            .map(|(i, _)| *i);
+        let tag = roles
+            .iter()
+            .find(|(_, r)| *r == Some(condenser_model::ColumnRole::Tag))
+            .map(|(i, _)| *i);
+        if let (Some(field), Some(tag)) = (field, tag) {
+            let value: Arc<dyn PhysicalExpr> = Arc::new(Column::new(name, field));
+            let without_tag: Arc<dyn PhysicalExpr> =
+                Arc::new(IsNullExpr::new(Arc::new(Column::new(name, tag))));
+            let data_type = self.schema.field(field).data_type();
+            let Some(kind) = value_type(data_type) else {
+                return Typed::fails();
+            };
+            return match CaseExpr::try_new(None, vec![(without_tag, value)], None) {
+                Ok(case) => Typed::of(Arc::new(case), kind),
+                Err(_) => Typed::fails(),
+            };
+        }
         let expr = Arc::new(Column::new(name, index));
         let data_type = self.schema.field(index).data_type();
         match value_type(data_type) {

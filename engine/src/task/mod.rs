@@ -414,6 +414,7 @@ impl Task {
     /// before children, delivering what each still emits.
     pub fn finish(&mut self) {
         let now = crate::clock::system_now();
+        let batch = self.is_batch();
         let mut ended = vec![false; self.nodes.len()];
         for id in 0..self.nodes.len() {
             let node = &mut self.nodes[id];
@@ -425,7 +426,10 @@ impl Task {
             if !input_ended {
                 continue;
             }
-            ended[id] = operator.ends_with_input();
+            // A batch task's replay stops every node at its end (a stream task's leaves a
+            // wall-clock node such as stats() running, so nodes after it never see an end),
+            // as Kapacitor's replays do.
+            ended[id] = operator.ends_with_input() || batch;
             let mut out = Vec::new();
             let mut ctx = Context::new(now, &node.stats.name, node.quiet);
             report(operator.finish(&mut ctx, &mut out), &mut ctx);
