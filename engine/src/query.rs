@@ -596,18 +596,7 @@ fn function_spec(
         _ => 0,
     };
     let function = match name {
-        "count" => InfluxQlFunction::Count,
-        "distinct" => InfluxQlFunction::Distinct,
-        "mean" => InfluxQlFunction::Mean,
-        "median" => InfluxQlFunction::Median,
-        "mode" => InfluxQlFunction::Mode,
-        "spread" => InfluxQlFunction::Spread,
-        "stddev" => InfluxQlFunction::Stddev,
-        "sum" => InfluxQlFunction::Sum,
-        "first" => InfluxQlFunction::First,
-        "last" => InfluxQlFunction::Last,
-        "min" => InfluxQlFunction::Min,
-        "max" => InfluxQlFunction::Max,
+        name if let Some(function) = InfluxQlFunction::of_field(name) => function,
         "percentile" => InfluxQlFunction::Percentile(match args.get(1) {
             Some(Expr::Integer(n)) => *n as f64,
             Some(Expr::Number(n)) => *n,

@@ -404,56 +404,30 @@ impl Recordings {
             .map(|(_, spec)| spec.clone())
             .collect();
         let recording = self.begin(id, RecordingKind::Batch)?;
-        let shared = Arc::clone(&self.shared);
-        let store = self.tasks.engine().store().clone();
-        let peers = self.tasks.engine().peers();
-        let running = recording.clone();
-        std::thread::Builder::new()
-            .name(format!("recording {}", recording.id))
-            .spawn(move || {
-                let mut size = 0u64;
-                let mut recorded = Ok(());
-                for (index, spec) in queries.iter().enumerate() {
-                    let path = shared.batch_path(&running.id, index);
-                    let query = || -> anyhow::Result<u64> {
-                        let schedule = condenser_engine::schedule::Schedule::of(spec)
-                            .map_err(|e| anyhow::anyhow!(e))?;
-                        let mut text = String::new();
-                        for (from, to) in schedule.runs(
-                            spec.period.nanos(),
-                            spec.offset.nanos(),
-                            start,
-                            stop,
-                            now(),
-                        ) {
-                            let batches = condenser_engine::query::run_on(
-                                spec,
-                                peers.as_deref(),
-                                &store,
-                                from,
-                                to,
-                                now(),
-                            )?;
-                            for batch in &batches {
-                                condenser_engine::recording::write_batch_recording(
-                                    batch, &mut text,
-                                );
-                            }
-                        }
-                        std::fs::write(&path, &text)?;
-                        Ok(text.len() as u64)
-                    };
-                    match query() {
-                        Ok(bytes) => size += bytes,
-                        Err(error) => {
-                            recorded = Err(error);
-                            break;
+        self.run_recording(&recording, move |shared, store, peers, id| {
+            let mut size = 0u64;
+            for (index, spec) in queries.iter().enumerate() {
+                let path = shared.batch_path(id, index);
+                let query = || -> anyhow::Result<u64> {
+                    let schedule = condenser_engine::schedule::Schedule::of(spec)
+                        .map_err(|e| anyhow::anyhow!(e))?;
+                    let mut text = String::new();
+                    for (from, to) in
+                        schedule.runs(spec.period.nanos(), spec.offset.nanos(), start, stop, now())
+                    {
+                        let batches =
+                            condenser_engine::query::run_on(spec, peers, store, from, to, now())?;
+                        for batch in &batches {
+                            condenser_engine::recording::write_batch_recording(batch, &mut text);
                         }
                     }
-                }
-                shared.finish_recording(running, recorded.map(|()| size));
-            })
-            .map_err(|e| RecordingError::Io(e.to_string()))?;
+                    std::fs::write(&path, &text)?;
+                    Ok(text.len() as u64)
+                };
+                size += query()?;
+            }
+            Ok(size)
+        })?;
         Ok(recording)
     }
 
@@ -478,6 +452,39 @@ impl Recordings {
         };
         let spec = query_spec(query, cluster)?;
         let recording = self.begin(id, kind)?;
+        self.run_recording(&recording, move |shared, store, peers, id| {
+            let batches = run_query(&spec, peers, store)?;
+            let (path, text) = match kind {
+                RecordingKind::Batch => {
+                    let mut text = String::new();
+                    for batch in &batches {
+                        condenser_engine::recording::write_batch_recording(batch, &mut text);
+                    }
+                    (shared.batch_path(id, 0), text)
+                }
+                RecordingKind::Stream => (shared.path(id), stream_lines(&spec, &batches)),
+            };
+            std::fs::write(&path, &text)?;
+            Ok(text.len() as u64)
+        })?;
+        Ok(recording)
+    }
+
+    /// Runs `work` for `recording` on a thread of its own, with the store and the InfluxDB
+    /// servers queries read; the recording ends as `work` returns: finished with the bytes
+    /// it says, or failed with its error.
+    fn run_recording(
+        &self,
+        recording: &RecordingRecord,
+        work: impl FnOnce(
+            &Shared,
+            &condenser_engine::store::Store,
+            Option<&dyn condenser_engine::Peers>,
+            &str,
+        ) -> anyhow::Result<u64>
+        + Send
+        + 'static,
+    ) -> Result<(), RecordingError> {
         let shared = Arc::clone(&self.shared);
         let store = self.tasks.engine().store().clone();
         let peers = self.tasks.engine().peers();
@@ -485,29 +492,11 @@ impl Recordings {
         std::thread::Builder::new()
             .name(format!("recording {}", recording.id))
             .spawn(move || {
-                let recorded = (|| -> anyhow::Result<u64> {
-                    let batches = run_query(&spec, peers.as_deref(), &store)?;
-                    let (path, text) = match kind {
-                        RecordingKind::Batch => {
-                            let mut text = String::new();
-                            for batch in &batches {
-                                condenser_engine::recording::write_batch_recording(
-                                    batch, &mut text,
-                                );
-                            }
-                            (shared.batch_path(&running.id, 0), text)
-                        }
-                        RecordingKind::Stream => {
-                            (shared.path(&running.id), stream_lines(&spec, &batches))
-                        }
-                    };
-                    std::fs::write(&path, &text)?;
-                    Ok(text.len() as u64)
-                })();
+                let recorded = work(&shared, &store, peers.as_deref(), &running.id);
                 shared.finish_recording(running, recorded);
             })
-            .map_err(|e| RecordingError::Io(e.to_string()))?;
-        Ok(recording)
+            .map(|_| ())
+            .map_err(|e| RecordingError::Io(e.to_string()))
     }
 
     /// Recording `id`.

@@ -122,6 +122,28 @@ pub struct InfluxQlSpec {
     pub use_point_times: bool,
 }
 
+impl InfluxQlFunction {
+    /// The function of `name` that takes a field alone (`mean`, `count`, `max`, `stddev`,
+    /// …), as TICKscript and InfluxQL name them.
+    pub fn of_field(name: &str) -> Option<InfluxQlFunction> {
+        Some(match name {
+            "count" => InfluxQlFunction::Count,
+            "distinct" => InfluxQlFunction::Distinct,
+            "mean" => InfluxQlFunction::Mean,
+            "median" => InfluxQlFunction::Median,
+            "mode" => InfluxQlFunction::Mode,
+            "spread" => InfluxQlFunction::Spread,
+            "stddev" => InfluxQlFunction::Stddev,
+            "sum" => InfluxQlFunction::Sum,
+            "first" => InfluxQlFunction::First,
+            "last" => InfluxQlFunction::Last,
+            "min" => InfluxQlFunction::Min,
+            "max" => InfluxQlFunction::Max,
+            _ => return None,
+        })
+    }
+}
+
 impl InfluxQlSpec {
     pub(super) fn resolve(props: &mut Properties<'_>) -> Result<Self, Diagnostic> {
         let node = props.node();
@@ -134,17 +156,7 @@ impl InfluxQlSpec {
         let field_arg = usize::from(matches!(node.name.as_str(), "top" | "bottom"));
         let field = args.get(field_arg).and_then(string_of).map(str::to_owned);
         let function = match node.name.as_str() {
-            "count" => InfluxQlFunction::Count,
-            "distinct" => InfluxQlFunction::Distinct,
-            "mean" => InfluxQlFunction::Mean,
-            "median" => InfluxQlFunction::Median,
-            "mode" => InfluxQlFunction::Mode,
-            "spread" => InfluxQlFunction::Spread,
-            "sum" => InfluxQlFunction::Sum,
-            "first" => InfluxQlFunction::First,
-            "last" => InfluxQlFunction::Last,
-            "min" => InfluxQlFunction::Min,
-            "max" => InfluxQlFunction::Max,
+            name if let Some(function) = InfluxQlFunction::of_field(name) => function,
             "percentile" => match args.get(1).map(|a| &a.value) {
                 Some(Value::Float(p)) => InfluxQlFunction::Percentile(*p),
                 _ => InfluxQlFunction::Percentile(0.0),
@@ -158,7 +170,6 @@ impl InfluxQlSpec {
                     InfluxQlFunction::Bottom { n, fields_and_tags }
                 }
             }
-            "stddev" => InfluxQlFunction::Stddev,
             "elapsed" => InfluxQlFunction::Elapsed(
                 args.get(1)
                     .and_then(super::duration_of)
