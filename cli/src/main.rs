@@ -4,6 +4,7 @@
 //! running daemon that wires ingest to the engine on one listener, or the answer of a
 //! client verb.
 
+mod bench;
 mod client;
 mod config;
 mod control;
@@ -53,6 +54,10 @@ enum Command {
     /// Print the logical plan a TICKscript lowers to: filters and projections for the
     /// stateless nodes, one line per stateful node, inputs indented under what they feed.
     Explain(script::CheckArgs),
+    /// Load a daemon (the one at --url, or one started with --embedded) with Telegraf-like
+    /// writes and a task, then report points accepted and processed a second, write latency
+    /// and, embedded, the daemon's peak memory and CPU time
+    Bench(bench::BenchArgs),
     /// Run a task offline on recorded data and print what its httpOut node serves
     /// (Kapacitor's replay: the clock starts at 1971-01-01T00:00:00Z).
     Test(replay::TestArgs),
@@ -257,6 +262,10 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Fmt(args) => script::run_fmt(&args),
         Command::Explain(args) => script::run_explain(&args),
         Command::Test(args) => replay::run_test(&args),
+        Command::Bench(args) => {
+            bench::run(&cli.url, cli.json, &args)?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         Command::Version => {
             client::stats::version();
             Ok(std::process::ExitCode::SUCCESS)

@@ -98,3 +98,33 @@ fn the_daemon_keeps_the_alert_outbox_in_its_data_directory_and_counts_handlers()
         assert!(metrics.contains(family), "{family} in {metrics}");
     }
 }
+
+#[test]
+fn bench_loads_an_embedded_daemon_and_reads_what_its_task_processed() {
+    let out = condenser()
+        .args([
+            "bench",
+            "--embedded",
+            "--points",
+            "20000",
+            "--series",
+            "100",
+        ])
+        .args(["--points-per-request", "1000", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["points_accepted"], 20000);
+    // Read from the task's own statistics: its from() took every accepted point.
+    assert_eq!(report["points_processed"], 20000);
+    assert_eq!(report["errors"], 0);
+    assert_eq!(report["series"], 100);
+    assert!(report["points_processed_per_second"].as_f64().unwrap() > 0.0);
+    assert!(report["write_latency_ms"]["p99"].as_f64().unwrap() > 0.0);
+    assert!(report["daemon_peak_rss_bytes"].as_u64().unwrap() > 0);
+}
