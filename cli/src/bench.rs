@@ -4,7 +4,8 @@
 //! and, for an embedded daemon, its peak memory and CPU time.
 //!
 //! Points carry no timestamp, so event time moves with the wall clock as in real traffic
-//! and the task's windows close. The load goes to `/write?db=bench&rp=autogen` over HTTP;
+//! and the task's windows close (for an InfluxDB, which keeps one point per series and
+//! time, each point gets a time of its own, now). The load goes to `/write?db=bench&rp=autogen` over HTTP;
 //! the task is defined through Kapacitor's API (`POST /kapacitor/v1/tasks`).
 
 use std::io::{BufRead, BufReader, IsTerminal, Write as _};
@@ -49,6 +50,11 @@ pub(crate) struct BenchArgs {
     /// window(10s) | mean | alert(crit) .log()]
     #[arg(long, value_name = "FILE.tick")]
     task: Option<PathBuf>,
+    /// What --url is: `condenser` or `kapacitor` (a task is defined and its statistics read
+    /// through Kapacitor's API), or `influxdb` (an InfluxDB 1.x: writes only, into a
+    /// database `bench` made first)
+    #[arg(long, default_value = "condenser", value_parser = ["condenser", "kapacitor", "influxdb"])]
+    target: String,
 }
 
 /// The id of the task under load.
@@ -207,27 +213,8 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[index.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
-/// Runs the benchmark; prints the table (or JSON) at the end.
-pub(crate) fn run(url: &str, as_json: bool, args: &BenchArgs) -> anyhow::Result<()> {
-    let duration = crate::config::parse_duration(&args.duration)
-        .with_context(|| format!("--duration {:?}", args.duration))?;
-    let embedded = if args.embedded {
-        Some(start_embedded()?)
-    } else {
-        None
-    };
-    let url = embedded.as_ref().map_or(url, |e| e.url.as_str()).to_owned();
-    let http = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(60))
-        .build()?;
-    let log = std::env::temp_dir().join(format!("condenser-bench-{}.log", std::process::id()));
-    let script = match &args.task {
-        Some(file) => {
-            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
-        }
-        None => default_task(&log),
-    };
+/// Defines the task under load (replacing one of its id) through Kapacitor's API.
+fn define_task(http: &reqwest::blocking::Client, url: &str, script: &str) -> anyhow::Result<()> {
     let _ = http
         .delete(format!("{url}/kapacitor/v1/tasks/{TASK}"))
         .send();
@@ -251,6 +238,49 @@ pub(crate) fn run(url: &str, as_json: bool, args: &BenchArgs) -> anyhow::Result<
             defined.text().unwrap_or_default()
         );
     }
+    Ok(())
+}
+
+/// Runs the benchmark; prints the table (or JSON) at the end.
+pub(crate) fn run(url: &str, as_json: bool, args: &BenchArgs) -> anyhow::Result<()> {
+    let duration = crate::config::parse_duration(&args.duration)
+        .with_context(|| format!("--duration {:?}", args.duration))?;
+    if args.embedded && args.target != "condenser" {
+        anyhow::bail!("--embedded starts Condenser: it goes with --target condenser only");
+    }
+    let embedded = if args.embedded {
+        Some(start_embedded()?)
+    } else {
+        None
+    };
+    let url = embedded.as_ref().map_or(url, |e| e.url.as_str()).to_owned();
+    let http = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let log = std::env::temp_dir().join(format!("condenser-bench-{}.log", std::process::id()));
+    let script = match &args.task {
+        Some(file) => {
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
+        }
+        None => default_task(&log),
+    };
+    let influxdb = args.target == "influxdb";
+    if influxdb {
+        let made = http
+            .post(format!("{url}/query"))
+            .form(&[("q", "CREATE DATABASE bench")])
+            .send()
+            .with_context(|| format!("creating the database on {url}"))?;
+        if !made.status().is_success() {
+            anyhow::bail!(
+                "InfluxDB refused CREATE DATABASE: {}",
+                made.text().unwrap_or_default()
+            );
+        }
+    } else {
+        define_task(&http, &url, &script)?;
+    }
     let tally = Arc::new(Tally::default());
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -261,6 +291,9 @@ pub(crate) fn run(url: &str, as_json: bool, args: &BenchArgs) -> anyhow::Result<
             let (tally, stop) = (Arc::clone(&tally), Arc::clone(&stop));
             let target = format!("{url}/write?db=bench&rp=autogen");
             let limit = args.points;
+            // An InfluxDB keeps one point per series and time: points there get times of
+            // their own (now, a nanosecond apart, interleaved between the writers).
+            let stamped = (args.target == "influxdb").then_some((writer, args.connections.max(1)));
             std::thread::spawn(move || {
                 let http = reqwest::blocking::Client::builder()
                     .no_proxy()
@@ -280,10 +313,25 @@ pub(crate) fn run(url: &str, as_json: bool, args: &BenchArgs) -> anyhow::Result<
                             break;
                         }
                     }
+                    let body = match stamped {
+                        Some((writer, writers)) => {
+                            let now = condenser_engine::clock::system_now();
+                            let mut out = String::with_capacity(body.len() + body.len() / 2);
+                            for (i, line) in body.lines().enumerate() {
+                                let time = now + (i * writers + writer) as i64;
+                                out.push_str(line);
+                                out.push(' ');
+                                out.push_str(&time.to_string());
+                                out.push('\n');
+                            }
+                            out
+                        }
+                        None => body.clone(),
+                    };
                     let sent = Instant::now();
                     let ok = http
                         .post(&target)
-                        .body(body.clone())
+                        .body(body)
                         .send()
                         .is_ok_and(|r| r.status().as_u16() == 204);
                     latencies.push(sent.elapsed());
@@ -339,10 +387,18 @@ pub(crate) fn run(url: &str, as_json: bool, args: &BenchArgs) -> anyhow::Result<
     let accepted = tally.points.load(Ordering::Relaxed);
     // The task takes what is queued for it: its statistics catch up.
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut taken = processed(&http, &url).unwrap_or(0);
+    // An InfluxDB runs no task: what it accepted is what it took.
+    let read = |http: &reqwest::blocking::Client| {
+        if influxdb {
+            Some(accepted)
+        } else {
+            processed(http, &url)
+        }
+    };
+    let mut taken = read(&http).unwrap_or(0);
     while taken < accepted && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
-        taken = processed(&http, &url).unwrap_or(taken);
+        taken = read(&http).unwrap_or(taken);
     }
     let processing = started.elapsed().as_secs_f64();
     let mut latencies =
@@ -351,6 +407,7 @@ pub(crate) fn run(url: &str, as_json: bool, args: &BenchArgs) -> anyhow::Result<
     let usage = embedded.as_ref().and_then(|e| usage(e.child.id()));
     let report = json!({
         "url": url,
+        "target": args.target,
         "series": args.series * args.measurements.max(1),
         "seconds": sending,
         "points_accepted": accepted,

@@ -333,3 +333,33 @@ fn a_udp_subscription_delivers_influxdb_writes_too() {
     assert_eq!(event["level"], "WARNING");
     assert_eq!(event["data"]["series"][0]["tags"]["host"], "db1");
 }
+
+#[test]
+fn bench_sends_the_same_load_to_an_influxdb() {
+    let dir = scratch_dir("influxdb-bench");
+    let influxd = Influxd::start(&dir);
+    let out = condenser()
+        .args(["--url", &influxd.url, "bench", "--target", "influxdb"])
+        .args([
+            "--points",
+            "5000",
+            "--series",
+            "50",
+            "--points-per-request",
+            "1000",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["points_accepted"], 5000);
+    assert_eq!(report["errors"], 0);
+    // InfluxDB has them: 50 series of cpu.
+    let answer = influxd.query("bench", "SELECT count(usage_0) FROM cpu");
+    assert_eq!(answer["results"][0]["series"][0]["values"][0][1], 5000);
+}
