@@ -20,9 +20,7 @@ use condenser_model::schema::ColumnRole;
 use condenser_planner::influxql::{
     BinaryOp, Expr, Fill, MeasurementName, Query, ReferenceKind, SelectField, TimeBound, plan,
 };
-use condenser_planner::nodes::{
-    InfluxQlFunction, InfluxQlSpec, QueryDimension, QueryFill, QuerySpec,
-};
+use condenser_planner::nodes::{InfluxQlFunction, InfluxQlSpec, QueryDimension, QuerySpec};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -228,42 +226,31 @@ pub fn influxql_text(spec: &QuerySpec, query: &Query, start: i64, stop: i64) -> 
         fields.join(", "),
         sources.join(", ")
     );
-    let dims: Vec<String> = spec
-        .group_by
-        .iter()
-        .map(|d| match d {
-            QueryDimension::Tag(tag) => quote_ident(tag),
-            QueryDimension::Star => "*".to_owned(),
-            QueryDimension::Time { length, offset } => {
-                let offset = if spec.align_group {
-                    start % length.nanos().max(1)
-                } else {
-                    offset.nanos()
-                };
-                format!("time({}ns, {offset}ns)", length.nanos())
-            }
-        })
-        .collect();
-    if !dims.is_empty() {
-        text.push_str(" GROUP BY ");
-        text.push_str(&dims.join(", "));
-    }
-    let fill = match &spec.fill {
-        Some(QueryFill::Null) => Some("null".to_owned()),
-        Some(QueryFill::None) => Some("none".to_owned()),
-        Some(QueryFill::Previous) => Some("previous".to_owned()),
-        Some(QueryFill::Linear) => Some("linear".to_owned()),
-        Some(QueryFill::Number(n)) => Some(n.to_string()),
-        None => match select.fill {
-            Fill::Null => None,
-            Fill::None => Some("none".to_owned()),
-            Fill::Previous => Some("previous".to_owned()),
-            Fill::Linear => Some("linear".to_owned()),
-            Fill::Number(n) => Some(n.to_string()),
-        },
-    };
-    if let Some(fill) = fill {
-        text.push_str(&format!(" fill({fill})"));
+    // The grouping and fill the plan resolved (the node's, else the query's).
+    if let Some(plan) = spec.plan.as_ref().and_then(plan::select_of) {
+        let dims: Vec<String> = plan
+            .dimensions
+            .iter()
+            .map(|d| match d {
+                QueryDimension::Tag(tag) => quote_ident(tag),
+                QueryDimension::Star => "*".to_owned(),
+                QueryDimension::Time { length, offset } => {
+                    let offset = if plan.align_group {
+                        start % length.nanos().max(1)
+                    } else {
+                        offset.nanos()
+                    };
+                    format!("time({}ns, {offset}ns)", length.nanos())
+                }
+            })
+            .collect();
+        if !dims.is_empty() {
+            text.push_str(" GROUP BY ");
+            text.push_str(&dims.join(", "));
+        }
+        if plan.fill != Fill::Null {
+            text.push_str(&format!(" {}", plan.fill));
+        }
     }
     text
 }

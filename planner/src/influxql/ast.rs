@@ -80,6 +80,19 @@ pub enum Fill {
     Number(f64),
 }
 
+/// `fill(…)` as InfluxQL writes it.
+impl fmt::Display for Fill {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fill::Null => f.write_str("fill(null)"),
+            Fill::None => f.write_str("fill(none)"),
+            Fill::Previous => f.write_str("fill(previous)"),
+            Fill::Linear => f.write_str("fill(linear)"),
+            Fill::Number(n) => write!(f, "fill({n})"),
+        }
+    }
+}
+
 /// A binary operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinaryOp {

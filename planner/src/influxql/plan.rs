@@ -10,7 +10,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Fields, SchemaRef};
 use datafusion_common::{DFSchema, DFSchemaRef, TableReference};
 use datafusion_expr::logical_plan::{Extension, LogicalPlan, LogicalPlanBuilder};
 use datafusion_expr::{Expr, TableSource, UserDefinedLogicalNodeCore};
@@ -115,10 +115,7 @@ impl UserDefinedLogicalNodeCore for InfluxQlSelect {
         }
         match self.fill {
             Fill::Null => Ok(()),
-            Fill::None => f.write_str(" fill(none)"),
-            Fill::Previous => f.write_str(" fill(previous)"),
-            Fill::Linear => f.write_str(" fill(linear)"),
-            Fill::Number(n) => write!(f, " fill({n})"),
+            fill => write!(f, " {fill}"),
         }
     }
 
@@ -148,18 +145,7 @@ pub fn lower(
     if let Some(condition) = &query.condition {
         crate::plan::expr::referenced_columns(&condition.expr, &mut columns);
     }
-    let mut fields = vec![Field::new(
-        "time",
-        condenser_model::schema::time_data_type(),
-        false,
-    )];
-    fields.extend(
-        columns
-            .iter()
-            .filter(|c| *c != "time")
-            .map(|c| Field::new(c, DataType::Null, true)),
-    );
-    let schema = Arc::new(Schema::new(fields));
+    let schema = crate::plan::source_schema(&columns);
     let mut inputs = Vec::new();
     for source in &query.select.sources {
         let table = StoreTable {

@@ -119,6 +119,15 @@ fn relational_lambdas(resolved: &Resolved) -> Box<dyn Iterator<Item = &nodes::La
 /// The task's source: a table scan named `stream` or `batch` of `time` and every column a
 /// lambda reads.
 fn source(node: &Node, columns: &[String]) -> Result<LogicalPlan, Diagnostic> {
+    let source = LogicalTableSource::new(source_schema(columns));
+    LogicalPlanBuilder::scan(node.name.as_str(), Arc::new(source), None)
+        .and_then(LogicalPlanBuilder::build)
+        .map_err(|e| cannot_plan(node, e))
+}
+
+/// The schema of a source of points: `time`, then each of `columns` typed `Null` (a
+/// field's type is known only when points arrive).
+pub(crate) fn source_schema(columns: &[String]) -> Arc<Schema> {
     let mut fields = vec![Field::new(
         "time",
         DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
@@ -130,10 +139,7 @@ fn source(node: &Node, columns: &[String]) -> Result<LogicalPlan, Diagnostic> {
             .filter(|c| *c != "time")
             .map(|c| Field::new(c, DataType::Null, true)),
     );
-    let source = LogicalTableSource::new(Arc::new(Schema::new(fields)));
-    LogicalPlanBuilder::scan(node.name.as_str(), Arc::new(source), None)
-        .and_then(LogicalPlanBuilder::build)
-        .map_err(|e| cannot_plan(node, e))
+    Arc::new(Schema::new(fields))
 }
 
 fn cannot_plan(node: &Node, e: datafusion_common::DataFusionError) -> Diagnostic {
