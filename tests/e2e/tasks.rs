@@ -324,6 +324,16 @@ fn a_bad_task_is_refused_with_kapacitor_s_messages() {
     let ok = json!({"id": "t", "script": "stream|from()|httpOut('x')", "dbrps": [{"db": "a", "rp": "b"}]});
     assert_eq!(post(ok.clone()).0, 200);
     assert_eq!(post(ok), (400, "task t already exists".to_owned()));
+    // A Flux query resolves (replays run it from recordings) but cannot run here.
+    let (status, error) = post(json!({"id": "flux", "type": "batch", "status": "enabled",
+        "script": "batch|queryFlux('from(bucket: \"b\") |> range(start: -1m)').every(1m)|httpOut('x')",
+        "dbrps": [{"db": "a", "rp": "b"}]}));
+    // Kapacitor answers 500 for a task that is stored but cannot start.
+    assert_eq!(status, 500);
+    assert!(
+        error.contains("queryFlux() cannot run in the daemon"),
+        "{error}"
+    );
 }
 
 #[test]

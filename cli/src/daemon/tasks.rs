@@ -427,6 +427,14 @@ impl Tasks {
     /// Starts `record` in the engine and registers its alert handlers.
     async fn start(&self, record: &TaskRecord) -> Result<(), TaskError> {
         let (plan, dbrps) = self.plan(record)?;
+        // Replays hand queryFlux() recorded results; the daemon would have to run Flux.
+        if flux_query(&plan) {
+            return Err(TaskError::Invalid(
+                "queryFlux() cannot run in the daemon: Condenser does not run Flux queries \
+                 (replay a recording with condenser test instead)"
+                    .to_owned(),
+            ));
+        }
         let handlers = self
             .engine
             .define(&record.id, plan, dbrps)
@@ -1091,6 +1099,22 @@ pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
     go(&p, &n)
 }
 
+/// Whether a plan has a `queryFlux()` node.
+fn flux_query(plan: &datafusion_expr::LogicalPlan) -> bool {
+    let flux = match plan {
+        datafusion_expr::LogicalPlan::Extension(extension) => extension
+            .node
+            .as_any()
+            .downcast_ref::<condenser_planner::plan::TickNode>()
+            .is_some_and(|tick| {
+                matches!(&tick.spec, condenser_planner::nodes::NodeSpec::Query(spec)
+                    if spec.language == condenser_planner::nodes::QueryLanguage::Flux)
+            }),
+        _ => false,
+    };
+    flux || plan.inputs().into_iter().any(flux_query)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1113,5 +1137,20 @@ mod tests {
         assert!(!valid_id("a b"));
         assert!(!valid_id(""));
         assert!(!valid_id("a/b"));
+    }
+
+    #[test]
+    fn a_flux_query_is_found_in_the_plan() {
+        let plan = |script: &str| {
+            let checked =
+                check_with(script, TaskKind::Batch.planner(), None, &Default::default()).unwrap();
+            condenser_planner::plan::lower(&checked.pipeline).unwrap()
+        };
+        assert!(flux_query(&plan(
+            "batch|queryFlux('from(bucket: \"b\")').every(1m)|httpOut('x')"
+        )));
+        assert!(!flux_query(&plan(
+            "batch|query('SELECT mean(v) FROM d.r.m').period(1m).every(1m)|httpOut('x')"
+        )));
     }
 }
